@@ -33,7 +33,7 @@ template <class T>
 class [[nodiscard]] result {
  public:
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  result(error e) : v_(std::in_place_index<1>, std::move(e)) {}       // NOLINT: implicit by design
+  result(leadrl::error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -54,7 +54,7 @@ class [[nodiscard]] result {
 class [[nodiscard]] status {
  public:
   status() = default;
-  status(error e) : error_(std::move(e)) {}  // NOLINT: implicit by design
+  status(leadrl::error e) : error_(std::move(e)) {}  // NOLINT: implicit by design
   static status success() { return status(); }
   bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
@@ -65,6 +65,8 @@ class [[nodiscard]] status {
 };
 
 /// Shorthand for `return leadrl::fail("...")` in functions returning result or status.
-inline error fail(std::string message) { return error(std::move(message)); }
+inline error fail(std::string message) {
+  return error(std::move(message));
+}
 
 }  // namespace leadrl
