@@ -1,0 +1,81 @@
+// File: io/config.hpp
+//
+// Run configuration: INI files read with Boost.Program_options, where section + key
+// give a dotted name (`[algorithm] lead_alpha = 1.0` is `algorithm.lead_alpha`), and
+// command-line overrides both as `--algorithm.lead_alpha=1.0` and verl-style
+// `algorithm.lead_alpha=1.0`. Unknown keys, bad values and missing files are errors
+// that name the key or file and what was expected (ARCHITECTURE.md §7).
+//
+//   io::config_schema schema;
+//   schema.add<double>("algorithm.lead_alpha", 1.0, "PSI potential exponent");
+//   auto cfg = io::load_config(schema, "run.ini", {"algorithm.lead_alpha=2"});
+//   double a = cfg->get<double>("algorithm.lead_alpha");
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "lead/result.hpp"
+
+namespace leadrl::io {
+
+/// The options a command accepts: dotted name, type, default and description.
+class config_schema {
+ public:
+  config_schema() : options_("options") {}
+
+  /// Declares an option with a default; T is bool, std::int64_t, double or std::string.
+  template <class T>
+  config_schema& add(const std::string& name, const T& default_value, const std::string& help) {
+    options_.add_options()(name.c_str(),
+                           boost::program_options::value<T>()->default_value(default_value),
+                           help.c_str());
+    names_.push_back(name);
+    return *this;
+  }
+
+  /// Declares a string option without a default (absent unless given).
+  config_schema& add_optional_string(const std::string& name, const std::string& help);
+
+  const boost::program_options::options_description& options() const { return options_; }
+  const std::vector<std::string>& names() const { return names_; }
+  /// Writes every option as `  name (default)  help`, grouped by section.
+  void print_help(std::ostream& out) const;
+
+ private:
+  boost::program_options::options_description options_;
+  std::vector<std::string> names_;
+};
+
+/// Parsed values of a schema. `text()` reproduces the effective configuration as INI,
+/// so it can be stored in snapshots and logs.
+class config {
+ public:
+  config() = default;
+  explicit config(boost::program_options::variables_map values) : values_(std::move(values)) {}
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  /// The value of `name`; the name must be declared in the schema (a broken invariant otherwise).
+  template <class T>
+  T get(const std::string& name) const {
+    return values_.at(name).as<T>();
+  }
+  /// The effective configuration as INI text, one section per dotted prefix.
+  std::string text() const;
+
+ private:
+  boost::program_options::variables_map values_;
+};
+
+/// Reads `ini_path` (empty: no file) and applies `overrides` (each `--a.b=v` or `a.b=v`),
+/// overrides taking precedence. Errors: missing or unreadable file; a line that is not
+/// `key = value`; an unknown key (named with its section); a value that does not parse
+/// as the option's type (named with the expected type); an override without `=`.
+result<config> load_config(const config_schema& schema, const std::string& ini_path,
+                           const std::vector<std::string>& overrides);
+
+}  // namespace leadrl::io

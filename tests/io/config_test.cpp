@@ -1,0 +1,83 @@
+#include "io/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace leadrl::io {
+namespace {
+
+config_schema make_schema() {
+  config_schema s;
+  s.add<double>("algorithm.lead_alpha", 1.0, "potential exponent")
+      .add<std::int64_t>("trainer.total_steps", 10, "steps")
+      .add<bool>("trainer.verbose", false, "chatty")
+      .add<std::string>("algorithm.adv_estimator", "lead", "estimator name");
+  return s;
+}
+
+std::string write_ini(const std::string& text) {
+  const std::string path = std::string(LEADRL_BINARY_DIR) + "/config_test_" +
+                           std::to_string(std::hash<std::string>{}(text)) + ".ini";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, DefaultsIniAndBothOverrideStylesInPrecedenceOrder) {
+  const auto path = write_ini(
+      "[algorithm]\nlead_alpha = 2.5\nadv_estimator = grpo\n[trainer]\ntotal_steps = 7\n");
+  auto cfg = load_config(make_schema(), path, {"--trainer.total_steps=9", "trainer.verbose=true"});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_DOUBLE_EQ(cfg->get<double>("algorithm.lead_alpha"), 2.5);
+  EXPECT_EQ(cfg->get<std::string>("algorithm.adv_estimator"), "grpo");
+  EXPECT_EQ(cfg->get<std::int64_t>("trainer.total_steps"), 9);  // override beats the file
+  EXPECT_TRUE(cfg->get<bool>("trainer.verbose"));
+  const std::string text = cfg->text();
+  EXPECT_NE(text.find("[trainer]\ntotal_steps = 9"), std::string::npos) << text;
+}
+
+TEST(Config, UnknownKeyInFileIsNamed) {
+  const auto path = write_ini("[algorithm]\nlead_alpah = 2.5\n");
+  auto cfg = load_config(make_schema(), path, {});
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.error().message().find("algorithm.lead_alpah"), std::string::npos)
+      << cfg.error().message();
+  EXPECT_NE(cfg.error().message().find(path), std::string::npos);
+}
+
+TEST(Config, UnknownOverrideAndMalformedOverrideAreNamed) {
+  auto a = load_config(make_schema(), "", {"algorithm.nope=1"});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("algorithm.nope"), std::string::npos) << a.error().message();
+  auto b = load_config(make_schema(), "", {"algorithm.lead_alpha"});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message().find("key=value"), std::string::npos);
+}
+
+TEST(Config, BadValueNamesTheKey) {
+  auto a = load_config(make_schema(), "", {"trainer.total_steps=many"});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("total_steps"), std::string::npos) << a.error().message();
+  const auto path = write_ini("[algorithm]\nlead_alpha = fast\n");
+  auto b = load_config(make_schema(), path, {});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message().find("lead_alpha"), std::string::npos) << b.error().message();
+}
+
+TEST(Config, MissingFileIsNamed) {
+  auto a = load_config(make_schema(), "/nonexistent/run.ini", {});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("/nonexistent/run.ini"), std::string::npos);
+}
+
+TEST(Config, HelpListsEveryOptionWithDefault) {
+  std::ostringstream out;
+  make_schema().print_help(out);
+  EXPECT_NE(out.str().find("--algorithm.lead_alpha  (default 1)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("[trainer]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadrl::io
