@@ -19,8 +19,8 @@ void print_usage(std::ostream& out) {
       << "usage: leadrl COMMAND [options]   (leadrl COMMAND --help for its options)\n\n"
       << "commands:\n";
   for (const auto& [name, cmd] : commands()) {
-    out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
-        << cmd.summary << "\n";
+    out << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ') << cmd.summary
+        << "\n";
   }
   out << "\noptions:\n  --help       this text\n  --version    print the version\n";
 }

@@ -11,13 +11,18 @@ std::string env_or(const char* name, const std::string& fallback) {
   return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
 }
 
-std::string shared_root() { return env_or("LEADRL_SHARED", std::string(LEADRL_SOURCE_DIR) + "/../shared"); }
+std::string shared_root() {
+  return env_or("LEADRL_SHARED", std::string(LEADRL_SOURCE_DIR) + "/../shared");
+}
 
-std::string shared_path(const std::string& relative) { return shared_root() + "/" + relative; }
+std::string shared_path(const std::string& relative) {
+  return shared_root() + "/" + relative;
+}
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path + " (set LEADRL_SHARED to the shared folder)");
+  if (!in)
+    throw std::runtime_error("cannot open " + path + " (set LEADRL_SHARED to the shared folder)");
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
