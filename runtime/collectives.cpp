@@ -1,0 +1,94 @@
+#include "runtime/collectives.hpp"
+
+#include <algorithm>
+#include <climits>
+
+namespace leadrl::runtime {
+namespace {
+
+MPI_Datatype mpi_type(element_type type) {
+  switch (type) {
+    case element_type::f32:
+      return MPI_FLOAT;
+    case element_type::f64:
+      return MPI_DOUBLE;
+    case element_type::i64:
+      return MPI_INT64_T;
+  }
+  return MPI_DATATYPE_NULL;
+}
+
+class mpi_collectives final : public collectives {
+ public:
+  mpi_collectives(MPI_Comm comm, std::chrono::milliseconds timeout)
+      : comm_(comm), timeout_(timeout) {}
+
+  std::string backend() const override { return "mpi"; }
+
+  status all_reduce_sum(void* data, std::size_t count, element_type type) override {
+    // MPI counts are int: move very large buffers in slices.
+    auto* bytes = static_cast<char*>(data);
+    for (std::size_t done = 0; done < count;) {
+      const std::size_t n = std::min<std::size_t>(count - done, INT_MAX / 2);
+      MPI_Request req;
+      LEADRL_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, bytes + done * element_size(type),
+                                      static_cast<int>(n), mpi_type(type), MPI_SUM, comm_, &req),
+                       "every rank must all-reduce the same count and type");
+      if (auto s = wait_with_deadline(&req, timeout_,
+                                      "MPI all-reduce of " + std::to_string(n) + " elements");
+          !s) {
+        return s;
+      }
+      done += n;
+    }
+    return status::success();
+  }
+
+  status broadcast(void* data, std::size_t count, element_type type, int root) override {
+    auto* bytes = static_cast<char*>(data);
+    for (std::size_t done = 0; done < count;) {
+      const std::size_t n = std::min<std::size_t>(count - done, INT_MAX / 2);
+      MPI_Request req;
+      LEADRL_MPI_CHECK(MPI_Ibcast(bytes + done * element_size(type), static_cast<int>(n),
+                                  mpi_type(type), root, comm_, &req),
+                       "every rank must broadcast the same count and type");
+      if (auto s = wait_with_deadline(&req, timeout_,
+                                      "MPI broadcast of " + std::to_string(n) + " elements");
+          !s) {
+        return s;
+      }
+      done += n;
+    }
+    return status::success();
+  }
+
+  status barrier() override {
+    MPI_Request req;
+    LEADRL_MPI_CHECK(MPI_Ibarrier(comm_, &req), "all ranks must reach the barrier");
+    return wait_with_deadline(&req, timeout_, "MPI barrier");
+  }
+
+ private:
+  MPI_Comm comm_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+std::size_t element_size(element_type type) {
+  switch (type) {
+    case element_type::f32:
+      return 4;
+    case element_type::f64:
+    case element_type::i64:
+      return 8;
+  }
+  return 0;
+}
+
+std::unique_ptr<collectives> make_mpi_collectives(const mpi_world& world,
+                                                  std::chrono::milliseconds timeout) {
+  return std::make_unique<mpi_collectives>(world.comm(), timeout);
+}
+
+}  // namespace leadrl::runtime
