@@ -1,0 +1,37 @@
+// File: runtime/gradient_sync.hpp
+//
+// Data-parallel glue between torch parameters and runtime::collectives: bucketed
+// all-reduce of flattened gradients (averaged over ranks), broadcast of parameters from
+// one rank, and a checksum of parameter bytes to verify replicas stay identical.
+//
+//   runtime::all_reduce_gradients(*coll, params, world->size());   // after backward()
+//   auto sum = runtime::parameter_checksum(params);                 // equal on every rank
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/collectives.hpp"
+
+namespace leadrl::runtime {
+
+/// Default bucket size for flattened gradients (f32 elements), 16 MiB.
+constexpr std::size_t default_bucket_bytes = std::size_t{16} << 20;
+
+/// Replaces each parameter's gradient by its mean over `world_size` ranks. Gradients are
+/// packed in f32 buckets of at most `bucket_bytes` (one collective per bucket); a parameter
+/// without a gradient counts as zeros so every rank moves the same counts. The MPI backend
+/// stages device tensors through host memory; NCCL works on device buffers.
+status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
+                            int world_size, std::size_t bucket_bytes = default_bucket_bytes);
+
+/// Overwrites every parameter with rank `root`'s values (dtype kept; bit-identical).
+status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>& params, int root);
+
+/// FNV-1a 64 over the raw bytes of every parameter in order: equal across ranks iff the
+/// replicas are bit-identical (up to hash collisions).
+std::uint64_t parameter_checksum(const std::vector<torch::Tensor>& params);
+
+}  // namespace leadrl::runtime

@@ -1,0 +1,61 @@
+#include "runtime/gradient_sync.hpp"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/mpi/mpi_test_env.hpp"
+
+namespace leadrl::runtime {
+namespace {
+
+using test::g_world;
+
+std::vector<torch::Tensor> make_params(int seed) {
+  torch::manual_seed(seed);
+  return {torch::randn({3, 5}).requires_grad_(), torch::randn({7}).requires_grad_(),
+          torch::randn({2, 2}).to(torch::kBFloat16).requires_grad_(),
+          torch::randn({4}).requires_grad_()};
+}
+
+TEST(GradientSync, GradientsBecomeTheRankMeanAcrossSeveralBuckets) {
+  auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
+  auto params = make_params(1);
+  const double r = g_world->rank();
+  for (std::size_t i = 0; i + 1 < params.size(); ++i) {
+    params[i].mutable_grad() = torch::full_like(params[i], r + static_cast<double>(i));
+  }
+  // params[3] has no gradient: it must count as zeros on this rank.
+  // A 32-byte bucket forces one collective per parameter plus splits.
+  ASSERT_TRUE(all_reduce_gradients(*coll, params, g_world->size(), 32).ok());
+  const double n = g_world->size();
+  const double mean_rank = (n - 1) / 2;
+  for (std::size_t i = 0; i + 1 < params.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(
+        params[i].grad().to(torch::kDouble),
+        torch::full(params[i].sizes(), mean_rank + static_cast<double>(i), torch::kDouble)))
+        << "param " << i;
+  }
+  EXPECT_TRUE(params[3].grad().defined());
+  EXPECT_EQ(params[3].grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(GradientSync, BroadcastMakesReplicasBitIdenticalAndTheChecksumSaysSo) {
+  auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
+  auto params = make_params(100 + g_world->rank());  // every rank starts different
+  const auto before = parameter_checksum(params);
+  auto all_before = g_world->all_gather(std::to_string(before));
+  ASSERT_TRUE(all_before.ok());
+  if (g_world->size() > 1) {
+    EXPECT_NE((*all_before)[0], (*all_before)[1]);
+  }
+  ASSERT_TRUE(broadcast_parameters(*coll, params, 0).ok());
+  auto all_after = g_world->all_gather(std::to_string(parameter_checksum(params)));
+  ASSERT_TRUE(all_after.ok());
+  for (const auto& c : *all_after) EXPECT_EQ(c, (*all_after)[0]);
+  auto reference = make_params(100);  // rank 0's values
+  for (std::size_t i = 0; i < params.size(); ++i)
+    EXPECT_TRUE(torch::equal(params[i], reference[i]));
+}
+
+}  // namespace
+}  // namespace leadrl::runtime
