@@ -104,20 +104,10 @@ std::optional<std::string> extract_boxed_reference(std::string_view text) {
   return std::string(span.substr(prefix.size(), span.size() - prefix.size() - 1));
 }
 
-std::optional<std::string> extract_boxed(std::string_view text) {
-  std::size_t boxed = last_of(text, "\\boxed");
-  std::size_t fbox = last_of(text, "\\fbox");
-  std::size_t p;
-  std::size_t name_length;
-  if (boxed != npos && (fbox == npos || boxed > fbox)) {
-    p = boxed;
-    name_length = 6;
-  } else if (fbox != npos) {
-    p = fbox;
-    name_length = 5;
-  } else {
-    return std::nullopt;
-  }
+namespace {
+
+// The content of the box command (of `name_length` characters) at `p`.
+std::optional<std::string> box_at(std::string_view text, std::size_t p, std::size_t name_length) {
   std::size_t i = p + name_length;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
   if (i >= text.size()) return std::nullopt;
@@ -138,6 +128,24 @@ std::optional<std::string> extract_boxed(std::string_view text) {
   std::string_view inner = strip_sentence_end(text.substr(i, end - i));
   if (inner.empty()) return std::nullopt;
   return std::string(inner);
+}
+
+}  // namespace
+
+std::optional<std::string> extract_boxed(std::string_view text) {
+  std::size_t boxed = last_of(text, "\\boxed");
+  std::size_t fbox = last_of(text, "\\fbox");
+  // The later of the two commands; if it yields nothing, the other one.
+  bool fbox_first = fbox != npos && (boxed == npos || fbox > boxed);
+  std::optional<std::string> out;
+  if (fbox_first) {
+    out = box_at(text, fbox, 5);
+    if (!out && boxed != npos) out = box_at(text, boxed, 6);
+  } else if (boxed != npos) {
+    out = box_at(text, boxed, 6);
+    if (!out && fbox != npos) out = box_at(text, fbox, 5);
+  }
+  return out;
 }
 
 std::optional<std::string> extract_answer_phrase(std::string_view text) {
@@ -213,18 +221,26 @@ std::optional<std::string> extract_last_number(std::string_view text) {
 
 extracted_answer extract_answer(std::string_view text, const extraction_options& options) {
   extracted_answer out;
-  std::optional<std::string> boxed = extract_boxed(text);
-  if (boxed && !trim(*boxed).empty()) {
-    std::size_t b = text.rfind("\\boxed");
-    std::size_t f = text.rfind("\\fbox");
-    bool is_fbox = f != npos && (b == npos || f > b);
-    std::size_t p = is_fbox ? f : b;
-    std::size_t after = p + (is_fbox ? 5 : 6);
+  std::size_t b = text.rfind("\\boxed");
+  std::size_t f = text.rfind("\\fbox");
+  bool fbox_first = f != npos && (b == npos || f > b);
+  struct candidate {
+    std::size_t position;
+    std::size_t name_length;
+    bool is_fbox;
+  };
+  candidate order[2] = {{fbox_first ? f : b, fbox_first ? 5u : 6u, fbox_first},
+                        {fbox_first ? b : f, fbox_first ? 6u : 5u, !fbox_first}};
+  for (const candidate& c : order) {
+    if (c.position == npos) continue;
+    std::optional<std::string> boxed = box_at(text, c.position, c.name_length);
+    if (!boxed) continue;
+    if (trim(*boxed).empty()) break;  // an empty box (the prompt's \boxed{}) is no answer
+    std::size_t after = c.position + c.name_length;
     while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
-    out.source = is_fbox
-                     ? answer_source::fbox
-                     : (after < text.size() && text[after] == '{' ? answer_source::boxed
-                                                                  : answer_source::boxed_unbraced);
+    out.source = c.is_fbox                                     ? answer_source::fbox
+                 : (after < text.size() && text[after] == '{') ? answer_source::boxed
+                                                               : answer_source::boxed_unbraced;
     out.answer = std::move(boxed);
     return out;
   }

@@ -272,8 +272,13 @@ struct answer_node {
   char close = 0;
   std::string text;  // scalar only
   std::vector<answer_node> items;
-  // Lazily compiled scalar expression; shared so that copies stay cheap.
-  mutable std::shared_ptr<std::optional<math_expression>> compiled;
+  // Lazily compiled scalar expression and its samples, computed once per node however many
+  // pairs it takes part in; shared so that copies stay cheap.
+  struct compiled_scalar {
+    std::optional<math_expression> expression;
+    std::vector<std::complex<double>> samples;
+  };
+  mutable std::shared_ptr<compiled_scalar> compiled;
 };
 
 bool is_open(char c) {
@@ -516,9 +521,12 @@ std::string without_spaces(std::string_view s) {
   return out;
 }
 
-const std::optional<math_expression>& compiled(const answer_node& n) {
+const answer_node::compiled_scalar& compiled(const answer_node& n) {
   if (!n.compiled) {
-    n.compiled = std::make_shared<std::optional<math_expression>>(math_expression::parse(n.text));
+    auto c = std::make_shared<answer_node::compiled_scalar>();
+    c->expression = math_expression::parse(n.text);
+    if (c->expression) c->samples = c->expression->sample();
+    n.compiled = std::move(c);
   }
   return *n.compiled;
 }
@@ -530,11 +538,11 @@ bool scalar_equal(const answer_node& a, const answer_node& t) {
   if (x == y) return true;
   // Integers are compared exactly: doubles would call 10^17 and 10^17+1 equal.
   if (is_integer_text(x) && is_integer_text(y)) return canonical_integer(x) == canonical_integer(y);
-  const auto& ea = compiled(a);
-  if (!ea) return false;
-  const auto& et = compiled(t);
-  if (!et) return false;
-  return expressions_equivalent(*ea, *et);
+  const auto& ca = compiled(a);
+  if (!ca.expression) return false;
+  const auto& ct = compiled(t);
+  if (!ct.expression) return false;
+  return samples_equivalent(*ca.expression, ca.samples, *ct.expression, ct.samples);
 }
 
 bool nodes_equal(const answer_node& a, const answer_node& t);

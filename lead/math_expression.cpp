@@ -135,7 +135,14 @@ cplx factorial(cplx x) {
 cplx binomial(cplx n, cplx k) {
   bool integral = false;
   double kk = real_integer(k, integral);
-  if (!integral || kk < 0 || kk > 1000) return cplx(nan_value, 0.0);
+  if (!integral || kk < 0) return cplx(nan_value, 0.0);
+  if (kk > 64) {
+    // Large k: through log-gamma, for real n >= k only (bounded work).
+    if (!is_real(n) || n.real() < kk) return cplx(nan_value, 0.0);
+    double nn = n.real();
+    return cplx(std::exp(std::lgamma(nn + 1) - std::lgamma(kk + 1) - std::lgamma(nn - kk + 1)),
+                0.0);
+  }
   cplx out(1.0, 0.0);
   for (int j = 1; j <= static_cast<int>(kk); ++j)
     out *= (n - kk + static_cast<double>(j)) / static_cast<double>(j);
@@ -792,30 +799,37 @@ bool values_close(std::complex<double> a, std::complex<double> b, bool infinite_
   return std::abs(a - b) <= 1e-8 * scale + 1e-12;
 }
 
-bool expressions_equivalent(const math_expression& a, const math_expression& b) {
-  if (a.variables() != b.variables()) return false;
-  bool infinite_ok = a.uses_infinity() && b.uses_infinity();
-  const std::size_t n = a.variables().size();
-  if (n == 0) {
-    std::vector<cplx> none;
-    cplx va = a.evaluate(none);
-    cplx vb = b.evaluate(none);
-    return values_close(va, vb, infinite_ok);
-  }
-  constexpr int points = 6;
-  int defined = 0;
+std::vector<std::complex<double>> math_expression::sample() const {
+  const std::size_t n = variables_.size();
+  if (n == 0) return {evaluate({})};
+  std::vector<cplx> samples;
+  samples.reserve(sample_points);
   std::vector<cplx> values(n);
-  for (int k = 0; k < points; ++k) {
+  for (int k = 0; k < sample_points; ++k) {
     for (std::size_t j = 0; j < n; ++j) {
+      // The value of a variable depends only on its name and the point, so samples of
+      // different expressions line up.
       std::uint64_t r =
-          splitmix64(name_hash(a.variables()[j]) ^ splitmix64(static_cast<std::uint64_t>(k) + 17));
+          splitmix64(name_hash(variables_[j]) ^ splitmix64(static_cast<std::uint64_t>(k) + 17));
       double u = static_cast<double>(r >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
       double v = 0.35 + 2.9 * u;
       if (k >= 3 && ((r >> 7) & 1U)) v = -v;
       values[j] = cplx(v, 0.0);
     }
-    cplx va = a.evaluate(values);
-    cplx vb = b.evaluate(values);
+    samples.push_back(evaluate(values));
+  }
+  return samples;
+}
+
+bool samples_equivalent(const math_expression& a, const std::vector<std::complex<double>>& sa,
+                        const math_expression& b, const std::vector<std::complex<double>>& sb) {
+  if (a.variables() != b.variables() || sa.size() != sb.size() || sa.empty()) return false;
+  if (a.variables().empty())
+    return values_close(sa[0], sb[0], a.uses_infinity() && b.uses_infinity());
+  int defined = 0;
+  for (std::size_t k = 0; k < sa.size(); ++k) {
+    cplx va = sa[k];
+    cplx vb = sb[k];
     bool fa = std::isfinite(va.real()) && std::isfinite(va.imag());
     bool fb = std::isfinite(vb.real()) && std::isfinite(vb.imag());
     if (!fa && !fb) continue;
@@ -824,6 +838,11 @@ bool expressions_equivalent(const math_expression& a, const math_expression& b) 
     ++defined;
   }
   return defined >= 2;
+}
+
+bool expressions_equivalent(const math_expression& a, const math_expression& b) {
+  if (a.variables() != b.variables()) return false;
+  return samples_equivalent(a, a.sample(), b, b.sample());
 }
 
 }  // namespace leadrl::lead

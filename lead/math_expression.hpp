@@ -43,6 +43,15 @@ class math_expression {
   /// Whether the text used \infty (so an infinite value is meant, not an overflow).
   bool uses_infinity() const { return uses_infinity_; }
 
+  /// Number of points sample() evaluates at when there are variables.
+  static constexpr int sample_points = 6;
+
+  /// The value at the standard points: one value without variables, else sample_points
+  /// values, three with every variable in [0.35, 3.25] and three with mixed signs. A
+  /// variable's value depends only on its name and the point (a fixed-seed hash), so the
+  /// samples of two expressions over the same variables are comparable.
+  std::vector<std::complex<double>> sample() const;
+
   /// Number of instructions in the program.
   std::size_t size() const { return program_.size(); }
 
@@ -69,9 +78,14 @@ class math_expression {
 bool values_close(std::complex<double> a, std::complex<double> b, bool infinite_ok);
 
 /// Whether `a` and `b` denote the same number, or the same function of the same variables
-/// (compared at six deterministic points, three positive and three of mixed sign; at least
+/// (compared at the sample() points; at least
 /// two points must be defined for both and every point defined for one must be defined
 /// and equal for the other).
 bool expressions_equivalent(const math_expression& a, const math_expression& b);
+
+/// expressions_equivalent for expressions whose sample() values were computed already
+/// (callers comparing many pairs evaluate each expression once).
+bool samples_equivalent(const math_expression& a, const std::vector<std::complex<double>>& sa,
+                        const math_expression& b, const std::vector<std::complex<double>>& sb);
 
 }  // namespace leadrl::lead
