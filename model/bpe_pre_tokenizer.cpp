@@ -35,9 +35,10 @@ result<regex_splitter> regex_splitter::compile(std::string_view pattern, bool li
 
 void regex_splitter::split(std::string_view text, std::vector<std::string_view>& pieces) const {
   if (text.empty()) return;
-  // Match data is per call: it is mutable state and split() must be usable concurrently.
-  std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> match(
-      pcre2_match_data_create_from_pattern(code_->code, nullptr), pcre2_match_data_free);
+  // Match data is mutable, so each thread has its own; only the whole-match offsets are
+  // needed (pcre2_match returns 0 when capture groups do not fit, still setting those).
+  thread_local const std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> match(
+      pcre2_match_data_create(1, nullptr), pcre2_match_data_free);
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   std::size_t start = 0;    // where the next search begins
   std::size_t emitted = 0;  // end of the last piece appended

@@ -247,41 +247,50 @@ struct bpe_state {
     }
   }
 
-  void encode_piece(std::string_view piece, std::vector<std::int32_t>& out) const {
-    constexpr std::size_t max_cached_length = 256;
-    const bool cacheable = piece.size() <= max_cached_length;
-    std::string key;
-    if (cacheable) {
-      key.assign(piece);
-      std::shared_lock lock(cache_mutex);
-      const auto it = cache.find(key);
-      if (it != cache.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-        return;
-      }
-    }
-    const std::size_t first = out.size();
-    merge_piece(piece, out);
-    if (cacheable) {
-      std::unique_lock lock(cache_mutex);
-      if (cache.size() < bpe_tokenizer::cache_capacity) {
-        cache.emplace(
-            std::move(key),
-            std::vector<std::int32_t>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
-      }
-    }
-  }
-
-  // Pre-tokenizes and merges text that contains no added token.
+  // Pre-tokenizes and merges text that contains no added token. Cached pieces are
+  // looked up under one shared lock per call and new ones inserted under one exclusive
+  // lock, so threads encoding at once rarely wait on each other.
   void encode_plain(std::string_view text, std::vector<std::int32_t>& out) const {
     if (text.empty()) return;
+    constexpr std::size_t max_cached_length = 256;
     std::vector<std::string_view> pieces;
     if (splitter) {
       splitter->split(text, pieces);
     } else {
       pieces.push_back(text);
     }
-    for (std::string_view piece : pieces) encode_piece(piece, out);
+    struct miss {
+      std::string_view piece;
+      std::size_t begin;
+      std::size_t end;
+    };
+    std::vector<miss> misses;
+    std::string key;
+    {
+      std::shared_lock lock(cache_mutex);
+      for (std::string_view piece : pieces) {
+        const bool cacheable = piece.size() <= max_cached_length;
+        if (cacheable) {
+          key.assign(piece);
+          const auto it = cache.find(key);
+          if (it != cache.end()) {
+            out.insert(out.end(), it->second.begin(), it->second.end());
+            continue;
+          }
+        }
+        const std::size_t begin = out.size();
+        merge_piece(piece, out);
+        if (cacheable) misses.push_back(miss{piece, begin, out.size()});
+      }
+    }
+    if (misses.empty()) return;
+    std::unique_lock lock(cache_mutex);
+    for (const miss& m : misses) {
+      if (cache.size() >= bpe_tokenizer::cache_capacity) break;
+      cache.emplace(std::string(m.piece),
+                    std::vector<std::int32_t>(out.begin() + static_cast<std::ptrdiff_t>(m.begin),
+                                              out.begin() + static_cast<std::ptrdiff_t>(m.end)));
+    }
   }
 
   // Normalizes `text`, then cuts out added tokens marked normalized, then BPE.
