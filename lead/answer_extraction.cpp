@@ -149,17 +149,25 @@ std::optional<std::string> extract_boxed(std::string_view text) {
 }
 
 std::optional<std::string> extract_answer_phrase(std::string_view text) {
-  std::size_t best = npos;
-  std::size_t best_end = 0;
-  for (std::string_view phrase : {std::string_view("answer is"), std::string_view("answer:"),
-                                  std::string_view("answer ="), std::string_view("answer**:")}) {
-    std::size_t p = rfind_icase(text, phrase);
-    if (p != npos && (best == npos || p > best)) {
-      best = p;
-      best_end = p + phrase.size();
+  // One backward scan for "answer" (any case) followed by " is", ":", " =" or "**:".
+  constexpr std::string_view word = "answer";
+  std::size_t best_end = npos;
+  for (std::size_t i = text.size() >= word.size() ? text.size() - word.size() + 1 : 0;
+       i-- > 0 && best_end == npos;) {
+    if (lower(text[i]) != 'a') continue;
+    std::size_t k = 1;
+    while (k < word.size() && lower(text[i + k]) == word[k]) ++k;
+    if (k < word.size()) continue;
+    std::string_view rest = text.substr(i + word.size());
+    for (std::string_view suffix : {std::string_view(" is"), std::string_view(":"),
+                                    std::string_view(" ="), std::string_view("**:")}) {
+      if (rest.size() >= suffix.size() && rfind_icase(rest.substr(0, suffix.size()), suffix) == 0) {
+        best_end = i + word.size() + suffix.size();
+        break;
+      }
     }
   }
-  if (best == npos) return std::nullopt;
+  if (best_end == npos) return std::nullopt;
   std::size_t i = best_end;
   while (i < text.size() && (is_space(text[i]) || text[i] == ':' || text[i] == '*')) ++i;
   std::optional<std::string_view> span;
@@ -186,10 +194,18 @@ std::optional<std::string> extract_answer_phrase(std::string_view text) {
 }
 
 std::optional<std::string> extract_last_number(std::string_view text) {
+  // Only the tail matters: scan the last 4096 characters, widened backwards so that the
+  // window does not start inside a number (at most 64 more characters).
+  std::size_t start = text.size() > 4096 ? text.size() - 4096 : 0;
+  for (int k = 0; k < 64 && start > 0; ++k) {
+    char c = text[start - 1];
+    if (!is_digit(c) && c != ',' && c != '.' && c != '/' && c != '-') break;
+    --start;
+  }
+  std::size_t i = start;
   std::optional<std::string> last;
-  std::size_t i = 0;
   while (i < text.size()) {
-    if (!is_digit(text[i]) || (i > 0 && (is_digit(text[i - 1]) || text[i - 1] == '.'))) {
+    if (!is_digit(text[i]) || (i > start && (is_digit(text[i - 1]) || text[i - 1] == '.'))) {
       ++i;
       continue;
     }

@@ -1,5 +1,6 @@
 #include "lead/answer_normalization.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
@@ -21,6 +22,7 @@ std::string_view trim(std::string_view s) {
 }
 
 std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
+  if (s.find(from) == std::string_view::npos) return std::string(s);
   std::string out;
   out.reserve(s.size());
   std::size_t i = 0;
@@ -266,7 +268,20 @@ std::string fallback_normalize(std::string_view answer, comma_policy commas) {
   return out;
 }
 
+// Characters fallback_normalize keeps at most (every non-space, non-comma one).
+std::size_t kept_length_bound(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s)
+    if (!is_space(c) && c != ',') ++n;
+  return n;
+}
+
 bool fallback_equal(std::string_view given, std::string_view truth, comma_policy commas) {
+  // Cheap rejection without copying: a normalised string longer than the other's raw size
+  // cannot equal it, and parse_python_float takes at most 400 characters.
+  if (commas == comma_policy::thousands_only && given.size() > 4 * truth.size() + 512 &&
+      kept_length_bound(given) > std::max<std::size_t>(truth.size(), 400))
+    return false;
   std::string g = fallback_normalize(given, commas);
   std::string t = fallback_normalize(truth, commas);
   if (g == t) return true;

@@ -11,9 +11,10 @@
 namespace leadrl::lead {
 namespace {
 
-constexpr std::size_t max_symbolic_length = 4000;  // longer answers: string comparisons only
-constexpr std::size_t max_items = 64;              // elements of a list, set or tuple
-constexpr int max_nesting = 8;                     // tuples inside tuples inside ...
+constexpr std::size_t max_symbolic_length = 4000;     // longer answers: string comparisons only
+constexpr std::size_t max_normalized_length = 20000;  // longer answers: §11.3 comparison only
+constexpr std::size_t max_items = 64;                 // elements of a list, set or tuple
+constexpr int max_nesting = 8;                        // tuples inside tuples inside ...
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -68,15 +69,6 @@ void remove_command(std::string& s, std::string_view name, bool eat_dot = false)
   s = std::move(out);
 }
 
-std::size_t matching_close(std::string_view s, std::size_t open) {
-  int depth = 0;
-  for (std::size_t i = open; i < s.size(); ++i) {
-    if (s[i] == '{') ++depth;
-    if (s[i] == '}' && --depth == 0) return i;
-  }
-  return std::string_view::npos;
-}
-
 // Words that name units or counted things; a \text{...} or trailing word made only of them
 // is dropped ("5\text{ cm}^2" -> "5", "12 ways" -> "12").
 constexpr std::string_view unit_words[] = {
@@ -129,59 +121,82 @@ bool is_unit_phrase(std::string_view text) {
   return real_units > 0;
 }
 
-// Unwraps or removes \text-like commands (see clean_answer).
+// For every '{', the index of its matching '}' (npos when unmatched); one pass with a stack.
+std::vector<std::size_t> brace_matches(const std::string& s) {
+  std::vector<std::size_t> match(s.size(), std::string::npos);
+  std::vector<std::size_t> open;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '{') {
+      open.push_back(i);
+    } else if (s[i] == '}' && !open.empty()) {
+      match[open.back()] = i;
+      open.pop_back();
+    }
+  }
+  return match;
+}
+
+// Unwraps or removes \text-like commands (see clean_answer) in one left-to-right pass:
+// a unit phrase is dropped with any exponent after it, "or"/"and" become commas, anything
+// else keeps its content (nested wrappers inside it are handled as the scan reaches them).
 void resolve_text_commands(std::string& s) {
   static constexpr std::string_view wrappers[] = {
-      "\\textbf", "\\textit", "\\textnormal", "\\texttt", "\\textrm", "\\text", "\\mbox",
-      "\\mathrm", "\\mathbf", "\\mathit",     "\\boxed",  "\\fbox",   "\\hbox"};
-  for (int guard = 0; guard < 64; ++guard) {
-    std::size_t best = std::string::npos;
-    std::size_t name_length = 0;
-    for (std::string_view w : wrappers) {
-      std::size_t p = s.find(w);
-      while (p != std::string::npos && p + w.size() < s.size() && is_letter(s[p + w.size()]))
-        p = s.find(w, p + 1);
-      if (p != std::string::npos && p < best) {
-        best = p;
-        name_length = w.size();
-      }
+      "textbf", "textit", "textnormal", "texttt", "textrm", "text", "mbox",
+      "mathrm", "mathbf", "mathit",     "boxed",  "fbox",   "hbox"};
+  if (s.find('\\') == std::string::npos) return;
+  std::vector<std::size_t> match = brace_matches(s);
+  std::vector<bool> dropped_close(s.size(), false);
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (dropped_close[i]) {
+      ++i;
+      continue;
     }
-    if (best == std::string::npos) return;
-    std::size_t open = best + name_length;
+    if (s[i] != '\\') {
+      out += s[i++];
+      continue;
+    }
+    std::size_t e = i + 1;
+    while (e < s.size() && is_letter(s[e])) ++e;
+    std::string_view name(s.data() + i + 1, e - i - 1);
+    if (std::find(std::begin(wrappers), std::end(wrappers), name) == std::end(wrappers)) {
+      out.append(s, i, std::max<std::size_t>(e - i, 2));
+      i += std::max<std::size_t>(e - i, 2);
+      continue;
+    }
+    std::size_t open = e;
     while (open < s.size() && s[open] == ' ') ++open;
-    if (open >= s.size() || s[open] != '{') {
-      s.erase(best, name_length);
+    if (open >= s.size() || s[open] != '{' || match[open] == std::string::npos) {
+      i = e;  // a wrapper without a (closed) argument: drop the command name only
       continue;
     }
-    std::size_t close = matching_close(s, open);
-    if (close == std::string::npos) {
-      s.erase(best, open + 1 - best);
-      continue;
-    }
-    std::string inner = s.substr(open + 1, close - open - 1);
-    std::string_view t = trim(inner);
-    std::string replacement;
-    std::size_t end = close + 1;
-    if (t == "or" || t == "and" || t == ",") {
-      replacement = ",";
-    } else if (is_unit_phrase(t)) {
+    std::size_t close = match[open];
+    std::string_view inner = trim(std::string_view(s).substr(open + 1, close - open - 1));
+    if (inner == "or" || inner == "and" || inner == ",") {
+      out += ',';
+      i = close + 1;
+    } else if (is_unit_phrase(inner)) {
+      std::size_t end = close + 1;
       // Drop a following exponent as well: "\text{ cm}^2", "\text{ m}^{3}".
       if (end < s.size() && s[end] == '^') {
-        std::size_t e = end + 1;
-        if (e < s.size() && s[e] == '{') {
-          std::size_t c = matching_close(s, e);
-          if (c != std::string::npos) end = c + 1;
+        std::size_t x = end + 1;
+        if (x < s.size() && s[x] == '{') {
+          if (match[x] != std::string::npos) end = match[x] + 1;
         } else {
-          while (e < s.size() && is_digit(s[e])) ++e;
-          end = e;
+          while (x < s.size() && is_digit(s[x])) ++x;
+          end = x;
         }
       }
-      replacement = " ";
+      out += ' ';
+      i = end;
     } else {
-      replacement = inner;
+      dropped_close[close] = true;
+      i = open + 1;
     }
-    s.replace(best, end - best, replacement);
   }
+  s = std::move(out);
 }
 
 // Drops trailing plain unit words after a space: "12 cm" -> "12", "4 square units" -> "4".
@@ -695,6 +710,8 @@ std::string clean_answer(std::string_view answer) {
 bool answers_equivalent(std::string_view given, std::string_view truth, bool symbolic) {
   if (trim(given).empty()) return false;
   if (fallback_equal(given, truth)) return true;
+  // Giant answers (a model dumping text into the box) get the linear-time comparison only.
+  if (given.size() > max_normalized_length || truth.size() > max_normalized_length) return false;
   {
     std::string a = mathd_normalize(given);
     if (!a.empty() && a == mathd_normalize(truth)) return true;
