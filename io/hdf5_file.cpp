@@ -1,0 +1,1033 @@
+#include "io/hdf5_file.hpp"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+namespace leadrl::io {
+
+namespace {
+
+constexpr const char* k_string_checksum_attribute = "leadrl_fnv1a64";
+constexpr const char* k_dtype_attribute = "dtype";
+// Present (= 0) on tensors whose logical shape is 0-d; they are stored as [1].
+constexpr const char* k_tensor_rank_attribute = "tensor_rank";
+
+constexpr const char* k_hint_read =
+    "the file may be truncated or corrupt; an older snapshot may still be valid";
+constexpr const char* k_hint_write = "check free disk space and that the path is writable";
+
+herr_t collect_error_description(unsigned, const H5E_error2_t* e, void* data) {
+  auto* out = static_cast<std::vector<std::string>*>(data);
+  if (e != nullptr && e->desc != nullptr && e->desc[0] != '\0') {
+    std::string d = e->desc;
+    if (std::find(out->begin(), out->end(), d) == out->end()) out->push_back(std::move(d));
+  }
+  return 0;
+}
+
+// What HDF5 said about the first failure inside the current `checked` block. It has to be
+// captured when the failing call returns: the destructors of H5::DataSet & co. that run
+// while the exception unwinds call into HDF5, which clears the error stack.
+thread_local std::string first_error_details;
+
+// Installed as HDF5's automatic error handler instead of its printer: it records the
+// most specific descriptions on the stack (innermost first), e.g. "data error detected by
+// Fletcher32 checksum; filter returned failure during read", and prints nothing.
+herr_t record_error_stack(hid_t stack, void*) {
+  if (!first_error_details.empty()) return 0;
+  std::vector<std::string> descriptions;
+  // The walk cannot be checked through itself; a failed walk leaves the list empty.
+  (void)H5Ewalk2(stack, H5E_WALK_UPWARD, collect_error_description, &descriptions);
+  const std::size_t shown = std::min<std::size_t>(descriptions.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) first_error_details += "; ";
+    first_error_details += descriptions[i];
+  }
+  return 0;
+}
+
+void install_error_recorder() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Errors reach callers as leadrl::error values, never as stderr noise. If this
+    // fails, HDF5 keeps printing but every failure is still returned as a value.
+    (void)H5Eset_auto2(H5E_DEFAULT, record_error_stack, nullptr);
+  });
+}
+
+// Runs `body(call)`, where body sets `call` to the name of the HDF5 function it is about
+// to invoke; an H5::Exception becomes an error naming that call, the file, the object and
+// the hint (ARCHITECTURE.md §8).
+template <class Body>
+status checked(const std::string& file, const std::string& object, const char* hint, Body&& body) {
+  const char* call = "HDF5";
+  first_error_details.clear();
+  try {
+    body(call);
+    return status::success();
+  } catch (const H5::Exception& e) {
+    std::string details = first_error_details;
+    first_error_details.clear();
+    if (details.empty()) details = e.getDetailMsg();
+    return fail(file + ": " + object + ": " + call + " failed: " + details + " (hint: " + hint +
+                ")");
+  }
+}
+
+// C API calls signal failure by a negative return; turn that into the exception the
+// C++ API would throw so `checked` reports it the same way.
+template <class T>
+T c_check(T r, const char* function) {
+  if (r < 0) throw H5::Exception(function, "returned a failure code");
+  return r;
+}
+
+std::uint64_t fnv1a64_strings(const std::vector<std::string>& values) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  for (const std::string& s : values) {
+    // The length goes in first so that {"ab","c"} and {"a","bc"} differ.
+    std::uint64_t n = s.size();
+    for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>((n >> (8 * i)) & 0xff));
+    for (char c : s) mix(static_cast<unsigned char>(c));
+  }
+  return h;
+}
+
+H5::StrType utf8_vlen_string_type() {
+  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+  t.setCset(H5T_CSET_UTF8);
+  return t;
+}
+
+// Storage and memory types of a tensor dtype; 16-bit floats are stored as uint16 bits.
+const H5::PredType& file_type_of(dtype t) {
+  switch (t) {
+    case dtype::f32:
+      return H5::PredType::IEEE_F32LE;
+    case dtype::f16:
+    case dtype::bf16:
+      return H5::PredType::STD_U16LE;
+    case dtype::f64:
+      return H5::PredType::IEEE_F64LE;
+    case dtype::i64:
+      return H5::PredType::STD_I64LE;
+    case dtype::i32:
+      return H5::PredType::STD_I32LE;
+    case dtype::u8:
+      return H5::PredType::STD_U8LE;
+  }
+  return H5::PredType::STD_U8LE;
+}
+
+const H5::PredType& memory_type_of(dtype t) {
+  switch (t) {
+    case dtype::f32:
+      return H5::PredType::NATIVE_FLOAT;
+    case dtype::f16:
+    case dtype::bf16:
+      return H5::PredType::NATIVE_UINT16;
+    case dtype::f64:
+      return H5::PredType::NATIVE_DOUBLE;
+    case dtype::i64:
+      return H5::PredType::NATIVE_INT64;
+    case dtype::i32:
+      return H5::PredType::NATIVE_INT32;
+    case dtype::u8:
+      return H5::PredType::NATIVE_UINT8;
+  }
+  return H5::PredType::NATIVE_UINT8;
+}
+
+// What a stored element type is, in the names this file uses in messages and listings.
+struct stored_type {
+  H5T_class_t type_class = H5T_NO_CLASS;
+  std::size_t size = 0;
+  bool is_signed = false;
+  bool is_vlen_string = false;
+
+  std::string name() const {
+    if (type_class == H5T_FLOAT) return "F" + std::to_string(size * 8);
+    if (type_class == H5T_INTEGER) return (is_signed ? "I" : "U") + std::to_string(size * 8);
+    if (type_class == H5T_STRING) return is_vlen_string ? "STR" : "FIXED_STR";
+    return "OTHER";
+  }
+};
+
+stored_type describe(const H5::DataSet& ds, const char*& call) {
+  stored_type s;
+  call = "H5Dget_type";
+  H5::DataType t = ds.getDataType();
+  call = "H5Tget_class";
+  s.type_class = t.getClass();
+  call = "H5Tget_size";
+  s.size = t.getSize();
+  if (s.type_class == H5T_INTEGER) {
+    call = "H5Tget_sign";
+    s.is_signed = ds.getIntType().getSign() == H5T_SGN_2;
+  } else if (s.type_class == H5T_STRING) {
+    call = "H5Tis_variable_str";
+    s.is_vlen_string = ds.getStrType().isVariableStr();
+  }
+  return s;
+}
+
+std::vector<hsize_t> dims_of(const H5::DataSet& ds, const char*& call) {
+  call = "H5Dget_space";
+  H5::DataSpace space = ds.getSpace();
+  call = "H5Sget_simple_extent_ndims";
+  const int rank = space.getSimpleExtentNdims();
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (rank > 0) {
+    call = "H5Sget_simple_extent_dims";
+    space.getSimpleExtentDims(dims.data());
+  }
+  return dims;
+}
+
+std::size_t element_count(const std::vector<hsize_t>& dims) {
+  std::size_t n = 1;
+  for (hsize_t d : dims) n *= static_cast<std::size_t>(d);
+  return n;
+}
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+// Chunk dimensions of about `target_bytes`: trailing dimensions whole while they fit,
+// then a partial run of the next one; leading dimensions take 1. Zero-length dimensions
+// take 1 (they are made extendible, which a chunk larger than the extent needs).
+std::vector<hsize_t> chunk_dims_for(const std::vector<hsize_t>& dims, std::size_t element_size,
+                                    std::size_t target_bytes) {
+  std::vector<hsize_t> chunk(dims.size(), 1);
+  std::size_t bytes = element_size;
+  for (std::size_t k = dims.size(); k-- > 0;) {
+    const hsize_t d = std::max<hsize_t>(dims[k], 1);
+    if (bytes * d <= target_bytes) {
+      chunk[k] = d;
+      bytes *= d;
+      continue;
+    }
+    chunk[k] = std::max<hsize_t>(1, target_bytes / bytes);
+    break;
+  }
+  return chunk;
+}
+
+bool valid_object_path(const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;
+  if (path == "/") return true;
+  if (path.back() == '/') return false;
+  return path.find("//") == std::string::npos;
+}
+
+std::string bad_path_message(const std::string& file, const std::string& path) {
+  return file + ": object path '" + path +
+         "': expected an absolute HDF5 path like /group/name (no empty components)";
+}
+
+}  // namespace
+
+struct hdf5_file::impl {
+  std::string path;
+  H5::H5File file;
+  hdf5_write_options options;
+  bool writable = false;
+  bool open = false;
+
+  status require_open(const std::string& object) const {
+    if (!open) return fail(path + ": " + object + ": the file is closed");
+    return status::success();
+  }
+
+  status require_writable(const std::string& object) const {
+    if (auto s = require_open(object); !s) return s;
+    if (!writable) return fail(path + ": " + object + ": the file was opened read-only");
+    return status::success();
+  }
+
+  bool exists(const std::string& object) const {
+    if (!open || !valid_object_path(object)) return false;
+    if (object == "/") return true;
+    bool found = true;
+    // H5Lexists fails rather than answering false when a parent is missing, so each
+    // prefix is tested in turn.
+    status s = checked(path, object, k_hint_read, [&](const char*& call) {
+      std::size_t pos = 0;
+      while (found) {
+        pos = object.find('/', pos + 1);
+        const std::string prefix = object.substr(0, pos);
+        call = "H5Lexists";
+        found = c_check(H5Lexists(file.getId(), prefix.c_str(), H5P_DEFAULT), "H5Lexists") > 0;
+        if (pos == std::string::npos) break;
+      }
+    });
+    return s.ok() && found;
+  }
+
+  H5O_type_t object_type(const std::string& object, const char*& call) const {
+    call = "H5Oget_info_by_name";
+    return file.childObjType(object);
+  }
+
+  // Runs `f` with the group or dataset at `object` opened as an H5::H5Object.
+  template <class F>
+  void with_object(const std::string& object, const char*& call, F&& f) const {
+    const H5O_type_t t = object_type(object, call);
+    if (t == H5O_TYPE_GROUP) {
+      call = "H5Gopen2";
+      H5::Group g = file.openGroup(object);
+      f(static_cast<H5::H5Object&>(g));
+    } else if (t == H5O_TYPE_DATASET) {
+      call = "H5Dopen2";
+      H5::DataSet d = file.openDataSet(object);
+      f(static_cast<H5::H5Object&>(d));
+    } else {
+      throw H5::Exception("H5Oopen", "object is neither a group nor a dataset");
+    }
+  }
+
+  status require_new_dataset(const std::string& object) const {
+    if (auto s = require_writable(object); !s) return s;
+    if (!valid_object_path(object) || object == "/") return fail(bad_path_message(path, object));
+    if (exists(object)) {
+      return fail(path + ": " + object + ": already exists (snapshot datasets are written once)");
+    }
+    return status::success();
+  }
+
+  // Creates a chunked, Fletcher32-checksummed dataset (and missing parent groups) and
+  // writes `data`, laid out as `mem_type` elements, into it.
+  status write_dataset(const std::string& object, const H5::DataType& file_type,
+                       const H5::DataType& mem_type, const std::vector<hsize_t>& dims,
+                       const void* data, std::size_t element_size, bool allow_compression,
+                       const std::vector<std::pair<std::string, std::string>>& string_attrs,
+                       const std::vector<std::pair<std::string, std::int64_t>>& int_attrs,
+                       const std::uint64_t* string_checksum) {
+    if (auto s = require_new_dataset(object); !s) return s;
+    // HDF5 refuses filters on variable-length data ("not suitable for filters"), so string
+    // datasets are stored contiguous and protected by their own checksum attribute.
+    const bool filtered = string_checksum == nullptr;
+    return checked(path, object, k_hint_write, [&](const char*& call) {
+      std::vector<hsize_t> maxdims = dims;
+      call = "H5Pcreate(H5P_DATASET_CREATE)";
+      H5::DSetCreatPropList dcpl;
+      if (filtered) {
+        for (hsize_t& m : maxdims) {
+          if (m == 0) m = H5S_UNLIMITED;
+        }
+        const std::vector<hsize_t> chunk =
+            chunk_dims_for(dims, element_size, std::max<std::size_t>(options.chunk_bytes, 1));
+        call = "H5Pset_chunk";
+        dcpl.setChunk(static_cast<int>(chunk.size()), chunk.data());
+        if (allow_compression && options.deflate_level > 0) {
+          call = "H5Pset_shuffle";
+          dcpl.setShuffle();
+          call = "H5Pset_deflate";
+          dcpl.setDeflate(std::min(options.deflate_level, 9));
+        }
+        // Last in the pipeline: the checksum covers the bytes as stored on disk.
+        call = "H5Pset_fletcher32";
+        dcpl.setFletcher32();
+      }
+      call = "H5Screate_simple";
+      H5::DataSpace space(static_cast<int>(dims.size()), dims.data(), maxdims.data());
+      call = "H5Pset_create_intermediate_group";
+      H5::LinkCreatPropList lcpl;
+      lcpl.setCreateIntermediateGroup(true);
+      call = "H5Dcreate2";
+      H5::DataSet ds =
+          file.createDataSet(object, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT, lcpl);
+      if (element_count(dims) > 0) {
+        call = "H5Dwrite";
+        ds.write(data, mem_type);
+      }
+      H5::DataSpace scalar(H5S_SCALAR);
+      for (const auto& [name, value] : string_attrs) {
+        const H5::StrType st = utf8_vlen_string_type();
+        call = "H5Acreate2";
+        H5::Attribute a = ds.createAttribute(name, st, scalar);
+        call = "H5Awrite";
+        a.write(st, H5std_string(value));
+      }
+      for (const auto& [name, value] : int_attrs) {
+        call = "H5Acreate2";
+        H5::Attribute a = ds.createAttribute(name, H5::PredType::STD_I64LE, scalar);
+        call = "H5Awrite";
+        a.write(H5::PredType::NATIVE_INT64, &value);
+      }
+      if (string_checksum != nullptr) {
+        call = "H5Acreate2";
+        H5::Attribute a =
+            ds.createAttribute(k_string_checksum_attribute, H5::PredType::STD_U64LE, scalar);
+        call = "H5Awrite";
+        a.write(H5::PredType::NATIVE_UINT64, string_checksum);
+      }
+    });
+  }
+
+  // Reads a numeric dataset of the given stored class/size/sign as a flat vector.
+  // `want_scalar` additionally requires exactly one element (rank 0 or 1).
+  template <class T>
+  result<std::vector<T>> read_numeric(const std::string& object, H5T_class_t want_class,
+                                      bool want_signed, const H5::PredType& mem_type,
+                                      const char* want_name, bool want_scalar) const {
+    if (auto s = require_open(object); !s) return s.error();
+    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
+    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
+    std::vector<T> out;
+    std::string mismatch;
+    status s = checked(path, object, k_hint_read, [&](const char*& call) {
+      if (object_type(object, call) != H5O_TYPE_DATASET) {
+        mismatch = "expected a dataset, found a group";
+        return;
+      }
+      call = "H5Dopen2";
+      H5::DataSet ds = file.openDataSet(object);
+      const stored_type st = describe(ds, call);
+      const std::vector<hsize_t> dims = dims_of(ds, call);
+      const bool type_ok = st.type_class == want_class && st.size == sizeof(T) &&
+                           (want_class != H5T_INTEGER || st.is_signed == want_signed);
+      const bool rank_ok =
+          want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
+      if (!type_ok || !rank_ok) {
+        mismatch = std::string("expected ") + (want_scalar ? "a scalar " : "a 1-D ") + want_name +
+                   " dataset, found " + st.name() + " of shape " + shape_text(dims);
+        return;
+      }
+      out.resize(element_count(dims));
+      if (!out.empty()) {
+        call = "H5Dread";
+        ds.read(out.data(), mem_type);
+      }
+    });
+    if (!s) return s.error();
+    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
+    return out;
+  }
+
+  result<std::vector<std::string>> read_string_array(const std::string& object,
+                                                     bool want_scalar) const {
+    if (auto s = require_open(object); !s) return s.error();
+    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
+    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
+    std::vector<std::string> out;
+    std::string mismatch;
+    bool has_checksum = false;
+    std::uint64_t stored_checksum = 0;
+    status s = checked(path, object, k_hint_read, [&](const char*& call) {
+      if (object_type(object, call) != H5O_TYPE_DATASET) {
+        mismatch = "expected a dataset, found a group";
+        return;
+      }
+      call = "H5Dopen2";
+      H5::DataSet ds = file.openDataSet(object);
+      const stored_type st = describe(ds, call);
+      const std::vector<hsize_t> dims = dims_of(ds, call);
+      const bool rank_ok =
+          want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
+      if (!st.is_vlen_string || !rank_ok) {
+        mismatch = std::string("expected ") + (want_scalar ? "a scalar" : "a 1-D") +
+                   " variable-length string dataset, found " + st.name() + " of shape " +
+                   shape_text(dims);
+        return;
+      }
+      call = "H5Aexists";
+      has_checksum = ds.attrExists(k_string_checksum_attribute);
+      if (has_checksum) {
+        call = "H5Aopen";
+        H5::Attribute a = ds.openAttribute(k_string_checksum_attribute);
+        call = "H5Aread";
+        a.read(H5::PredType::NATIVE_UINT64, &stored_checksum);
+      }
+      const std::size_t n = element_count(dims);
+      if (n == 0) return;
+      const H5::StrType mem = utf8_vlen_string_type();
+      std::vector<char*> buffer(n, nullptr);
+      call = "H5Dread";
+      ds.read(buffer.data(), mem);
+      out.reserve(n);
+      for (char* p : buffer) out.emplace_back(p == nullptr ? "" : p);
+      call = "H5Dget_space";
+      H5::DataSpace space = ds.getSpace();
+      call = "H5Dvlen_reclaim";
+      H5::DataSet::vlenReclaim(buffer.data(), mem, space);
+    });
+    if (!s) return s.error();
+    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
+    if (has_checksum) {
+      const std::uint64_t computed = fnv1a64_strings(out);
+      if (computed != stored_checksum) {
+        return fail(path + ": " + object +
+                    ": string checksum mismatch (the text changed after it was written; " +
+                    "hint: " + k_hint_read + ")");
+      }
+    }
+    return out;
+  }
+
+  // Replaces attribute `name` on `object` with what `create_and_write(obj, call)` makes.
+  template <class F>
+  status set_attribute(const std::string& object, const std::string& name, F&& create_and_write) {
+    if (auto s = require_writable(object); !s) return s;
+    if (!exists(object))
+      return fail(path + ": " + object + ": no such object for attribute " + name);
+    return checked(path, object + "@" + name, k_hint_write, [&](const char*& call) {
+      with_object(object, call, [&](H5::H5Object& obj) {
+        call = "H5Aexists";
+        if (obj.attrExists(name)) {
+          call = "H5Adelete";
+          obj.removeAttr(name);
+        }
+        create_and_write(obj, call);
+      });
+    });
+  }
+
+  bool has_attribute(const std::string& object, const std::string& name) const {
+    if (!exists(object)) return false;
+    bool found = false;
+    status s = checked(path, object + "@" + name, k_hint_read, [&](const char*& call) {
+      with_object(object, call, [&](H5::H5Object& obj) {
+        call = "H5Aexists";
+        found = obj.attrExists(name);
+      });
+    });
+    return s.ok() && found;
+  }
+
+  // Opens attribute `name` of `object`, checks its class and hands it to `read(a, call)`.
+  template <class F>
+  status read_attribute(const std::string& object, const std::string& name, H5T_class_t want_class,
+                        const char* want_name, F&& read) const {
+    if (auto s = require_open(object); !s) return s;
+    if (!has_attribute(object, name)) {
+      return fail(path + ": " + object + ": no attribute '" + name + "'");
+    }
+    bool class_ok = true;
+    status s = checked(path, object + "@" + name, k_hint_read, [&](const char*& call) {
+      with_object(object, call, [&](H5::H5Object& obj) {
+        call = "H5Aopen";
+        H5::Attribute a = obj.openAttribute(name);
+        call = "H5Aget_type";
+        class_ok = a.getTypeClass() == want_class;
+        if (class_ok) read(a, call);
+      });
+    });
+    if (!s) return s;
+    if (!class_ok) {
+      return fail(path + ": " + object + "@" + name + ": expected " + want_name + " attribute");
+    }
+    return status::success();
+  }
+
+  status write_strings(const std::string& object, const std::vector<std::string>& values) {
+    std::vector<const char*> pointers;
+    pointers.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i].find('\0') != std::string::npos) {
+        return fail(path + ": " + object + "[" + std::to_string(i) +
+                    "]: expected text without NUL bytes (HDF5 strings end at NUL)");
+      }
+      pointers.push_back(values[i].c_str());
+    }
+    const std::uint64_t checksum = fnv1a64_strings(values);
+    const H5::StrType st = utf8_vlen_string_type();
+    return write_dataset(object, st, st, {values.size()}, pointers.data(), sizeof(char*), false, {},
+                         {}, &checksum);
+  }
+};
+
+hdf5_file::hdf5_file(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+hdf5_file::hdf5_file(hdf5_file&&) noexcept = default;
+hdf5_file& hdf5_file::operator=(hdf5_file&&) noexcept = default;
+hdf5_file::~hdf5_file() {
+  if (impl_ && impl_->open) (void)close();
+}
+
+result<hdf5_file> hdf5_file::create(const std::string& path, hdf5_write_options options) {
+  install_error_recorder();
+  auto p = std::make_unique<impl>();
+  p->path = path;
+  p->options = options;
+  status s = checked(path, "/", k_hint_write, [&](const char*& call) {
+    call = "H5Pcreate(H5P_FILE_ACCESS)";
+    H5::FileAccPropList fapl;
+    // The 1.10 format checksums object headers and chunk indexes; h5py and h5dump built
+    // on HDF5 >= 1.10 read it.
+    call = "H5Pset_libver_bounds";
+    fapl.setLibverBounds(H5F_LIBVER_V110, H5F_LIBVER_V110);
+    call = "H5Fcreate";
+    p->file = H5::H5File(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+  });
+  if (!s) return s.error();
+  p->writable = true;
+  p->open = true;
+  return hdf5_file(std::move(p));
+}
+
+result<hdf5_file> hdf5_file::open(const std::string& path) {
+  install_error_recorder();
+  auto p = std::make_unique<impl>();
+  p->path = path;
+  status s = checked(path, "/", k_hint_read, [&](const char*& call) {
+    call = "H5Fopen";
+    p->file = H5::H5File(path, H5F_ACC_RDONLY);
+  });
+  if (!s) return s.error();
+  p->open = true;
+  return hdf5_file(std::move(p));
+}
+
+status hdf5_file::close() {
+  if (!impl_ || !impl_->open) return status::success();
+  impl_->open = false;
+  return checked(impl_->path, "/", impl_->writable ? k_hint_write : k_hint_read,
+                 [&](const char*& call) {
+                   if (impl_->writable) {
+                     call = "H5Fflush";
+                     impl_->file.flush(H5F_SCOPE_GLOBAL);
+                   }
+                   call = "H5Fclose";
+                   impl_->file.close();
+                 });
+}
+
+const std::string& hdf5_file::path() const {
+  return impl_->path;
+}
+
+status hdf5_file::create_group(const std::string& group_path) {
+  if (auto s = impl_->require_writable(group_path); !s) return s;
+  if (!valid_object_path(group_path)) return fail(bad_path_message(impl_->path, group_path));
+  if (group_path == "/" || is_group(group_path)) return status::success();
+  if (impl_->exists(group_path)) {
+    return fail(impl_->path + ": " + group_path + ": exists and is not a group");
+  }
+  return checked(impl_->path, group_path, k_hint_write, [&](const char*& call) {
+    call = "H5Pset_create_intermediate_group";
+    H5::LinkCreatPropList lcpl;
+    lcpl.setCreateIntermediateGroup(true);
+    call = "H5Gcreate2";
+    H5::Group g(c_check(
+        H5Gcreate2(impl_->file.getId(), group_path.c_str(), lcpl.getId(), H5P_DEFAULT, H5P_DEFAULT),
+        "H5Gcreate2"));
+  });
+}
+
+bool hdf5_file::exists(const std::string& object_path) const {
+  return impl_ && impl_->exists(object_path);
+}
+
+bool hdf5_file::is_group(const std::string& object_path) const {
+  if (!exists(object_path)) return false;
+  bool group = false;
+  status s = checked(impl_->path, object_path, k_hint_read, [&](const char*& call) {
+    group = impl_->object_type(object_path, call) == H5O_TYPE_GROUP;
+  });
+  return s.ok() && group;
+}
+
+result<std::vector<std::string>> hdf5_file::list_children(const std::string& group_path) const {
+  if (auto s = impl_->require_open(group_path); !s) return s.error();
+  if (!is_group(group_path)) return fail(impl_->path + ": " + group_path + ": no such group");
+  std::vector<std::string> names;
+  status s = checked(impl_->path, group_path, k_hint_read, [&](const char*& call) {
+    call = "H5Gopen2";
+    H5::Group g = impl_->file.openGroup(group_path);
+    call = "H5Gget_info";
+    const hsize_t n = g.getNumObjs();
+    for (hsize_t i = 0; i < n; ++i) {
+      call = "H5Lget_name_by_idx";
+      names.push_back(g.getObjnameByIdx(i));
+    }
+  });
+  if (!s) return s.error();
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+result<std::vector<hdf5_dataset_info>> hdf5_file::list_datasets(
+    const std::string& group_path) const {
+  auto children = list_children(group_path);
+  if (!children) return children.error();
+  std::vector<hdf5_dataset_info> out;
+  for (const std::string& name : *children) {
+    const std::string child = group_path == "/" ? "/" + name : group_path + "/" + name;
+    if (is_group(child)) {
+      auto below = list_datasets(child);
+      if (!below) return below.error();
+      out.insert(out.end(), below->begin(), below->end());
+      continue;
+    }
+    hdf5_dataset_info info;
+    info.path = child;
+    status s = checked(impl_->path, child, k_hint_read, [&](const char*& call) {
+      if (impl_->object_type(child, call) != H5O_TYPE_DATASET) return;
+      call = "H5Dopen2";
+      H5::DataSet ds = impl_->file.openDataSet(child);
+      info.element_type = describe(ds, call).name();
+      call = "H5Aexists";
+      if (ds.attrExists(k_dtype_attribute)) {
+        call = "H5Aopen";
+        H5::Attribute a = ds.openAttribute(k_dtype_attribute);
+        call = "H5Aread";
+        a.read(utf8_vlen_string_type(), info.element_type);
+      }
+      for (hsize_t d : dims_of(ds, call)) info.shape.push_back(static_cast<std::int64_t>(d));
+    });
+    if (!s) return s.error();
+    if (!info.element_type.empty()) out.push_back(std::move(info));
+  }
+  return out;
+}
+
+status hdf5_file::verify_all_datasets() const {
+  auto datasets = list_datasets("/");
+  if (!datasets) return datasets.error();
+  std::vector<unsigned char> buffer;
+  for (const hdf5_dataset_info& info : *datasets) {
+    if (info.element_type == "STR") {
+      auto strings = impl_->read_string_array(info.path, false);
+      if (!strings) return strings.error();
+      continue;
+    }
+    status s = checked(impl_->path, info.path, k_hint_read, [&](const char*& call) {
+      call = "H5Dopen2";
+      H5::DataSet ds = impl_->file.openDataSet(info.path);
+      call = "H5Dget_type";
+      H5::DataType t = ds.getDataType();
+      const std::size_t n = element_count(dims_of(ds, call)) * t.getSize();
+      if (n == 0) return;
+      buffer.resize(n);
+      call = "H5Dread";
+      ds.read(buffer.data(), t);
+    });
+    if (!s) return s;
+  }
+  return status::success();
+}
+
+status hdf5_file::write_double(const std::string& path, double value) {
+  return impl_->write_dataset(path, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {1},
+                              &value, sizeof value, false, {}, {}, nullptr);
+}
+
+status hdf5_file::write_int64(const std::string& path, std::int64_t value) {
+  return impl_->write_dataset(path, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, {1},
+                              &value, sizeof value, false, {}, {}, nullptr);
+}
+
+status hdf5_file::write_uint64(const std::string& path, std::uint64_t value) {
+  return impl_->write_dataset(path, H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64, {1},
+                              &value, sizeof value, false, {}, {}, nullptr);
+}
+
+status hdf5_file::write_bool(const std::string& path, bool value) {
+  const std::uint8_t byte = value ? 1 : 0;
+  return impl_->write_dataset(path, H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, {1}, &byte,
+                              1, false, {}, {}, nullptr);
+}
+
+status hdf5_file::write_string(const std::string& path, std::string_view value) {
+  return impl_->write_strings(path, {std::string(value)});
+}
+
+status hdf5_file::write_doubles(const std::string& path, const std::vector<double>& values) {
+  return impl_->write_dataset(path, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE,
+                              {values.size()}, values.data(), sizeof(double), true, {}, {},
+                              nullptr);
+}
+
+status hdf5_file::write_int64s(const std::string& path, const std::vector<std::int64_t>& values) {
+  return impl_->write_dataset(path, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64,
+                              {values.size()}, values.data(), sizeof(std::int64_t), true, {}, {},
+                              nullptr);
+}
+
+status hdf5_file::write_bytes(const std::string& path, const std::vector<std::uint8_t>& values) {
+  return impl_->write_dataset(path, H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8,
+                              {values.size()}, values.data(), 1, true, {}, {}, nullptr);
+}
+
+status hdf5_file::write_strings(const std::string& path, const std::vector<std::string>& values) {
+  return impl_->write_strings(path, values);
+}
+
+status hdf5_file::write_tensor(const std::string& path, const tensor_blob& tensor) {
+  return write_tensor(path, tensor.type, tensor.shape, tensor.bytes.data(), tensor.bytes.size());
+}
+
+status hdf5_file::write_tensor(const std::string& path, dtype type,
+                               const std::vector<std::int64_t>& shape, const void* data,
+                               std::size_t byte_count) {
+  std::vector<hsize_t> dims;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0) {
+      return fail(impl_->path + ": " + path + ": shape[" + std::to_string(i) +
+                  "]: expected a size >= 0, got " + std::to_string(shape[i]));
+    }
+    dims.push_back(static_cast<hsize_t>(shape[i]));
+  }
+  const std::size_t expected = element_count(dims) * dtype_size(type);
+  if (byte_count != expected) {
+    return fail(impl_->path + ": " + path + ": a " + std::string(dtype_name(type)) +
+                " tensor of shape " + shape_text(dims) + " needs " + std::to_string(expected) +
+                " bytes, got " + std::to_string(byte_count));
+  }
+  std::vector<std::pair<std::string, std::int64_t>> int_attrs;
+  if (dims.empty()) {
+    dims.push_back(1);
+    int_attrs.emplace_back(k_tensor_rank_attribute, 0);
+  }
+  return impl_->write_dataset(
+      path, file_type_of(type), memory_type_of(type), dims, data, dtype_size(type), true,
+      {{k_dtype_attribute, std::string(dtype_name(type))}}, int_attrs, nullptr);
+}
+
+result<double> hdf5_file::read_double(const std::string& path) const {
+  auto v =
+      impl_->read_numeric<double>(path, H5T_FLOAT, true, H5::PredType::NATIVE_DOUBLE, "F64", true);
+  if (!v) return v.error();
+  return v->front();
+}
+
+result<std::int64_t> hdf5_file::read_int64(const std::string& path) const {
+  auto v = impl_->read_numeric<std::int64_t>(path, H5T_INTEGER, true, H5::PredType::NATIVE_INT64,
+                                             "I64", true);
+  if (!v) return v.error();
+  return v->front();
+}
+
+result<std::uint64_t> hdf5_file::read_uint64(const std::string& path) const {
+  auto v = impl_->read_numeric<std::uint64_t>(path, H5T_INTEGER, false, H5::PredType::NATIVE_UINT64,
+                                              "U64", true);
+  if (!v) return v.error();
+  return v->front();
+}
+
+result<bool> hdf5_file::read_bool(const std::string& path) const {
+  auto v = impl_->read_numeric<std::uint8_t>(path, H5T_INTEGER, false, H5::PredType::NATIVE_UINT8,
+                                             "U8", true);
+  if (!v) return v.error();
+  if (v->front() > 1) {
+    return fail(impl_->path + ": " + path + ": expected a boolean 0 or 1, got " +
+                std::to_string(v->front()));
+  }
+  return v->front() == 1;
+}
+
+result<std::string> hdf5_file::read_string(const std::string& path) const {
+  auto v = impl_->read_string_array(path, true);
+  if (!v) return v.error();
+  return v->front();
+}
+
+result<std::vector<double>> hdf5_file::read_doubles(const std::string& path) const {
+  return impl_->read_numeric<double>(path, H5T_FLOAT, true, H5::PredType::NATIVE_DOUBLE, "F64",
+                                     false);
+}
+
+result<std::vector<std::int64_t>> hdf5_file::read_int64s(const std::string& path) const {
+  return impl_->read_numeric<std::int64_t>(path, H5T_INTEGER, true, H5::PredType::NATIVE_INT64,
+                                           "I64", false);
+}
+
+result<std::vector<std::uint8_t>> hdf5_file::read_bytes(const std::string& path) const {
+  return impl_->read_numeric<std::uint8_t>(path, H5T_INTEGER, false, H5::PredType::NATIVE_UINT8,
+                                           "U8", false);
+}
+
+result<std::vector<std::string>> hdf5_file::read_strings(const std::string& path) const {
+  return impl_->read_string_array(path, false);
+}
+
+result<tensor_blob> hdf5_file::read_tensor(const std::string& path) const {
+  if (auto s = impl_->require_open(path); !s) return s.error();
+  if (!valid_object_path(path)) return fail(bad_path_message(impl_->path, path));
+  if (!impl_->exists(path)) return fail(impl_->path + ": " + path + ": no such dataset");
+  tensor_blob out;
+  std::string mismatch;
+  status s = checked(impl_->path, path, k_hint_read, [&](const char*& call) {
+    if (impl_->object_type(path, call) != H5O_TYPE_DATASET) {
+      mismatch = "expected a tensor dataset, found a group";
+      return;
+    }
+    call = "H5Dopen2";
+    H5::DataSet ds = impl_->file.openDataSet(path);
+    const stored_type st = describe(ds, call);
+    std::vector<hsize_t> dims = dims_of(ds, call);
+    std::string dtype_text;
+    call = "H5Aexists";
+    if (ds.attrExists(k_dtype_attribute)) {
+      call = "H5Aopen";
+      H5::Attribute a = ds.openAttribute(k_dtype_attribute);
+      call = "H5Aread";
+      a.read(utf8_vlen_string_type(), dtype_text);
+    } else if (st.type_class == H5T_FLOAT && (st.size == 4 || st.size == 8)) {
+      dtype_text = st.size == 4 ? "F32" : "F64";
+    } else if (st.type_class == H5T_INTEGER && st.is_signed && (st.size == 4 || st.size == 8)) {
+      dtype_text = st.size == 4 ? "I32" : "I64";
+    } else if (st.type_class == H5T_INTEGER && !st.is_signed && st.size == 1) {
+      dtype_text = "U8";
+    } else {
+      mismatch = "no dtype attribute, and stored type " + st.name() + " names no tensor dtype";
+      return;
+    }
+    auto t = parse_dtype(dtype_text);
+    if (!t) {
+      mismatch = "dtype attribute: " + t.error().message();
+      return;
+    }
+    const H5T_class_t want_class = (*t == dtype::f32 || *t == dtype::f64) ? H5T_FLOAT : H5T_INTEGER;
+    if (st.type_class != want_class || st.size != dtype_size(*t)) {
+      mismatch = "dtype attribute says " + dtype_text + " but the stored type is " + st.name();
+      return;
+    }
+    call = "H5Aexists";
+    bool rank0 = false;
+    if (ds.attrExists(k_tensor_rank_attribute)) {
+      std::int64_t r = -1;
+      call = "H5Aopen";
+      H5::Attribute a = ds.openAttribute(k_tensor_rank_attribute);
+      call = "H5Aread";
+      a.read(H5::PredType::NATIVE_INT64, &r);
+      rank0 = r == 0 && element_count(dims) == 1;
+    }
+    out.type = *t;
+    if (!rank0) {
+      for (hsize_t d : dims) out.shape.push_back(static_cast<std::int64_t>(d));
+    }
+    out.bytes.resize(element_count(dims) * dtype_size(*t));
+    if (!out.bytes.empty()) {
+      call = "H5Dread";
+      ds.read(out.bytes.data(), memory_type_of(*t));
+    }
+  });
+  if (!s) return s.error();
+  if (!mismatch.empty()) return fail(impl_->path + ": " + path + ": " + mismatch);
+  return out;
+}
+
+status hdf5_file::set_string_attribute(const std::string& object_path, const std::string& name,
+                                       std::string_view value) {
+  return impl_->set_attribute(object_path, name, [&](H5::H5Object& obj, const char*& call) {
+    const H5::StrType st = utf8_vlen_string_type();
+    call = "H5Acreate2";
+    H5::Attribute a = obj.createAttribute(name, st, H5::DataSpace(H5S_SCALAR));
+    call = "H5Awrite";
+    a.write(st, H5std_string(value));
+  });
+}
+
+status hdf5_file::set_int64_attribute(const std::string& object_path, const std::string& name,
+                                      std::int64_t value) {
+  return impl_->set_attribute(object_path, name, [&](H5::H5Object& obj, const char*& call) {
+    call = "H5Acreate2";
+    H5::Attribute a = obj.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+    call = "H5Awrite";
+    a.write(H5::PredType::NATIVE_INT64, &value);
+  });
+}
+
+status hdf5_file::set_double_attribute(const std::string& object_path, const std::string& name,
+                                       double value) {
+  return impl_->set_attribute(object_path, name, [&](H5::H5Object& obj, const char*& call) {
+    call = "H5Acreate2";
+    H5::Attribute a =
+        obj.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+    call = "H5Awrite";
+    a.write(H5::PredType::NATIVE_DOUBLE, &value);
+  });
+}
+
+result<std::vector<std::pair<std::string, std::string>>> hdf5_file::list_attributes(
+    const std::string& object_path) const {
+  if (auto s = impl_->require_open(object_path); !s) return s.error();
+  if (!impl_->exists(object_path)) {
+    return fail(impl_->path + ": " + object_path + ": no such object");
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  status s = checked(impl_->path, object_path, k_hint_read, [&](const char*& call) {
+    impl_->with_object(object_path, call, [&](H5::H5Object& obj) {
+      call = "H5Oget_info";
+      const int n = obj.getNumAttrs();
+      for (int i = 0; i < n; ++i) {
+        call = "H5Aopen_by_idx";
+        H5::Attribute a = obj.openAttribute(static_cast<unsigned>(i));
+        stored_type st;
+        call = "H5Aget_type";
+        H5::DataType t = a.getDataType();
+        st.type_class = t.getClass();
+        st.size = t.getSize();
+        if (st.type_class == H5T_INTEGER) {
+          call = "H5Tget_sign";
+          st.is_signed = a.getIntType().getSign() == H5T_SGN_2;
+        } else if (st.type_class == H5T_STRING) {
+          call = "H5Tis_variable_str";
+          st.is_vlen_string = a.getStrType().isVariableStr();
+        }
+        call = "H5Aget_name";
+        out.emplace_back(a.getName(), st.name());
+      }
+    });
+  });
+  if (!s) return s.error();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool hdf5_file::has_attribute(const std::string& object_path, const std::string& name) const {
+  return impl_ && impl_->has_attribute(object_path, name);
+}
+
+result<std::string> hdf5_file::read_string_attribute(const std::string& object_path,
+                                                     const std::string& name) const {
+  std::string out;
+  status s = impl_->read_attribute(object_path, name, H5T_STRING, "a string",
+                                   [&](H5::Attribute& a, const char*& call) {
+                                     call = "H5Aread";
+                                     a.read(a.getStrType(), out);
+                                   });
+  if (!s) return s.error();
+  return out;
+}
+
+result<std::int64_t> hdf5_file::read_int64_attribute(const std::string& object_path,
+                                                     const std::string& name) const {
+  std::int64_t out = 0;
+  status s = impl_->read_attribute(object_path, name, H5T_INTEGER, "an integer",
+                                   [&](H5::Attribute& a, const char*& call) {
+                                     call = "H5Aread";
+                                     a.read(H5::PredType::NATIVE_INT64, &out);
+                                   });
+  if (!s) return s.error();
+  return out;
+}
+
+result<double> hdf5_file::read_double_attribute(const std::string& object_path,
+                                                const std::string& name) const {
+  double out = 0;
+  status s = impl_->read_attribute(object_path, name, H5T_FLOAT, "a floating-point",
+                                   [&](H5::Attribute& a, const char*& call) {
+                                     call = "H5Aread";
+                                     a.read(H5::PredType::NATIVE_DOUBLE, &out);
+                                   });
+  if (!s) return s.error();
+  return out;
+}
+
+}  // namespace leadrl::io

@@ -1,0 +1,112 @@
+// File: io/tensor_blob.hpp
+//
+// A tensor as the file layer sees it: raw bytes in host (little-endian) order, an
+// element type named as safetensors names it (F32, F16, BF16, F64, I64, I32, U8) and a
+// shape. io/ never includes torch; model/ converts torch::Tensor to and from this.
+//
+//   io::tensor_blob w{io::dtype::bf16, {2, 3}, std::vector<std::uint8_t>(12)};
+//   if (auto s = w.check(); !s) std::cerr << s.error().message() << "\n";
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lead/result.hpp"
+
+namespace leadrl::io {
+
+/// Element type of a tensor; the text names are the safetensors ones.
+enum class dtype { f32, f16, bf16, f64, i64, i32, u8 };
+
+/// The safetensors name of `t`: "F32", "F16", "BF16", "F64", "I64", "I32", "U8".
+inline std::string_view dtype_name(dtype t) {
+  switch (t) {
+    case dtype::f32:
+      return "F32";
+    case dtype::f16:
+      return "F16";
+    case dtype::bf16:
+      return "BF16";
+    case dtype::f64:
+      return "F64";
+    case dtype::i64:
+      return "I64";
+    case dtype::i32:
+      return "I32";
+    case dtype::u8:
+      return "U8";
+  }
+  return "?";
+}
+
+/// Bytes per element of `t`.
+inline std::size_t dtype_size(dtype t) {
+  switch (t) {
+    case dtype::f32:
+      return 4;
+    case dtype::f16:
+      return 2;
+    case dtype::bf16:
+      return 2;
+    case dtype::f64:
+      return 8;
+    case dtype::i64:
+      return 8;
+    case dtype::i32:
+      return 4;
+    case dtype::u8:
+      return 1;
+  }
+  return 0;
+}
+
+/// Parses a safetensors dtype name. Fails for any other text, naming it.
+inline result<dtype> parse_dtype(std::string_view name) {
+  for (dtype t :
+       {dtype::f32, dtype::f16, dtype::bf16, dtype::f64, dtype::i64, dtype::i32, dtype::u8}) {
+    if (name == dtype_name(t)) return t;
+  }
+  return fail("dtype '" + std::string(name) +
+              "': expected one of F32, F16, BF16, F64, I64, I32, U8");
+}
+
+/// An owned tensor: `bytes.size()` must equal element_count() * dtype_size(type).
+struct tensor_blob {
+  dtype type = dtype::f32;
+  std::vector<std::int64_t> shape;  ///< empty for a 0-d (scalar) tensor
+  std::vector<std::uint8_t> bytes;
+
+  /// Product of the shape (1 for a 0-d tensor).
+  std::size_t element_count() const {
+    std::size_t n = 1;
+    for (std::int64_t d : shape) n *= static_cast<std::size_t>(d < 0 ? 0 : d);
+    return n;
+  }
+
+  /// Fails when a dimension is negative or the byte count does not match the shape.
+  status check() const {
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] < 0) {
+        return fail("shape[" + std::to_string(i) + "]: expected a size >= 0, got " +
+                    std::to_string(shape[i]));
+      }
+    }
+    const std::size_t expected = element_count() * dtype_size(type);
+    if (bytes.size() != expected) {
+      return fail("tensor of dtype " + std::string(dtype_name(type)) + " with " +
+                  std::to_string(element_count()) + " elements: expected " +
+                  std::to_string(expected) + " bytes, got " + std::to_string(bytes.size()));
+    }
+    return status::success();
+  }
+
+  friend bool operator==(const tensor_blob& a, const tensor_blob& b) {
+    return a.type == b.type && a.shape == b.shape && a.bytes == b.bytes;
+  }
+  friend bool operator!=(const tensor_blob& a, const tensor_blob& b) { return !(a == b); }
+};
+
+}  // namespace leadrl::io
