@@ -595,15 +595,24 @@ result<hdf5_file> hdf5_file::open(const std::string& path) {
 status hdf5_file::close() {
   if (!impl_ || !impl_->open) return status::success();
   impl_->open = false;
-  return checked(impl_->path, "/", impl_->writable ? k_hint_write : k_hint_read,
-                 [&](const char*& call) {
-                   if (impl_->writable) {
-                     call = "H5Fflush";
-                     impl_->file.flush(H5F_SCOPE_GLOBAL);
-                   }
-                   call = "H5Fclose";
-                   impl_->file.close();
-                 });
+  return checked(
+      impl_->path, "/", impl_->writable ? k_hint_write : k_hint_read, [&](const char*& call) {
+        if (impl_->writable) {
+          call = "H5Fflush";
+          impl_->file.flush(H5F_SCOPE_GLOBAL);
+        }
+        // A handle left open would keep the file open after H5Fclose, and a
+        // renamed snapshot could then still change; treat it as a failure.
+        call = "H5Fget_obj_count";
+        const ssize_t open_objects = c_check(
+            H5Fget_obj_count(impl_->file.getId(), H5F_OBJ_ALL | H5F_OBJ_LOCAL), "H5Fget_obj_count");
+        if (open_objects > 1) {
+          throw H5::Exception(
+              "H5Fclose", std::to_string(open_objects - 1) + " objects of the file are still open");
+        }
+        call = "H5Fclose";
+        impl_->file.close();
+      });
 }
 
 const std::string& hdf5_file::path() const {
@@ -622,9 +631,11 @@ status hdf5_file::create_group(const std::string& group_path) {
     H5::LinkCreatPropList lcpl;
     lcpl.setCreateIntermediateGroup(true);
     call = "H5Gcreate2";
-    H5::Group g(c_check(
+    const hid_t g = c_check(
         H5Gcreate2(impl_->file.getId(), group_path.c_str(), lcpl.getId(), H5P_DEFAULT, H5P_DEFAULT),
-        "H5Gcreate2"));
+        "H5Gcreate2");
+    call = "H5Gclose";
+    c_check(H5Gclose(g), "H5Gclose");
   });
 }
 
