@@ -183,12 +183,7 @@ int run_grade(int argc, char** argv) {
       continue;
     }
     const std::string& response = record["response"].get_ref<const std::string&>();
-    leadrl::lead::grade_result best;
-    for (std::size_t k = 0; k < references.size(); ++k) {
-      leadrl::lead::grade_result r = leadrl::lead::grade_answer(response, references[k], grader);
-      if (k == 0 || r.correct) best = std::move(r);
-      if (best.correct) break;
-    }
+    leadrl::lead::grade_result best = leadrl::lead::grade_answer_any(response, references, grader);
     ++graded;
     if (best.correct) ++correct;
     json result = {{"line", line_number},

@@ -617,12 +617,65 @@ bool is_prose(std::string_view s) {
   return false;
 }
 
+// A multiple-choice letter: "C" or "(C)" (strict), or for a given answer also "(C) 12" /
+// "(C) \frac{1}{2}" where the letter comes first in parentheses.
+std::optional<char> choice_letter(std::string_view s, bool strict) {
+  s = trim(s);
+  auto is_choice = [](char c) { return c >= 'A' && c <= 'E'; };
+  if (s.size() == 1 && is_choice(s[0])) return s[0];
+  if (s.size() >= 3 && s[0] == '(' && is_choice(s[1]) && s[2] == ')' &&
+      (s.size() == 3 || (!strict && s[3] == ' ')))
+    return s[1];
+  return std::nullopt;
+}
+
+// Repeating decimals: "0.1\overline{6}" -> "\frac{15}{90}" (digits only, at most 15 in all).
+void repeating_decimals(std::string& s) {
+  constexpr std::string_view mark = "\\overline{";
+  for (int guard = 0; guard < 8; ++guard) {
+    std::size_t p = s.find(mark);
+    if (p == std::string::npos) return;
+    std::size_t close = s.find('}', p);
+    std::string repeat =
+        s.substr(p + mark.size(), close == std::string::npos ? 0 : close - p - mark.size());
+    std::size_t b = p;
+    while (b > 0 && is_digit(s[b - 1])) --b;
+    std::size_t fraction_digits = p - b;
+    std::size_t dot = b;
+    std::size_t a = b;
+    if (b > 0 && s[b - 1] == '.') {
+      dot = b - 1;
+      a = dot;
+      while (a > 0 && is_digit(s[a - 1])) --a;
+    } else {
+      return;  // "\overline" not after a decimal point: leave it
+    }
+    bool digits_only = !repeat.empty() && std::all_of(repeat.begin(), repeat.end(), is_digit);
+    std::string whole = s.substr(a, dot - a);
+    std::string fraction = s.substr(b, p - b);
+    if (!digits_only || whole.size() + fraction.size() + repeat.size() > 15) return;
+    // x = W.F(R)...: x * 10^|F| * (10^|R| - 1) = WFR - WF.
+    unsigned long long wfr = std::stoull("0" + whole + fraction + repeat);
+    unsigned long long wf = std::stoull("0" + whole + fraction);
+    unsigned long long den = 1;
+    for (std::size_t k = 0; k < repeat.size(); ++k) den *= 10;
+    den -= 1;
+    for (std::size_t k = 0; k < fraction_digits; ++k) den *= 10;
+    std::string replacement =
+        "\\frac{" + std::to_string(wfr - wf) + "}{" + std::to_string(den) + "}";
+    s.replace(a, close + 1 - a, replacement);
+  }
+}
+
 bool symbolic_equal(std::string_view given, std::string_view truth) {
   if (given.size() > max_symbolic_length || truth.size() > max_symbolic_length) return false;
   std::string g = thousands_collapsed(clean_answer(given));
   std::string t = thousands_collapsed(clean_answer(truth));
   if (trim(g).empty() || trim(t).empty()) return false;
   if (without_spaces(g) == without_spaces(t)) return true;
+  if (auto letter = choice_letter(t, true)) {
+    if (auto chosen = choice_letter(g, false)) return *chosen == *letter;
+  }
   if (is_prose(g) && is_prose(t) && lowered(without_spaces(g)) == lowered(without_spaces(t)))
     return true;
   answer_node a = build_answer(g);
@@ -679,6 +732,7 @@ std::string clean_answer(std::string_view answer) {
   replace_all(s, "\\%", "");
   replace_all(s, "%", "");
   resolve_text_commands(s);
+  repeating_decimals(s);
   replace_all(s, " million", "\\cdot 10^{6}");
   replace_all(s, " billion", "\\cdot 10^{9}");
   replace_all(s, " trillion", "\\cdot 10^{12}");
@@ -743,6 +797,21 @@ grade_result grade_answer(std::string_view response, std::string_view reference,
     out.correct = false;
   }
   return out;
+}
+
+grade_result grade_answer_any(std::string_view response, const std::vector<std::string>& references,
+                              const grader_options& options) {
+  grade_result best;
+  for (std::size_t k = 0; k < references.size(); ++k) {
+    grade_result r = grade_answer(response, references[k], options);
+    if (k == 0 || r.correct) best = std::move(r);
+    if (best.correct) break;
+  }
+  if (references.empty()) {
+    best = grade_answer(response, "", options);
+    best.correct = false;
+  }
+  return best;
 }
 
 }  // namespace leadrl::lead

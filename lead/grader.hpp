@@ -11,7 +11,10 @@
 //         unordered sets and lists, and elements compared as numbers or as functions of
 //         their variables at deterministic random points (lead/math_expression.hpp).
 // grade_answer never throws and bounds its work on any input (200k characters, deep
-// braces, invalid UTF-8, NUL bytes).
+// braces, invalid UTF-8, NUL bytes): answers over 20,000 characters get comparison (i) only,
+// over 4,000 characters (i) and (ii). Deliberate departures from the reference: list commas
+// are kept (above), integers are compared exactly (not as doubles within 1e-6, which would
+// equate 10^17 and 10^17 + 1), and an empty box is no answer (the prompt's `\boxed{}`).
 //
 //   auto r = leadrl::lead::grade_answer(response, "\\frac{1}{2}");
 //   double reward = r.correct ? 1.0 : 0.0;
@@ -19,6 +22,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lead/answer_extraction.hpp"
 
@@ -47,6 +51,12 @@ struct grade_result {
 /// incorrect. Never throws.
 grade_result grade_answer(std::string_view response, std::string_view reference,
                           const grader_options& options = {});
+
+/// grade_answer against several acceptable references (spec/lead.md §11.3: correct if any
+/// matches): the first correct verdict, else the verdict against the first reference. An
+/// empty list grades as incorrect. Never throws.
+grade_result grade_answer_any(std::string_view response, const std::vector<std::string>& references,
+                              const grader_options& options = {});
 
 /// Whether the answer `given` is equivalent to the reference answer `truth` (both already
 /// extracted). `symbolic` enables comparison (iii). An empty `given` is never equivalent.

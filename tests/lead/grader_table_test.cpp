@@ -136,6 +136,11 @@ const std::vector<pair_case>& table() {
       {"\\textbf{(B)}", "B", true, "bold letter"},
       {"(B)", "C", false, "different letters"},
       {"A", "B", false, "different letters"},
+      {"(C) 12", "C", true, "choice letter followed by the option's value"},
+      {"(B) 12", "C", false, "wrong choice letter followed by a value"},
+      {"0.1\\overline{6}", "\\frac16", true, "repeating decimal"},
+      {"0.\\overline{3}", "\\frac{1}{3}", true, "purely repeating decimal"},
+      {"0.\\overline{3}", "0.3", false, "a repeating decimal is not its first digit"},
       {"\\text{odd}", "\\text{even}", false, "different words"},
       {"\\text{yes}", "yes", true, "text wrapper on a word"},
       // --- "x =" prefixes and equations -------------------------------------------------
@@ -260,6 +265,32 @@ TEST(grader_table, non_symbolic_mode_keeps_only_reference_comparisons) {
   EXPECT_TRUE(leadrl::lead::answers_equivalent("\\dfrac12", "0.5", false));
   EXPECT_TRUE(leadrl::lead::answers_equivalent("1,000", "1000", false));
   EXPECT_FALSE(leadrl::lead::answers_equivalent("1, 2", "12", false));
+}
+
+TEST(grader_table, grade_answer_on_prompt_plus_response) {
+  // spec/lead.md §11.1: the graded text is prompt + response; the prompt's empty box is no
+  // answer, the response's box is.
+  std::string prompt =
+      "What is 1+1? Let's think step by step and output the final answer within \\boxed{}.";
+  auto with_box = leadrl::lead::grade_answer(prompt + "<think>1+1=2</think> \\boxed{2}", "2");
+  EXPECT_TRUE(with_box.correct);
+  EXPECT_EQ(with_box.extracted, "2");
+  EXPECT_EQ(with_box.format, 1.0);
+  auto without = leadrl::lead::grade_answer(prompt + " it is 2", "2");
+  EXPECT_FALSE(without.correct);
+  EXPECT_FALSE(without.has_answer);
+  EXPECT_EQ(without.format, 0.0);
+  // A reference holding a box is reduced to it.
+  EXPECT_TRUE(leadrl::lead::grade_answer("\\boxed{\\frac12}", "so \\boxed{0.5}").correct);
+  // Truncated response: the last box never closes.
+  EXPECT_FALSE(leadrl::lead::grade_answer("\\boxed{2} wait, \\boxed{\\frac{3", "2").correct);
+}
+
+TEST(grader_table, grade_answer_any_accepts_any_reference) {
+  EXPECT_TRUE(leadrl::lead::grade_answer_any("\\boxed{3}", {"2", "3"}).correct);
+  EXPECT_FALSE(leadrl::lead::grade_answer_any("\\boxed{4}", {"2", "3"}).correct);
+  EXPECT_EQ(leadrl::lead::grade_answer_any("\\boxed{4}", {"2", "3"}).extracted, "4");
+  EXPECT_FALSE(leadrl::lead::grade_answer_any("\\boxed{4}", {}).correct);
 }
 
 }  // namespace
