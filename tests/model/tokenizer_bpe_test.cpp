@@ -221,6 +221,9 @@ TEST(bpe_tokenizer, long_words_merge_like_short_ones) {
   ASSERT_EQ(eight.size(), 1u);
   const ids_t many = tok.encode(std::string(200000, 'a'), false);
   EXPECT_EQ(many, ids_t(25000, eight[0]));
+  // Long whitespace runs go through the split regex's look-ahead alternatives.
+  const std::string spaces = std::string(100000, ' ') + "x" + std::string(50000, '\n');
+  EXPECT_EQ(tok.decode(tok.encode(spaces, false)), spaces);
   // The decode of a long, mixed text round-trips.
   std::string text;
   for (int i = 0; i < 2000; ++i) text += "x_" + std::to_string(i) + " = \\frac{" + "π" + "}{2}\n";
