@@ -482,5 +482,115 @@ TEST_F(BaselineVectors, EveryCasePassesAtDoubleTolerance) {
   }
 }
 
+// Behaviour the vectors do not pin down: edge rules and error values.
+TEST(BaselineEdges, AroraCheckEosDropsTruncatedCorrectRows) {
+  const group_index g = index_groups({1, 1, 1});
+  arora_zanette_config config;
+  const auto with = arora_zanette({1, 1, 0}, {100, 300, 200}, {false, true, false}, g, config);
+  ASSERT_TRUE(with.ok()) << with.error().message();
+  EXPECT_EQ(with->rewards[1], 0.0);  // correct but cut: reward 0
+  EXPECT_EQ(with->group_stats[0].n_correct, 1u);
+  EXPECT_NEAR(with->rewards[0], 1.0 - 0.1 / 2, 1e-12);  // lone counted row: sigmoid(0)
+  config.check_eos = false;
+  const auto without = arora_zanette({1, 1, 0}, {100, 300, 200}, {false, true, false}, g, config);
+  ASSERT_TRUE(without.ok());
+  EXPECT_GT(without->rewards[1], 0.0);
+  EXPECT_EQ(without->group_stats[0].n_correct, 2u);
+}
+
+TEST(BaselineEdges, HapoMeanModeAndSnapshotColumns) {
+  const group_index g = index_groups({4, 4, 4});
+  hapo_config config;
+  config.mode = hapo_history_mode::mean;
+  hapo_history h;
+  ASSERT_TRUE(hapo_update(h, {1, 1, 0}, {100, 300, 50}, g, config).ok());
+  EXPECT_EQ(h.lookup(4).value(), 200.0);
+  ASSERT_TRUE(hapo_update(h, {1, 0, 0}, {500, 1, 1}, g, config).ok());
+  EXPECT_NEAR(h.lookup(4).value(), 300.0, 1e-12);  // (100 + 300 + 500) / 3
+  const auto cols = h.to_columns();
+  EXPECT_EQ(cols.n_correct, (std::vector<std::int64_t>{3}));
+  auto bad = cols;
+  bad.h.push_back(10);
+  EXPECT_FALSE(hapo_history::from_columns(bad).ok());
+  bad = cols;
+  bad.prompt_ids.push_back(4);
+  bad.h.push_back(10);
+  bad.n_correct.push_back(1);
+  const auto dup = hapo_history::from_columns(bad);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message().find("duplicate"), std::string::npos);
+  // A failed step leaves the history unchanged.
+  EXPECT_FALSE(hapo_step({1, 1}, {100, 0}, index_groups({4, 4}), h, config).ok());
+  EXPECT_NEAR(h.lookup(4).value(), 300.0, 1e-12);
+  EXPECT_FALSE(parse_hapo_history_mode("median").ok());
+}
+
+TEST(BaselineEdges, LcR1CompressionAndNotFoundPrefix) {
+  EXPECT_EQ(lcr1_compressed_length(3000, 300, 1200, true), 1500.0);
+  EXPECT_EQ(lcr1_compressed_length(3000, 300, 1200, false), 3300.0);
+  EXPECT_EQ(lcr1_compressed_length(3000, 300, 4000, true), 3300.0);  // beyond the thinking
+  lcr1_inputs in{{1, 1}, {1, 0}, {1000, 2000}, {900, 1900}, {4000, 0}};
+  const auto out = lcr1(in, index_groups({1, 1}), {});
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_EQ(out->compress_bonus[0], -1.0);  // prefix longer than the thinking: not found
+  in.lengths.pop_back();
+  const auto bad = lcr1(in, index_groups({1, 1}), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("lengths"), std::string::npos);
+}
+
+TEST(BaselineEdges, LaserBucketsAndAdaptiveTarget) {
+  // k = 8: the paper's minimum correct counts 6 (easy), 3 (medium), 1 (hard).
+  const group_index g = index_groups({1, 1, 1, 1, 1, 1, 1, 1});
+  auto bucket = [&](int correct) {
+    std::vector<double> c(8, 0.0);
+    for (int i = 0; i < correct; ++i) c[static_cast<std::size_t>(i)] = 1.0;
+    return laser_buckets(c, g)[0];
+  };
+  EXPECT_EQ(bucket(6), laser_bucket::easy);
+  EXPECT_EQ(bucket(5), laser_bucket::medium);
+  EXPECT_EQ(bucket(3), laser_bucket::medium);
+  EXPECT_EQ(bucket(2), laser_bucket::hard);
+  EXPECT_EQ(bucket(0), laser_bucket::hard);
+  // Invalid format: r_invalid and no bonus.
+  const auto r =
+      laser_rewards({1, 0}, {10, 10}, {0, 1}, index_groups({1, 1}), laser_variant::laser, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rewards, (std::vector<double>{-1.0, -0.5}));
+  // Adaptive target: 4 lengths, min_correct 2 needs half of them covered.
+  EXPECT_EQ(laser_adaptive_target({100, 900, 1500, 3000}, 2, 500, 4000, 500).value(), 1000.0);
+  EXPECT_EQ(laser_adaptive_target({9000}, 1, 500, 4000, 500).value(), 4000.0);
+  EXPECT_FALSE(laser_adaptive_target({}, 1, 500, 4000, 500).ok());
+  EXPECT_FALSE(laser_adaptive_target({100}, 1, 500, 4000, 0).ok());
+}
+
+TEST(BaselineEdges, BadInputsAreErrorValues) {
+  const group_index g = index_groups({1, 1});
+  EXPECT_FALSE(grpo_advantages({1.0}, g).ok());
+  EXPECT_FALSE(grpo_advantages({1.0, std::nan("")}, g).ok());
+  EXPECT_FALSE(grpo_advantages({}, index_groups({})).ok());
+  EXPECT_FALSE(grpo_advantages({1, 0}, g, 0.0).ok());
+  const auto neg = kimi_length_rewards({1, 0}, {100, -3}, g);
+  ASSERT_FALSE(neg.ok());
+  EXPECT_NE(neg.error().message().find("lengths[1]"), std::string::npos) << neg.error().message();
+  EXPECT_FALSE(dapo_overlong_penalties({100}, {1000, 2000, 1}).ok());  // l_cache > l_max
+  EXPECT_FALSE(o1_pruner_rewards({1}, {100}, {0}, {0.5}).ok());
+  EXPECT_FALSE(o1_pruner_rewards({1}, {100}, {100}, {1.5}).ok());
+  EXPECT_FALSE(thinkprune_rewards({1}, {100}, {}, 0).ok());
+  EXPECT_FALSE(l1_exact_rewards({1, 0}, {100, 200}, {1000}, {}).ok());
+  EXPECT_FALSE(parse_threshold_mode("soft").ok());
+  EXPECT_FALSE(parse_l1_max_variant("both").ok());
+  EXPECT_FALSE(gdpo({}, {100, 100}, g).ok());
+  EXPECT_FALSE(arora_zanette({1, 0}, {100, 200}, {true}, g, {}).ok());  // truncated size
+  // L1-Max code variants: the multiplier form equals the paper form with alpha/2.
+  l1_config c;
+  c.max_variant = l1_max_variant::code_multiplier;
+  const auto mult = l1_max_rewards({1, 1, 0}, {500, 3000, 500}, {1000, 1000, 1000}, c);
+  ASSERT_TRUE(mult.ok());
+  EXPECT_NEAR((*mult)[0], 0.5 + 0.0003 * 500 / 2, 1e-12);
+  EXPECT_NEAR((*mult)[1], 0.5 - 0.0003 * 2000 / 2, 1e-12);
+  EXPECT_EQ((*mult)[2], 0.0);
+}
+
 }  // namespace
 }  // namespace leadrl::lead
