@@ -136,6 +136,26 @@ status validate_config(const lead_config& c) {
   return status::success();
 }
 
+std::vector<std::string> config_warnings(const lead_config& c) {
+  std::vector<std::string> w;
+  if (c.lstar_floor > c.bmax) {
+    w.push_back("lstar_floor " + describe(c.lstar_floor) + " > bmax " + describe(c.bmax) +
+                ": every aggregated L* equals lstar_floor and every prompt counts as unsolved");
+  }
+  if (c.lstar_mode == efficiency_mode::max_asym && c.short_len > c.lstar_floor) {
+    w.push_back("max_asym with short_len " + describe(c.short_len) + " > lstar_floor " +
+                describe(c.lstar_floor) +
+                ": correct rollouts shorter than short_len get R_eff = 0; scale short_len down "
+                "with the response budget");
+  }
+  if (c.correct_threshold < 0.0 || c.correct_threshold >= 1.0) {
+    w.push_back("correct_threshold " + describe(c.correct_threshold) +
+                ": with 0/1 correctness scores every rollout counts as " +
+                (c.correct_threshold < 0.0 ? "correct" : "incorrect"));
+  }
+  return w;
+}
+
 length_target_table make_length_target_table(const lead_config& config) {
   return length_target_table(config.aggregator, static_cast<std::size_t>(std::max<std::int64_t>(
                                                     1, config.lstar_table_history)));

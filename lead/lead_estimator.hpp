@@ -56,6 +56,12 @@ struct lead_config {
 /// lstar_floor).
 status validate_config(const lead_config& config);
 
+/// Legal but suspicious settings of a valid config, one sentence each, for the caller to log
+/// at start-up (spec/lead.md §2.1): lstar_floor > bmax (every aggregated L* is the floor),
+/// max_asym with short_len > lstar_floor (correct rollouts near the floor earn nothing),
+/// correct_threshold outside [0, 1) for 0/1 scores (§14.19).
+std::vector<std::string> config_warnings(const lead_config& config);
+
 /// An empty length-target table matching `config` (aggregator and history).
 length_target_table make_length_target_table(const lead_config& config);
 

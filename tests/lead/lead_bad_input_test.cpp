@@ -113,6 +113,16 @@ TEST(LeadBadInput, ConfigOutOfRange) {
   edge.lstar_floor = 1000;
   edge.bmax = 1.0;  // floor above bmax is legal (spec §2.1)
   EXPECT_TRUE(validate_config(edge).ok());
+  const auto warnings = config_warnings(edge);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("lstar_floor"), std::string::npos);
+  EXPECT_TRUE(config_warnings(lead_config{}).empty());
+  lead_config tiny;
+  tiny.lstar_mode = efficiency_mode::max_asym;
+  tiny.lstar_floor = 8;
+  tiny.bmax = 64;  // short_len left at 500
+  ASSERT_EQ(config_warnings(tiny).size(), 1u);
+  EXPECT_NE(config_warnings(tiny)[0].find("short_len"), std::string::npos);
 }
 
 TEST(LeadBadInput, UnknownNamesListTheValidOnes) {
