@@ -137,7 +137,6 @@ struct bpe_state {
   std::unordered_map<std::string, std::int32_t> vocabulary;  // vocabulary string -> id
   std::vector<std::string> id_strings;                       // id -> vocabulary string
   std::vector<std::string> id_bytes;                         // id -> bytes it decodes to
-  std::vector<bool> id_known;
   std::vector<bool> id_special;
   std::unordered_map<std::uint64_t, merge> merges;
   std::array<std::int32_t, 256> byte_ids{};
@@ -167,13 +166,11 @@ struct bpe_state {
     if (id_strings.size() < n) {
       id_strings.resize(n);
       id_bytes.resize(n);
-      id_known.resize(n, false);
       id_special.resize(n, false);
     }
     const auto i = static_cast<std::size_t>(id);
     id_strings[i] = token;
     id_bytes[i] = vocabulary_bytes(token);
-    id_known[i] = true;
     id_special[i] = special;
   }
 
