@@ -76,11 +76,13 @@ struct lead_result {
   std::vector<double> adv_eff;                ///< group-normalised R_eff (§5)
   std::vector<group_stats> corr_group_stats;  ///< mean/std the normaliser used, per group
   std::vector<group_stats> eff_group_stats;
-  psi_weights psi;                        ///< statistics, targets, EMA and weights (§6)
-  std::vector<double> adv_combined;       ///< w_corr*adv_corr + w_eff*adv_eff (§7)
-  whitening_stats whitening;              ///< token-weighted batch whitening (§7)
-  std::vector<double> advantages;         ///< final advantage per rollout; broadcast to its tokens
-  std::map<std::string, double> metrics;  ///< the `lead/*` metrics of §9.1
+  psi_weights psi;                   ///< statistics, targets, EMA and weights (§6)
+  std::vector<double> adv_combined;  ///< w_corr*adv_corr + w_eff*adv_eff (§7)
+  whitening_stats whitening;         ///< token-weighted batch whitening (§7)
+  std::vector<double> advantages;    ///< final advantage per rollout; broadcast to its tokens
+  /// The `lead/*` metrics of §9.1 with their exact names; when a table is passed also
+  /// lead/lstar_table_prompts (rows after the step) and lead/lstar_carried_prompts.
+  std::map<std::string, double> metrics;
 };
 
 /// One LEAD step (spec/lead.md §2.2) over the whole step batch. On success advances
