@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 namespace leadrl::io {
@@ -207,8 +208,8 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
   return s + "]";
 }
 
-// Chunk dimensions of about `target_bytes`: trailing dimensions whole while they fit,
-// then a partial run of the next one; leading dimensions take 1. Zero-length dimensions
+// Chunk dimensions of at most about `target_bytes`: trailing dimensions whole while they
+// fit, then an equal split of the next one; leading dimensions take 1. Zero-length dimensions
 // take 1 (they are made extendible, which a chunk larger than the extent needs).
 std::vector<hsize_t> chunk_dims_for(const std::vector<hsize_t>& dims, std::size_t element_size,
                                     std::size_t target_bytes) {
@@ -221,7 +222,12 @@ std::vector<hsize_t> chunk_dims_for(const std::vector<hsize_t>& dims, std::size_
       bytes *= d;
       continue;
     }
-    chunk[k] = std::max<hsize_t>(1, target_bytes / bytes);
+    // Split this dimension into equal parts: HDF5 stores an edge chunk at full size, so
+    // ceil(d / n) wastes at most one row per chunk where the largest fit could waste
+    // almost a whole chunk.
+    const hsize_t most = std::max<hsize_t>(1, target_bytes / bytes);
+    const hsize_t parts = (d + most - 1) / most;
+    chunk[k] = (d + parts - 1) / parts;
     break;
   }
   return chunk;
@@ -243,7 +249,7 @@ std::string bad_path_message(const std::string& file, const std::string& path) {
 
 struct hdf5_file::impl {
   std::string path;
-  H5::H5File file;
+  std::optional<H5::H5File> file;  // emplaced: H5File has no proper copy assignment
   hdf5_write_options options;
   bool writable = false;
   bool open = false;
@@ -271,7 +277,7 @@ struct hdf5_file::impl {
         pos = object.find('/', pos + 1);
         const std::string prefix = object.substr(0, pos);
         call = "H5Lexists";
-        found = c_check(H5Lexists(file.getId(), prefix.c_str(), H5P_DEFAULT), "H5Lexists") > 0;
+        found = c_check(H5Lexists(file->getId(), prefix.c_str(), H5P_DEFAULT), "H5Lexists") > 0;
         if (pos == std::string::npos) break;
       }
     });
@@ -280,7 +286,7 @@ struct hdf5_file::impl {
 
   H5O_type_t object_type(const std::string& object, const char*& call) const {
     call = "H5Oget_info_by_name";
-    return file.childObjType(object);
+    return file->childObjType(object);
   }
 
   // Runs `f` with the group or dataset at `object` opened as an H5::H5Object.
@@ -289,11 +295,11 @@ struct hdf5_file::impl {
     const H5O_type_t t = object_type(object, call);
     if (t == H5O_TYPE_GROUP) {
       call = "H5Gopen2";
-      H5::Group g = file.openGroup(object);
+      H5::Group g = file->openGroup(object);
       f(static_cast<H5::H5Object&>(g));
     } else if (t == H5O_TYPE_DATASET) {
       call = "H5Dopen2";
-      H5::DataSet d = file.openDataSet(object);
+      H5::DataSet d = file->openDataSet(object);
       f(static_cast<H5::H5Object&>(d));
     } else {
       throw H5::Exception("H5Oopen", "object is neither a group nor a dataset");
@@ -350,7 +356,7 @@ struct hdf5_file::impl {
       lcpl.setCreateIntermediateGroup(true);
       call = "H5Dcreate2";
       H5::DataSet ds =
-          file.createDataSet(object, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT, lcpl);
+          file->createDataSet(object, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT, lcpl);
       if (element_count(dims) > 0) {
         call = "H5Dwrite";
         ds.write(data, mem_type);
@@ -396,7 +402,7 @@ struct hdf5_file::impl {
         return;
       }
       call = "H5Dopen2";
-      H5::DataSet ds = file.openDataSet(object);
+      H5::DataSet ds = file->openDataSet(object);
       const stored_type st = describe(ds, call);
       const std::vector<hsize_t> dims = dims_of(ds, call);
       const bool type_ok = st.type_class == want_class && st.size == sizeof(T) &&
@@ -434,7 +440,7 @@ struct hdf5_file::impl {
         return;
       }
       call = "H5Dopen2";
-      H5::DataSet ds = file.openDataSet(object);
+      H5::DataSet ds = file->openDataSet(object);
       const stored_type st = describe(ds, call);
       const std::vector<hsize_t> dims = dims_of(ds, call);
       const bool rank_ok =
@@ -534,6 +540,76 @@ struct hdf5_file::impl {
     return status::success();
   }
 
+  // Reads the tensor at `object`: learns its dtype and shape, asks `destination(type, shape,
+  // byte_count, refusal)` where the bytes go (it sets `refusal` to refuse), then reads.
+  template <class Destination>
+  status read_tensor_with(const std::string& object, Destination&& destination) const {
+    if (auto s = require_open(object); !s) return s;
+    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
+    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
+    std::string mismatch;
+    status s = checked(path, object, k_hint_read, [&](const char*& call) {
+      if (object_type(object, call) != H5O_TYPE_DATASET) {
+        mismatch = "expected a tensor dataset, found a group";
+        return;
+      }
+      call = "H5Dopen2";
+      H5::DataSet ds = file->openDataSet(object);
+      const stored_type st = describe(ds, call);
+      std::vector<hsize_t> dims = dims_of(ds, call);
+      std::string dtype_text;
+      call = "H5Aexists";
+      if (ds.attrExists(k_dtype_attribute)) {
+        call = "H5Aopen";
+        H5::Attribute a = ds.openAttribute(k_dtype_attribute);
+        call = "H5Aread";
+        a.read(utf8_vlen_string_type(), dtype_text);
+      } else if (st.type_class == H5T_FLOAT && (st.size == 4 || st.size == 8)) {
+        dtype_text = st.size == 4 ? "F32" : "F64";
+      } else if (st.type_class == H5T_INTEGER && st.is_signed && (st.size == 4 || st.size == 8)) {
+        dtype_text = st.size == 4 ? "I32" : "I64";
+      } else if (st.type_class == H5T_INTEGER && !st.is_signed && st.size == 1) {
+        dtype_text = "U8";
+      } else {
+        mismatch = "no dtype attribute, and stored type " + st.name() + " names no tensor dtype";
+        return;
+      }
+      auto t = parse_tensor_dtype(dtype_text);
+      if (!t) {
+        mismatch = "dtype attribute: " + t.error().message();
+        return;
+      }
+      const H5T_class_t want_class =
+          (*t == dtype::f32 || *t == dtype::f64) ? H5T_FLOAT : H5T_INTEGER;
+      if (st.type_class != want_class || st.size != dtype_size(*t)) {
+        mismatch = "dtype attribute says " + dtype_text + " but the stored type is " + st.name();
+        return;
+      }
+      call = "H5Aexists";
+      bool rank0 = false;
+      if (ds.attrExists(k_tensor_rank_attribute)) {
+        std::int64_t r = -1;
+        call = "H5Aopen";
+        H5::Attribute a = ds.openAttribute(k_tensor_rank_attribute);
+        call = "H5Aread";
+        a.read(H5::PredType::NATIVE_INT64, &r);
+        rank0 = r == 0 && element_count(dims) == 1;
+      }
+      std::vector<std::int64_t> shape;
+      if (!rank0) {
+        for (hsize_t d : dims) shape.push_back(static_cast<std::int64_t>(d));
+      }
+      const std::size_t byte_count = element_count(dims) * dtype_size(*t);
+      void* data = destination(*t, shape, byte_count, mismatch);
+      if (!mismatch.empty() || byte_count == 0) return;
+      call = "H5Dread";
+      ds.read(data, memory_type_of(*t));
+    });
+    if (!s) return s;
+    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
+    return status::success();
+  }
+
   status write_strings(const std::string& object, const std::vector<std::string>& values) {
     std::vector<const char*> pointers;
     pointers.reserve(values.size());
@@ -571,7 +647,7 @@ result<hdf5_file> hdf5_file::create(const std::string& path, hdf5_write_options 
     call = "H5Pset_libver_bounds";
     fapl.setLibverBounds(H5F_LIBVER_V110, H5F_LIBVER_V110);
     call = "H5Fcreate";
-    p->file = H5::H5File(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+    p->file.emplace(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
   });
   if (!s) return s.error();
   p->writable = true;
@@ -585,7 +661,7 @@ result<hdf5_file> hdf5_file::open(const std::string& path) {
   p->path = path;
   status s = checked(path, "/", k_hint_read, [&](const char*& call) {
     call = "H5Fopen";
-    p->file = H5::H5File(path, H5F_ACC_RDONLY);
+    p->file.emplace(path, H5F_ACC_RDONLY);
   });
   if (!s) return s.error();
   p->open = true;
@@ -599,19 +675,20 @@ status hdf5_file::close() {
       impl_->path, "/", impl_->writable ? k_hint_write : k_hint_read, [&](const char*& call) {
         if (impl_->writable) {
           call = "H5Fflush";
-          impl_->file.flush(H5F_SCOPE_GLOBAL);
+          impl_->file->flush(H5F_SCOPE_GLOBAL);
         }
         // A handle left open would keep the file open after H5Fclose, and a
         // renamed snapshot could then still change; treat it as a failure.
         call = "H5Fget_obj_count";
-        const ssize_t open_objects = c_check(
-            H5Fget_obj_count(impl_->file.getId(), H5F_OBJ_ALL | H5F_OBJ_LOCAL), "H5Fget_obj_count");
+        const ssize_t open_objects =
+            c_check(H5Fget_obj_count(impl_->file->getId(), H5F_OBJ_ALL | H5F_OBJ_LOCAL),
+                    "H5Fget_obj_count");
         if (open_objects > 1) {
           throw H5::Exception(
               "H5Fclose", std::to_string(open_objects - 1) + " objects of the file are still open");
         }
         call = "H5Fclose";
-        impl_->file.close();
+        impl_->file->close();
       });
 }
 
@@ -631,9 +708,9 @@ status hdf5_file::create_group(const std::string& group_path) {
     H5::LinkCreatPropList lcpl;
     lcpl.setCreateIntermediateGroup(true);
     call = "H5Gcreate2";
-    const hid_t g = c_check(
-        H5Gcreate2(impl_->file.getId(), group_path.c_str(), lcpl.getId(), H5P_DEFAULT, H5P_DEFAULT),
-        "H5Gcreate2");
+    const hid_t g = c_check(H5Gcreate2(impl_->file->getId(), group_path.c_str(), lcpl.getId(),
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                            "H5Gcreate2");
     call = "H5Gclose";
     c_check(H5Gclose(g), "H5Gclose");
   });
@@ -658,7 +735,7 @@ result<std::vector<std::string>> hdf5_file::list_children(const std::string& gro
   std::vector<std::string> names;
   status s = checked(impl_->path, group_path, k_hint_read, [&](const char*& call) {
     call = "H5Gopen2";
-    H5::Group g = impl_->file.openGroup(group_path);
+    H5::Group g = impl_->file->openGroup(group_path);
     call = "H5Gget_info";
     const hsize_t n = g.getNumObjs();
     for (hsize_t i = 0; i < n; ++i) {
@@ -689,7 +766,7 @@ result<std::vector<hdf5_dataset_info>> hdf5_file::list_datasets(
     status s = checked(impl_->path, child, k_hint_read, [&](const char*& call) {
       if (impl_->object_type(child, call) != H5O_TYPE_DATASET) return;
       call = "H5Dopen2";
-      H5::DataSet ds = impl_->file.openDataSet(child);
+      H5::DataSet ds = impl_->file->openDataSet(child);
       info.element_type = describe(ds, call).name();
       call = "H5Aexists";
       if (ds.attrExists(k_dtype_attribute)) {
@@ -718,7 +795,7 @@ status hdf5_file::verify_all_datasets() const {
     }
     status s = checked(impl_->path, info.path, k_hint_read, [&](const char*& call) {
       call = "H5Dopen2";
-      H5::DataSet ds = impl_->file.openDataSet(info.path);
+      H5::DataSet ds = impl_->file->openDataSet(info.path);
       call = "H5Dget_type";
       H5::DataType t = ds.getDataType();
       const std::size_t n = element_count(dims_of(ds, call)) * t.getSize();
@@ -866,71 +943,45 @@ result<std::vector<std::string>> hdf5_file::read_strings(const std::string& path
   return impl_->read_string_array(path, false);
 }
 
+namespace {
+
+std::string tensor_description(dtype t, const std::vector<std::int64_t>& shape) {
+  std::string s = std::string(dtype_name(t)) + " [";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+}  // namespace
+
 result<tensor_blob> hdf5_file::read_tensor(const std::string& path) const {
-  if (auto s = impl_->require_open(path); !s) return s.error();
-  if (!valid_object_path(path)) return fail(bad_path_message(impl_->path, path));
-  if (!impl_->exists(path)) return fail(impl_->path + ": " + path + ": no such dataset");
   tensor_blob out;
-  std::string mismatch;
-  status s = checked(impl_->path, path, k_hint_read, [&](const char*& call) {
-    if (impl_->object_type(path, call) != H5O_TYPE_DATASET) {
-      mismatch = "expected a tensor dataset, found a group";
-      return;
-    }
-    call = "H5Dopen2";
-    H5::DataSet ds = impl_->file.openDataSet(path);
-    const stored_type st = describe(ds, call);
-    std::vector<hsize_t> dims = dims_of(ds, call);
-    std::string dtype_text;
-    call = "H5Aexists";
-    if (ds.attrExists(k_dtype_attribute)) {
-      call = "H5Aopen";
-      H5::Attribute a = ds.openAttribute(k_dtype_attribute);
-      call = "H5Aread";
-      a.read(utf8_vlen_string_type(), dtype_text);
-    } else if (st.type_class == H5T_FLOAT && (st.size == 4 || st.size == 8)) {
-      dtype_text = st.size == 4 ? "F32" : "F64";
-    } else if (st.type_class == H5T_INTEGER && st.is_signed && (st.size == 4 || st.size == 8)) {
-      dtype_text = st.size == 4 ? "I32" : "I64";
-    } else if (st.type_class == H5T_INTEGER && !st.is_signed && st.size == 1) {
-      dtype_text = "U8";
-    } else {
-      mismatch = "no dtype attribute, and stored type " + st.name() + " names no tensor dtype";
-      return;
-    }
-    auto t = parse_dtype(dtype_text);
-    if (!t) {
-      mismatch = "dtype attribute: " + t.error().message();
-      return;
-    }
-    const H5T_class_t want_class = (*t == dtype::f32 || *t == dtype::f64) ? H5T_FLOAT : H5T_INTEGER;
-    if (st.type_class != want_class || st.size != dtype_size(*t)) {
-      mismatch = "dtype attribute says " + dtype_text + " but the stored type is " + st.name();
-      return;
-    }
-    call = "H5Aexists";
-    bool rank0 = false;
-    if (ds.attrExists(k_tensor_rank_attribute)) {
-      std::int64_t r = -1;
-      call = "H5Aopen";
-      H5::Attribute a = ds.openAttribute(k_tensor_rank_attribute);
-      call = "H5Aread";
-      a.read(H5::PredType::NATIVE_INT64, &r);
-      rank0 = r == 0 && element_count(dims) == 1;
-    }
-    out.type = *t;
-    if (!rank0) {
-      for (hsize_t d : dims) out.shape.push_back(static_cast<std::int64_t>(d));
-    }
-    out.bytes.resize(element_count(dims) * dtype_size(*t));
-    if (!out.bytes.empty()) {
-      call = "H5Dread";
-      ds.read(out.bytes.data(), memory_type_of(*t));
-    }
-  });
+  status s = impl_->read_tensor_with(path,
+                                     [&](dtype t, const std::vector<std::int64_t>& shape,
+                                         std::size_t byte_count, std::string&) -> void* {
+                                       out.type = t;
+                                       out.shape = shape;
+                                       out.bytes.resize(byte_count);
+                                       return out.bytes.data();
+                                     });
   if (!s) return s.error();
-  if (!mismatch.empty()) return fail(impl_->path + ": " + path + ": " + mismatch);
   return out;
+}
+
+status hdf5_file::read_tensor_into(const std::string& path, dtype type,
+                                   const std::vector<std::int64_t>& shape, void* data,
+                                   std::size_t byte_count) const {
+  return impl_->read_tensor_with(
+      path,
+      [&](dtype stored, const std::vector<std::int64_t>& stored_shape, std::size_t stored_bytes,
+          std::string& refusal) -> void* {
+        if (stored != type || stored_shape != shape || stored_bytes != byte_count) {
+          refusal = "expected a tensor " + tensor_description(type, shape) + " (" +
+                    std::to_string(byte_count) + " bytes), the file holds " +
+                    tensor_description(stored, stored_shape);
+          return nullptr;
+        }
+        return data;
+      });
 }
 
 status hdf5_file::set_string_attribute(const std::string& object_path, const std::string& name,

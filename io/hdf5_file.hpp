@@ -120,6 +120,12 @@ class hdf5_file {
   /// Reads a tensor; its dtype comes from the `dtype` attribute, or from the stored type
   /// for float32/float64/int32/int64/uint8 datasets written by other tools.
   result<tensor_blob> read_tensor(const std::string& path) const;
+  /// Reads a tensor into memory owned elsewhere (e.g. an existing parameter on resume),
+  /// without allocating. Also fails, naming both, when the stored dtype or shape differs
+  /// from `type`/`shape` or `byte_count` does not match them.
+  status read_tensor_into(const std::string& path, dtype type,
+                          const std::vector<std::int64_t>& shape, void* data,
+                          std::size_t byte_count) const;
 
   // --- attributes on a group or dataset (an existing attribute is replaced) ---
   status set_string_attribute(const std::string& object_path, const std::string& name,

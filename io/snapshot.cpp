@@ -1,6 +1,7 @@
 #include "io/snapshot.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 namespace leadrl::io {
@@ -247,6 +248,43 @@ result<learner_state> read_learner_state(const hdf5_file& file) {
   LEADRL_READ(l.optimizer_step, file.read_int64("/learner/optimizer_step"));
   LEADRL_READ(l.lr_schedule_position, file.read_int64("/learner/lr_schedule_position"));
   return l;
+}
+
+status read_learner_state_into(const hdf5_file& file, learner_state& state) {
+  auto same_names = [&](const std::string& group,
+                        const std::vector<std::string>& expected) -> status {
+    std::vector<std::string> stored;
+    LEADRL_READ(stored, file.list_children(group));
+    if (stored != expected) {
+      std::vector<std::string> missing, extra;
+      std::set_difference(expected.begin(), expected.end(), stored.begin(), stored.end(),
+                          std::back_inserter(missing));
+      std::set_difference(stored.begin(), stored.end(), expected.begin(), expected.end(),
+                          std::back_inserter(extra));
+      return status(fail(file.path() + ": " + group + ": " + std::to_string(missing.size()) +
+                         " names missing (first: '" + (missing.empty() ? "" : missing[0]) + "'), " +
+                         std::to_string(extra.size()) + " not expected (first: '" +
+                         (extra.empty() ? "" : extra[0]) + "')"));
+    }
+    return status::success();
+  };
+  auto into = [&](const std::string& path, tensor_blob& t) -> status {
+    return file.read_tensor_into(path, t.type, t.shape, t.bytes.data(), t.bytes.size());
+  };
+  std::vector<std::string> names;
+  for (const auto& entry : state.params) names.push_back(entry.first);
+  LEADRL_TRY(same_names("/learner/params", names));
+  names.clear();
+  for (const auto& entry : state.optimizer) names.push_back(entry.first);
+  LEADRL_TRY(same_names("/learner/optimizer", names));
+  for (auto& [name, tensor] : state.params) LEADRL_TRY(into("/learner/params/" + name, tensor));
+  for (auto& [name, moments] : state.optimizer) {
+    LEADRL_TRY(into("/learner/optimizer/" + name + "/exp_avg", moments.exp_avg));
+    LEADRL_TRY(into("/learner/optimizer/" + name + "/exp_avg_sq", moments.exp_avg_sq));
+  }
+  LEADRL_READ(state.optimizer_step, file.read_int64("/learner/optimizer_step"));
+  LEADRL_READ(state.lr_schedule_position, file.read_int64("/learner/lr_schedule_position"));
+  return status::success();
 }
 
 status write_rank_state(hdf5_file& file, std::int64_t rank, const rank_state& state) {

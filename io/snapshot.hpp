@@ -124,6 +124,11 @@ result<controller_state> read_controller_state(const hdf5_file& file);
 /// '/' or is empty, or on an HDF5 error.
 status write_learner_state(hdf5_file& file, const learner_state& state);
 result<learner_state> read_learner_state(const hdf5_file& file);
+/// Resume path: reads /learner into the tensors of `state` in place (no allocation), e.g.
+/// after the model has built its parameters. Fails, naming the tensor, when the file's
+/// parameter or optimizer names differ from those in `state`, or a dtype or shape differs;
+/// `state` may then be partly overwritten.
+status read_learner_state_into(const hdf5_file& file, learner_state& state);
 
 /// Writes /ranks/<rank>. Fails when a counter name is used twice or on an HDF5 error.
 status write_rank_state(hdf5_file& file, std::int64_t rank, const rank_state& state);

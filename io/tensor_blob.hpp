@@ -64,7 +64,7 @@ inline std::size_t dtype_size(dtype t) {
 }
 
 /// Parses a safetensors dtype name. Fails for any other text, naming it.
-inline result<dtype> parse_dtype(std::string_view name) {
+inline result<dtype> parse_tensor_dtype(std::string_view name) {
   for (dtype t :
        {dtype::f32, dtype::f16, dtype::bf16, dtype::f64, dtype::i64, dtype::i32, dtype::u8}) {
     if (name == dtype_name(t)) return t;

@@ -183,6 +183,47 @@ TEST_F(hdf5_file_test, tensors_keep_dtype_shape_and_bits) {
   EXPECT_EQ(*f->read_string_attribute("/t/bf16", "dtype"), "BF16");
 }
 
+TEST_F(hdf5_file_test, a_tensor_reads_into_existing_memory_only_when_it_matches) {
+  const tensor_blob w{dtype::bf16, {2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
+  {
+    auto f = hdf5_file::create(path("into.h5"));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write_tensor("/w", w));
+    ASSERT_TRUE(f->close());
+  }
+  auto f = hdf5_file::open(path("into.h5"));
+  ASSERT_TRUE(f);
+  std::vector<std::uint8_t> target(12, 0);
+  auto ok = f->read_tensor_into("/w", dtype::bf16, {2, 3}, target.data(), target.size());
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(target, w.bytes);
+  std::vector<std::uint8_t> untouched(12, 0);
+  auto shape = f->read_tensor_into("/w", dtype::bf16, {3, 2}, untouched.data(), 12);
+  ASSERT_FALSE(shape);
+  EXPECT_NE(shape.error().message().find("expected a tensor BF16 [3, 2] (12 bytes), the file "
+                                         "holds BF16 [2, 3]"),
+            std::string::npos)
+      << shape.error().message();
+  EXPECT_EQ(untouched, std::vector<std::uint8_t>(12, 0));
+  EXPECT_FALSE(f->read_tensor_into("/w", dtype::f16, {2, 3}, untouched.data(), 12));
+  EXPECT_FALSE(f->read_tensor_into("/w", dtype::bf16, {2, 3}, untouched.data(), 10));
+}
+
+TEST_F(hdf5_file_test, chunking_adds_little_to_the_file_size) {
+  // Shapes whose rows do not divide a 1 MiB chunk evenly (an MLP weight and its transpose).
+  {
+    auto f = hdf5_file::create(path("big.h5"));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write_tensor(
+        "/w1", tensor_blob{dtype::f32, {3072, 768}, std::vector<std::uint8_t>(3072 * 768 * 4, 7)}));
+    ASSERT_TRUE(f->write_tensor(
+        "/w2", tensor_blob{dtype::f32, {768, 3072}, std::vector<std::uint8_t>(3072 * 768 * 4, 9)}));
+    ASSERT_TRUE(f->close());
+  }
+  const double payload = 2.0 * 3072 * 768 * 4;
+  EXPECT_LT(static_cast<double>(fs::file_size(path("big.h5"))), payload * 1.01);
+}
+
 TEST_F(hdf5_file_test, deflate_round_trips) {
   std::vector<double> values(100000);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i % 17);

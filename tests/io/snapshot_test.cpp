@@ -215,6 +215,45 @@ TEST_F(snapshot_test, each_actor_writes_and_reads_its_own_group) {
   EXPECT_TRUE(contains(v.error().message(), "incomplete /meta")) << v.error().message();
 }
 
+TEST_F(snapshot_test, the_learner_reads_into_its_existing_tensors) {
+  const snapshot s = sample_snapshot(5);
+  ASSERT_TRUE(write_snapshot(path("l.h5"), s));
+  auto f = hdf5_file::open(path("l.h5"));
+  ASSERT_TRUE(f);
+  // A freshly built model: same names, dtypes and shapes, different values.
+  learner_state fresh = s.learner;
+  for (auto& [name, t] : fresh.params) std::fill(t.bytes.begin(), t.bytes.end(), 0);
+  for (auto& [name, m] : fresh.optimizer) {
+    std::fill(m.exp_avg.bytes.begin(), m.exp_avg.bytes.end(), 0);
+    std::fill(m.exp_avg_sq.bytes.begin(), m.exp_avg_sq.bytes.end(), 0);
+  }
+  fresh.optimizer_step = 0;
+  const std::uint8_t* before = fresh.params.begin()->second.bytes.data();
+  auto ok = read_learner_state_into(*f, fresh);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(fresh.params.begin()->second.bytes.data(), before);  // filled in place
+  EXPECT_TRUE(fresh.params == s.learner.params);
+  EXPECT_TRUE(fresh.optimizer.begin()->second.exp_avg_sq ==
+              s.learner.optimizer.begin()->second.exp_avg_sq);
+  EXPECT_EQ(fresh.optimizer_step, s.learner.optimizer_step);
+
+  learner_state other = s.learner;
+  other.params.erase("lm_head.bias");
+  other.params["lm_head.weight"] = patterned(dtype::f32, {16}, 0);
+  auto names = read_learner_state_into(*f, other);
+  ASSERT_FALSE(names);
+  EXPECT_TRUE(contains(names.error().message(),
+                       "/learner/params: 1 names missing (first: 'lm_head.weight'), 1 not "
+                       "expected (first: 'lm_head.bias')"))
+      << names.error().message();
+
+  learner_state reshaped = s.learner;
+  reshaped.params["model.norm.weight"].shape = {2, 4};
+  auto shape = read_learner_state_into(*f, reshaped);
+  ASSERT_FALSE(shape);
+  EXPECT_TRUE(contains(shape.error().message(), "/learner/params/model.norm.weight"));
+}
+
 TEST_F(snapshot_test, inconsistent_state_is_refused_with_the_field_named) {
   snapshot rows = sample_snapshot(1);
   rows.controller.length_table.lstar.pop_back();
