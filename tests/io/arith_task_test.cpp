@@ -243,6 +243,16 @@ TEST(ArithTask, EveryResponseAtEveryVerbosityIsGradedCorrect) {
           const auto steps = count_arith_steps(r);
           EXPECT_EQ(steps.wrong, 0) << r;
           EXPECT_GE(steps.steps, static_cast<int>(p.operands.size()) - 1);
+          // Restated remainders and summaries still evaluate to the answer.
+          for (const std::string& l : lines_of(r)) {
+            if (l.rfind("now ", 0) == 0) {
+              EXPECT_EQ(evaluate_text(l.substr(4)), p.answer) << l << "\n" << r;
+            } else if (l.rfind("we need ", 0) == 0) {
+              EXPECT_EQ(l.substr(8), p.expression);
+            } else if (l.rfind("so ", 0) == 0) {
+              EXPECT_EQ(l, "so " + p.expression + "=" + std::to_string(p.answer));
+            }
+          }
           // Detours compute something the solution does not need.
           for (const std::string& l : lines_of(r)) {
             if (l.rfind("try ", 0) != 0 && l.rfind("what if ", 0) != 0) continue;
