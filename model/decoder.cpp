@@ -73,7 +73,8 @@ torch::Tensor attention_impl::forward(const torch::Tensor& x, const torch::Tenso
   // instead of repeating K and V.
   auto qg = q.reshape({b, kv_heads_, group * t, head_dim_});
   auto scores = torch::matmul(qg, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim_));
-  scores = scores.view({b, kv_heads_, group, t, keys}).to(torch::kFloat32) + key_mask.unsqueeze(1);
+  scores = scores.view({b, kv_heads_, group, t, keys}).to(torch::kFloat32) +
+           key_mask.unsqueeze(1).unsqueeze(1);
   auto probs = torch::softmax(scores, -1).to(v.scalar_type()).view({b, kv_heads_, group * t, keys});
   auto out = torch::matmul(probs, v)
                  .view({b, heads_, t, head_dim_})
