@@ -1,0 +1,212 @@
+// `leadrl task`: writes problems of the built-in arithmetic reasoning task
+// (io/arith_task.hpp) with a solution per problem as JSONL, so that a person can look at
+// the data the demo trains and evaluates on, and so that other tools can read it.
+//
+// Output: one JSON object per line, {"id", "prompt", "answer", "difficulty", "response",
+// "minimal"}; with --samples K > 1 each problem gets K lines with "sample": 0..K-1 (the
+// responses of one prompt differ in verbosity). "answer" is the decimal text the checker
+// compares with. A summary (mean minimal and response lengths) goes to stderr.
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "apps/command.hpp"
+#include "io/arith_grade.hpp"
+#include "io/arith_task.hpp"
+
+namespace {
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+// Strict decimal integer in [lo, hi]; boost's unsigned parsing would wrap "-1" around.
+std::optional<std::uint64_t> parse_count(const std::string& text, std::uint64_t lo,
+                                         std::uint64_t hi) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(v, 10u, &v) ||
+        __builtin_add_overflow(v, static_cast<std::uint64_t>(c - '0'), &v)) {
+      return std::nullopt;
+    }
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_unit_interval(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0.0 || v > 1.0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+int bad_usage(const std::string& option, const std::string& expected, const std::string& got) {
+  std::cerr << "leadrl task: --" << option << ": expected " << expected << ", got '" << got
+            << "' (see leadrl task --help)\n";
+  return 2;
+}
+
+int run_task(int argc, char** argv) {
+  std::string split_text = "train";
+  std::string count_text = "100";
+  std::string first_text = "0";
+  std::string seed_text = "1";
+  std::string samples_text = "1";
+  std::string verbosity_text = "0.5";
+  std::string spread_text = "0.5";
+  std::string min_difficulty_text = "1";
+  std::string max_difficulty_text = "5";
+  std::string max_chars_text = "320";
+  std::string output = "-";
+  po::options_description options(
+      "leadrl task: write problems of the built-in arithmetic reasoning task as JSONL\n\n"
+      "usage: leadrl task [--split train|test] [--count N] [--seed S] [--verbosity V]\n"
+      "                   [--output FILE.jsonl] [options]\n\n"
+      "Each line is {\"id\", \"prompt\", \"answer\", \"difficulty\", \"response\", "
+      "\"minimal\"}:\n"
+      "the prompt \"Q:37+85-19=?\\n\", a correct step-by-step response at the requested\n"
+      "verbosity (0 = the minimal one: one operation per line, then \"A:<answer>\") and the\n"
+      "minimal response. Problem i of (split, seed) is the same on every machine; the train\n"
+      "and test splits never share a problem.\n\n"
+      "options");
+  options.add_options()("help,h", "this text")(
+      "split", po::value(&split_text)->default_value("train"), "train or test")(
+      "count,n", po::value(&count_text)->default_value("100"), "number of problems, 1..10000000")(
+      "first", po::value(&first_text)->default_value("0"), "index of the first problem")(
+      "seed", po::value(&seed_text)->default_value("1"), "generator seed (unsigned 64-bit)")(
+      "verbosity,v", po::value(&verbosity_text)->default_value("0.5"),
+      "mean verbosity of the responses in [0, 1]: 0 minimal, 0.5 about 3.5x as long, 1 about "
+      "4.5x")("spread", po::value(&spread_text)->default_value("0.5"),
+              "per-response verbosity spread in [0, 1] (uniform in v*(1-spread)..v*(1+spread))")(
+      "samples", po::value(&samples_text)->default_value("1"),
+      "responses per problem, 1..64 (one line each)")(
+      "min-difficulty", po::value(&min_difficulty_text)->default_value("1"),
+      "lowest difficulty, 1..5 (difficulty d has d+1 operands)")(
+      "max-difficulty", po::value(&max_difficulty_text)->default_value("5"),
+      "highest difficulty, min-difficulty..5")(
+      "max-chars", po::value(&max_chars_text)->default_value("320"),
+      "upper bound on prompt + response characters, 16..100000")(
+      "allow-negative", "let subtraction make running values negative")(
+      "output,o", po::value(&output)->default_value("-"), "output JSONL file, - for stdout");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "leadrl task: " << e.what() << "\n\n" << options << "\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return 0;
+  }
+
+  auto split = leadrl::io::parse_arith_split(split_text);
+  if (!split) return bad_usage("split", "train or test", split_text);
+  auto count = parse_count(count_text, 1, 10000000);
+  if (!count) return bad_usage("count", "an integer in 1..10000000", count_text);
+  auto first = parse_count(first_text, 0, UINT64_MAX / 2);
+  if (!first) return bad_usage("first", "a non-negative integer", first_text);
+  auto seed = parse_count(seed_text, 0, UINT64_MAX);
+  if (!seed) return bad_usage("seed", "an unsigned 64-bit integer", seed_text);
+  auto samples = parse_count(samples_text, 1, 64);
+  if (!samples) return bad_usage("samples", "an integer in 1..64", samples_text);
+  auto verbosity = parse_unit_interval(verbosity_text);
+  if (!verbosity) return bad_usage("verbosity", "a number in [0, 1]", verbosity_text);
+  auto spread = parse_unit_interval(spread_text);
+  if (!spread) return bad_usage("spread", "a number in [0, 1]", spread_text);
+  leadrl::io::arith_task_options task;
+  const std::uint64_t levels = task.levels.size();
+  auto min_difficulty = parse_count(min_difficulty_text, 1, levels);
+  if (!min_difficulty) {
+    return bad_usage("min-difficulty", "an integer in 1.." + std::to_string(levels),
+                     min_difficulty_text);
+  }
+  auto max_difficulty = parse_count(max_difficulty_text, *min_difficulty, levels);
+  if (!max_difficulty) {
+    return bad_usage(
+        "max-difficulty",
+        "an integer in " + std::to_string(*min_difficulty) + ".." + std::to_string(levels),
+        max_difficulty_text);
+  }
+  auto max_chars = parse_count(max_chars_text, 16, 100000);
+  if (!max_chars) return bad_usage("max-chars", "an integer in 16..100000", max_chars_text);
+  task.min_difficulty = static_cast<int>(*min_difficulty);
+  task.max_difficulty = static_cast<int>(*max_difficulty);
+  task.max_chars = static_cast<std::size_t>(*max_chars);
+  task.allow_negative = vm.count("allow-negative") > 0;
+  const leadrl::io::arith_verbosity verbose{*verbosity, *spread};
+
+  std::ofstream file_out;
+  if (output != "-") {
+    file_out.open(output, std::ios::binary | std::ios::trunc);
+    if (!file_out) {
+      std::cerr << "leadrl task: --output: cannot open '" << output << "' for writing\n";
+      return 2;
+    }
+  }
+  std::ostream& out = output == "-" ? std::cout : file_out;
+
+  double minimal_chars = 0;
+  double response_chars = 0;
+  std::size_t rows = 0;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    auto problem = leadrl::io::generate_arith_problem(task, *split, *seed, *first + i);
+    if (!problem) {
+      // Only a max-chars too small for the chosen difficulties gets here.
+      std::cerr << "leadrl task: --max-chars " << task.max_chars
+                << " is too small for these difficulties (" << problem.error().message() << ")\n";
+      return 2;
+    }
+    const std::string minimal = leadrl::io::arith_minimal_response(*problem);
+    for (std::uint64_t k = 0; k < *samples; ++k) {
+      const std::string response = leadrl::io::arith_response(*problem, verbose, k, task.max_chars);
+      // Every row is checked before it is written: the data is correct by construction,
+      // and this keeps it so.
+      if (!leadrl::io::arith_grade(response, problem->answer).correct) {
+        std::cerr << "leadrl task: internal error: response to " << problem->id
+                  << " graded incorrect\n";
+        return 1;
+      }
+      json row = {{"id", problem->id},
+                  {"prompt", problem->prompt},
+                  {"answer", std::to_string(problem->answer)},
+                  {"difficulty", problem->difficulty},
+                  {"response", response},
+                  {"minimal", minimal}};
+      if (*samples > 1) row["sample"] = k;
+      out << row.dump() << "\n";
+      minimal_chars += static_cast<double>(minimal.size());
+      response_chars += static_cast<double>(response.size());
+      ++rows;
+    }
+  }
+  out.flush();
+  if (!out) {
+    std::cerr << "leadrl task: writing '" << output << "' failed\n";
+    return 1;
+  }
+  const double n = static_cast<double>(rows);
+  std::cerr << "leadrl task: " << rows << " rows (" << leadrl::io::arith_split_name(*split)
+            << ", seed " << *seed << "), mean minimal response " << minimal_chars / n
+            << " chars, mean response " << response_chars / n << " chars ("
+            << (minimal_chars > 0 ? response_chars / minimal_chars : 0.0) << "x)\n";
+  return 0;
+}
+
+const leadrl::cli::command_registration registration{
+    "task", "write problems of the built-in arithmetic task with solutions (JSONL)", run_task};
+
+}  // namespace
