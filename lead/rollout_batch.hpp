@@ -3,7 +3,7 @@
 // The per-rollout inputs of one training step as parallel vectors, its validation,
 // and the grouping of rollouts by prompt that every group-relative estimator uses.
 //
-//   lead::rollout_batch b{{7, 7, 9}, {120, 80, 64}, {1, 0, 1}};
+//   lead::rollout_batch b{{7, 7, 9}, {120, 80, 64}, {1, 0, 1}, {}, {}};
 //   lead::group_index g = lead::index_groups(b.prompt_ids);   // 2 groups: 7 {0,1}, 9 {2}
 #pragma once
 
