@@ -1,0 +1,229 @@
+#include "actors/step_logic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+
+#include "lead/lead_estimator.hpp"
+
+namespace leadrl::actors {
+
+std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t num_prompts, int world_size,
+                                                  int rank) {
+  const std::int64_t ws = std::max(world_size, 1);
+  const std::int64_t base = num_prompts / ws;
+  const std::int64_t extra = num_prompts % ws;
+  const std::int64_t r = rank;
+  const std::int64_t begin = r * base + std::min(r, extra);
+  const std::int64_t end = begin + base + (r < extra ? 1 : 0);
+  return {begin, end};
+}
+
+std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int64_t>& prompt_ids,
+                                                     int world_size) {
+  std::vector<std::vector<std::int64_t>> out(static_cast<std::size_t>(std::max(world_size, 1)));
+  for (int r = 0; r < static_cast<int>(out.size()); ++r) {
+    auto [b, e] = shard_range(static_cast<std::int64_t>(prompt_ids.size()), world_size, r);
+    out[static_cast<std::size_t>(r)].assign(prompt_ids.begin() + b, prompt_ids.begin() + e);
+  }
+  return out;
+}
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
+                           std::int32_t rollout_idx) {
+  std::uint64_t h = splitmix64(seed);
+  h = splitmix64(h ^ static_cast<std::uint64_t>(step));
+  h = splitmix64(h ^ static_cast<std::uint64_t>(prompt_id));
+  return splitmix64(h ^ static_cast<std::uint64_t>(static_cast<std::uint32_t>(rollout_idx)));
+}
+
+std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size) {
+  return batch_position / std::max<std::int64_t>(ppo_mini_batch_size, 1);
+}
+
+result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_rank,
+                                       std::int64_t step) {
+  assembled_batch out;
+  out.step = step;
+  out.rank_offsets.push_back(0);
+  for (std::size_t r = 0; r < by_rank.size(); ++r) {
+    const auto& s = by_rank[r];
+    const std::string who = "scored_rollouts of rank " + std::to_string(r);
+    if (s.step != step) {
+      return fail(who + ": expected step " + std::to_string(step) + ", got " +
+                  std::to_string(s.step));
+    }
+    if (s.rank != static_cast<std::int32_t>(r)) {
+      return fail(who + ": carries rank " + std::to_string(s.rank));
+    }
+    const std::size_t n = s.prompt_ids.size();
+    if (s.rollout_idx.size() != n || s.lengths.size() != n || s.correctness.size() != n ||
+        (!s.format.empty() && s.format.size() != n) ||
+        (!s.truncated.empty() && s.truncated.size() != n)) {
+      return fail(who + ": arrays of different sizes (" + std::to_string(n) + " prompt ids)");
+    }
+    auto& b = out.batch;
+    b.prompt_ids.insert(b.prompt_ids.end(), s.prompt_ids.begin(), s.prompt_ids.end());
+    b.lengths.insert(b.lengths.end(), s.lengths.begin(), s.lengths.end());
+    b.correctness.insert(b.correctness.end(), s.correctness.begin(), s.correctness.end());
+    if (s.format.empty()) {
+      b.format.insert(b.format.end(), n, 0.0);
+    } else {
+      b.format.insert(b.format.end(), s.format.begin(), s.format.end());
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      b.truncated.push_back(!s.truncated.empty() && s.truncated[i] != 0);
+    }
+    out.rollout_idx.insert(out.rollout_idx.end(), s.rollout_idx.begin(), s.rollout_idx.end());
+    out.rank_offsets.push_back(b.prompt_ids.size());
+  }
+  if (out.batch.size() == 0) return fail("step " + std::to_string(step) + ": no rollouts reported");
+  return out;
+}
+
+result<step_advantages> run_estimator(const lead::estimator_config& config,
+                                      lead::estimator_state& state, const assembled_batch& batch) {
+  step_advantages out;
+  if (config.name == "lead") {
+    // lead_step directly (as the registry does) to keep L* per prompt and the weights.
+    auto r = lead::lead_step(batch.batch, config.lead, state.lead, &state.lstar_table);
+    if (!r) return r.error();
+    out.advantages = std::move(r->advantages);
+    out.w_corr = r->psi.w_corr;
+    out.w_eff = r->psi.w_eff;
+    out.lstar_prompt_ids = r->groups.prompts;
+    for (const auto& t : r->lstar) out.lstar.push_back(t.lstar);
+    out.metrics = std::move(r->metrics);
+    return out;
+  }
+  auto r = lead::compute_advantages(config, batch.batch, state);
+  if (!r) return r.error();
+  out.advantages = std::move(r->advantages);
+  out.metrics = std::move(r->metrics);
+  return out;
+}
+
+std::vector<step_plan> make_step_plans(const assembled_batch& batch, const step_advantages& adv) {
+  std::vector<step_plan> plans;
+  for (std::size_t r = 0; r + 1 < batch.rank_offsets.size(); ++r) {
+    step_plan p;
+    p.step = batch.step;
+    p.w_corr = adv.w_corr;
+    p.w_eff = adv.w_eff;
+    p.lstar_prompt_ids = adv.lstar_prompt_ids;
+    p.lstar = adv.lstar;
+    p.advantages.assign(
+        adv.advantages.begin() + static_cast<std::ptrdiff_t>(batch.rank_offsets[r]),
+        adv.advantages.begin() + static_cast<std::ptrdiff_t>(batch.rank_offsets[r + 1]));
+    plans.push_back(std::move(p));
+  }
+  return plans;
+}
+
+result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
+                                                   const step_advantages& adv,
+                                                   const std::vector<trained>& by_rank,
+                                                   const step_timings& timings) {
+  std::map<std::string, double> m = adv.metrics;
+  const auto& b = batch.batch;
+  const double n = static_cast<double>(b.size());
+  double correct = 0, len_sum = 0, len_max = 0, len_min = HUGE_VAL, trunc = 0, len_correct = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const bool c = b.correctness[i] > 0.5;
+    correct += c ? 1 : 0;
+    len_sum += b.lengths[i];
+    if (c) len_correct += b.lengths[i];
+    len_max = std::max(len_max, b.lengths[i]);
+    len_min = std::min(len_min, b.lengths[i]);
+    trunc += b.truncated.empty() ? 0 : (b.truncated[i] ? 1 : 0);
+  }
+  m["critic/accuracy"] = correct / n;
+  m["response_length/mean"] = len_sum / n;
+  m["response_length/max"] = len_max;
+  m["response_length/min"] = len_min;
+  m["response_length/mean_correct"] = correct > 0 ? len_correct / correct : 0.0;
+  m["response_length/clip_ratio"] = trunc / n;
+  m["batch/rollouts"] = n;
+  m["lead/w_corr_applied"] = adv.w_corr;
+  m["lead/w_eff_applied"] = adv.w_eff;
+  if (!by_rank.empty()) {
+    const auto checksum = by_rank.front().parameter_checksum;
+    for (const auto& t : by_rank) {
+      if (t.parameter_checksum != checksum) {
+        return fail("step " + std::to_string(batch.step) + ": rank " + std::to_string(t.rank) +
+                    " reports parameter checksum " + std::to_string(t.parameter_checksum) +
+                    ", rank 0 " + std::to_string(checksum) + " (replicas diverged)");
+      }
+    }
+    if (checksum != 0) {
+      // Lower 52 bits keep the value exact in a double (JSON number).
+      m["params/checksum52"] = static_cast<double>(checksum & ((std::uint64_t{1} << 52) - 1));
+      m["params/checksum_ranks_agree"] = 1.0;
+    }
+    for (const auto& t : by_rank) {
+      for (const auto& [k, v] : t.metrics) {
+        if (k.rfind("actor/", 0) == 0) {
+          m[k] += v;  // additive over ranks (shared denominators)
+        } else if (k.rfind("timing/", 0) == 0) {
+          m[k] = std::max(m.count(k) ? m[k] : 0.0, v);  // the slowest rank sets the pace
+        } else if (t.rank == 0) {
+          m[k] = v;  // identical on every rank (lr, grad norm after all-reduce)
+        }
+      }
+    }
+  }
+  m["timing/adv"] = timings.adv;
+  m["timing/step"] = timings.step;
+  m["timing/controller"] = timings.controller;
+  if (timings.gen > 0) m["timing/gen_wall"] = timings.gen;
+  if (timings.train > 0) m["timing/train_wall"] = timings.train;
+  if (timings.step > 0) {
+    m["timing/controller_share"] = timings.controller / timings.step;
+    m["throughput/tokens_per_s"] = len_sum / timings.step;
+  }
+  return m;
+}
+
+std::string metrics_json_line(std::int64_t step, const std::map<std::string, double>& metrics) {
+  std::ostringstream s;
+  s << std::setprecision(17) << "{\"step\":" << step;
+  for (const auto& [k, v] : metrics) {
+    s << ",\"" << k << "\":";
+    if (std::isfinite(v)) {
+      s << v;
+    } else {
+      s << "null";
+    }
+  }
+  s << "}";
+  return s.str();
+}
+
+std::string progress_line(std::int64_t step, std::int64_t total_steps, double elapsed_s,
+                          const std::map<std::string, double>& metrics) {
+  auto get = [&](const char* k) {
+    auto it = metrics.find(k);
+    return it == metrics.end() ? 0.0 : it->second;
+  };
+  const double per_step = step > 0 ? elapsed_s / static_cast<double>(step) : 0.0;
+  const auto eta = static_cast<long>(per_step * static_cast<double>(total_steps - step) + 0.5);
+  char buf[200];
+  std::snprintf(
+      buf, sizeof buf, "step %lld/%lld | ETA %ldm%02lds | acc %.3f | len %.1f | w_corr %.3f",
+      static_cast<long long>(step), static_cast<long long>(total_steps), eta / 60, eta % 60,
+      get("critic/accuracy"), get("response_length/mean"), get("lead/w_corr_applied"));
+  return buf;
+}
+
+}  // namespace leadrl::actors

@@ -1,0 +1,100 @@
+// File: actors/step_logic.hpp
+//
+// The controller's step logic as pure functions (ARCHITECTURE.md §4), so it can be tested
+// without actors, ranks or a model: sharding a step's prompts into whole groups per rank,
+// assembling the global rollout batch from every rank's scored_rollouts in rank order,
+// running the selected estimator, splitting the advantages back into one step_plan per
+// rank, and aggregating the step's metrics. Also the per-rollout seed and the mini-batch
+// of a prompt, which every rank derives alone so the result does not depend on the number
+// of ranks.
+//
+//   auto shards = actors::shard_prompts(batch_prompt_ids, world_size);
+//   auto step = actors::run_estimator(cfg, state, actors::assemble_batch(by_rank).value());
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "lead/estimator.hpp"
+#include "lead/result.hpp"
+
+namespace leadrl::actors {
+
+/// [begin, end) of rank `rank`'s share of `num_prompts` prompts over `world_size` ranks:
+/// contiguous, whole prompts (so whole groups), the first num_prompts % world_size ranks
+/// one prompt more. Ranks beyond num_prompts get an empty share.
+std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t num_prompts, int world_size,
+                                                  int rank);
+
+/// The step's prompt ids split by shard_range, one vector per rank.
+std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int64_t>& prompt_ids,
+                                                     int world_size);
+
+/// The seed of one rollout's random stream, from (run seed, step, prompt id, rollout index)
+/// alone (splitmix64 chain): the same rollout is drawn whatever rank generates it.
+std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
+                           std::int32_t rollout_idx);
+
+/// The optimizer step (mini-batch) a prompt belongs to: its position in the step's batch
+/// divided by the mini-batch size, as the reference takes mini-batches in order.
+std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size);
+
+/// The global rollout batch of a step in rank order, and where each rank's rows are.
+struct assembled_batch {
+  std::int64_t step = 0;
+  lead::rollout_batch batch;
+  std::vector<std::int32_t> rollout_idx;  ///< per row
+  std::vector<std::size_t> rank_offsets;  ///< rank r's rows are [offsets[r], offsets[r+1])
+};
+
+/// Concatenates `by_rank[r]` for r = 0..n-1. Fails when a report is for another step or
+/// from another rank than its index, its arrays differ in size, or the batch is empty.
+result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_rank,
+                                       std::int64_t step);
+
+/// The estimator's result for one step.
+struct step_advantages {
+  std::vector<double> advantages;  ///< per row of the assembled batch
+  double w_corr = 1.0;             ///< LEAD's weights; (1, 0) for single-reward methods
+  double w_eff = 0.0;
+  std::vector<std::int64_t> lstar_prompt_ids;  ///< LEAD: the batch's prompts, first-seen order
+  std::vector<double> lstar;                   ///< LEAD: their L*
+  std::map<std::string, double> metrics;       ///< the estimator's metrics (lead/*, reward/*)
+};
+
+/// Runs `config.name` on the assembled batch, advancing `state` (see lead/estimator.hpp).
+/// For LEAD the L* of every prompt and the PSI weights are kept for the step plan.
+/// Fails as lead::compute_advantages does.
+result<step_advantages> run_estimator(const lead::estimator_config& config,
+                                      lead::estimator_state& state, const assembled_batch& batch);
+
+/// One step_plan per rank: the shared weights and L*, and each rank's advantages in the
+/// order of its scored_rollouts.
+std::vector<step_plan> make_step_plans(const assembled_batch& batch, const step_advantages& adv);
+
+/// Wall-clock seconds of the phases of one step.
+struct step_timings {
+  double gen = 0, grade = 0, adv = 0, train = 0, step = 0;
+  double controller = 0;  ///< time the controller itself was busy (assembly, estimator, logging)
+};
+
+/// The step's metrics: every estimator metric, accuracy, mean/max/min response length,
+/// truncation ratio, the learners' metrics (summed "actor/*" over ranks as sent, checked
+/// equal "params/checksum"), timings ("timing/*") and throughput. Fails when the learners
+/// report different parameter checksums (the replicas diverged).
+result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
+                                                   const step_advantages& adv,
+                                                   const std::vector<trained>& by_rank,
+                                                   const step_timings& timings);
+
+/// One JSON object (a line, no newline) of `metrics` with "step".
+std::string metrics_json_line(std::int64_t step, const std::map<std::string, double>& metrics);
+
+/// "step k/N | ETA 1m23s | acc 0.625 | len 31.2 | w_corr 0.700" for the terminal.
+std::string progress_line(std::int64_t step, std::int64_t total_steps, double elapsed_s,
+                          const std::map<std::string, double>& metrics);
+
+}  // namespace leadrl::actors
