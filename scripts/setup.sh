@@ -13,6 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libboost-program-options-dev nlohmann-json3-dev libgtest-dev libpcre2-dev
+  python3-h5py
 )
 missing=()
 for p in "${packages[@]}"; do
