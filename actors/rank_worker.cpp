@@ -1,0 +1,455 @@
+#include "actors/rank_worker.hpp"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <unordered_map>
+
+#include "actors/step_logic.hpp"
+#include "io/arith_grade.hpp"
+#include "io/arith_task.hpp"
+#include "lead/grader.hpp"
+#include "model/bpe_tokenizer.hpp"
+#include "model/char_tokenizer.hpp"
+#include "model/chat_template.hpp"
+#include "model/checkpoint.hpp"
+#include "model/decoder.hpp"
+#include "model/generation_engine.hpp"
+#include "model/learner_step.hpp"
+#include "model/optimizer.hpp"
+#include "model/policy_loss.hpp"
+#include "runtime/gradient_sync.hpp"
+
+namespace leadrl::actors {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// A world of one process: every collective is the identity.
+class local_collectives final : public runtime::collectives {
+ public:
+  std::string backend() const override { return "local"; }
+  status all_reduce_sum(void*, std::size_t, runtime::element_type) override { return {}; }
+  status broadcast(void*, std::size_t, runtime::element_type, int) override { return {}; }
+  status barrier() override { return {}; }
+};
+
+}  // namespace
+
+std::unique_ptr<runtime::collectives> make_local_collectives() {
+  return std::make_unique<local_collectives>();
+}
+
+result<io::problem_dataset> load_train_problems(const train_options& options) {
+  if (options.data.task == "jsonl") {
+    return io::load_problems(options.data.train_files, io::problem_fields{});
+  }
+  io::arith_task_options task;
+  task.min_difficulty = static_cast<int>(options.data.arith_min_difficulty);
+  task.max_difficulty = static_cast<int>(options.data.arith_max_difficulty);
+  auto problems = io::generate_arith_problems(task, io::arith_split::train, options.trainer.seed, 0,
+                                              static_cast<std::size_t>(options.data.train_size));
+  if (!problems) return problems.error().with_context("data.task=arith");
+  return io::to_problem_dataset(*problems, "arith-train");
+}
+
+// One rollout in the rank-local store.
+struct stored_rollout {
+  std::int64_t prompt_id = 0;
+  std::int32_t rollout_idx = 0;
+  std::int64_t batch_position = 0;  // the prompt's position in the step's global batch
+  std::vector<std::int64_t> prompt;
+  std::vector<std::int64_t> response;
+  bool truncated = false;
+};
+
+struct rank_worker::impl {
+  train_options options;
+  int rank = 0;
+  int world_size = 1;
+  runtime::collectives* coll = nullptr;
+  io::problem_dataset data;
+  std::unique_ptr<model::tokenizer> tok;
+  model::chat_template tmpl = model::chat_template::plain();
+  bool arith = true;
+  model::decoder policy{nullptr};
+  model::decoder reference{nullptr};  // frozen initial policy, only when kl_loss_coef > 0
+  std::unique_ptr<model::generation_engine> engine;
+  std::unique_ptr<model::policy_optimizer> optimizer;
+  model::lr_schedule schedule;
+  model::policy_loss_config loss;
+  std::vector<torch::Tensor> params;
+  std::vector<stored_rollout> store;
+  std::int64_t store_step = -1;
+  std::int64_t policy_version = 0;
+  double gen_s = 0, grade_s = 0, train_s = 0;
+  std::int64_t gen_tokens = 0;
+
+  status build_model();
+  result<model::learner_micro_batch> micro_batch(const std::vector<std::size_t>& rows,
+                                                 const std::vector<double>& advantages);
+};
+
+status rank_worker::impl::build_model() {
+  const auto& m = options.model;
+  if (m.path.empty()) {
+    tok = std::make_unique<model::char_tokenizer>();
+    io::hf_config c;
+    c.model_type = "qwen2";
+    c.architectures = {"Qwen2ForCausalLM"};
+    c.hidden_size = m.hidden_size;
+    c.intermediate_size = m.intermediate_size;
+    c.num_hidden_layers = m.num_layers;
+    c.num_attention_heads = m.num_heads;
+    c.num_key_value_heads = m.num_kv_heads;
+    c.head_dim = m.hidden_size / m.num_heads;
+    c.vocab_size = static_cast<int64_t>(tok->vocab_size());
+    c.max_position_embeddings =
+        options.data.max_prompt_length + options.data.max_response_length + 8;
+    c.tie_word_embeddings = false;
+    c.qkv_bias = true;
+    c.bos_token_id = tok->bos_id();
+    c.eos_token_ids = {tok->eos_id()};
+    if (auto s = io::validate(c); !s) return s.error().with_context("model (random)");
+    // Every rank seeds the same generator, so the replicas start identical.
+    torch::manual_seed(m.init_seed);
+    policy = model::decoder(c);
+  } else {
+    auto dec = model::load_decoder(m.path);
+    if (!dec) return dec.error().with_context("model.path");
+    policy = *dec;
+    auto bpe =
+        model::bpe_tokenizer::load((std::filesystem::path(m.path) / "tokenizer.json").string());
+    if (!bpe) return bpe.error().with_context("model.path tokenizer");
+    tok = std::make_unique<model::bpe_tokenizer>(std::move(*bpe));
+    tmpl = model::chat_template::r1_distill();
+  }
+  if (options.actor.kl_loss_coef > 0) {
+    reference = model::decoder(policy->config(), policy->options());
+    torch::NoGradGuard ng;
+    auto src = policy->named_parameters();
+    for (auto& p : reference->named_parameters()) p.value().copy_(src[p.key()]);
+    for (auto& p : reference->parameters()) p.set_requires_grad(false);
+  }
+  model::generation_params gp;
+  gp.sampling.temperature = options.rollout.temperature;
+  gp.sampling.top_p = options.rollout.top_p;
+  gp.sampling.top_k = options.rollout.top_k;
+  gp.max_new_tokens = options.data.max_response_length;
+  gp.max_batch = options.rollout.max_batch;
+  gp.eos_token_ids = {tok->eos_id()};
+  if (auto s = model::validate(gp); !s) return s.error().with_context("rollout");
+  engine = std::make_unique<model::generation_engine>(policy, gp);
+
+  model::optimizer_config oc;
+  oc.lr = options.actor.lr;
+  oc.weight_decay = options.actor.weight_decay;
+  auto opt = model::policy_optimizer::create(policy->named_parameters(), oc);
+  if (!opt) return opt.error().with_context("actor");
+  optimizer = std::move(*opt);
+  params = optimizer->parameters();
+  schedule.base_lr = options.actor.lr;
+  schedule.warmup_steps = options.actor.warmup;
+  auto kind = model::parse_lr_schedule_kind(options.actor.lr_schedule);
+  if (!kind) return kind.error().with_context("actor.lr_schedule");
+  schedule.kind = *kind;
+  const std::int64_t opt_steps_per_step =
+      options.actor.ppo_epochs *
+      (options.data.train_batch_size / options.actor.ppo_mini_batch_size);
+  schedule.total_steps = options.trainer.total_steps * opt_steps_per_step;
+  if (auto s = model::validate(schedule); !s) return s.error().with_context("actor");
+
+  loss.clip_low = options.actor.clip_ratio_low;
+  loss.clip_high = options.actor.clip_ratio_high;
+  loss.entropy_coeff = options.actor.entropy_coeff;
+  loss.kl_coef = options.actor.kl_loss_coef;
+  auto kl = model::parse_kl_estimator(options.actor.kl_loss_type);
+  if (!kl) return kl.error().with_context("actor.kl_loss_type");
+  loss.kl_type = *kl;
+  auto agg = model::parse_loss_aggregation(options.actor.loss_agg_mode);
+  if (!agg) return agg.error().with_context("actor.loss_agg_mode");
+  loss.aggregation = *agg;
+  return model::validate(loss);
+}
+
+rank_worker::rank_worker(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+rank_worker::~rank_worker() = default;
+
+result<std::unique_ptr<rank_worker>> rank_worker::create(const train_options& options, int rank,
+                                                         int world_size,
+                                                         runtime::collectives& coll) {
+  auto p = std::make_unique<impl>();
+  p->options = options;
+  p->rank = rank;
+  p->world_size = world_size;
+  p->coll = &coll;
+  p->arith = options.data.task == "arith";
+  auto data = load_train_problems(options);
+  if (!data) return data.error();
+  p->data = std::move(*data);
+  if (static_cast<std::int64_t>(p->data.rows.size()) < options.data.train_batch_size) {
+    return fail("data: " + std::to_string(p->data.rows.size()) +
+                " training prompts, fewer than data.train_batch_size = " +
+                std::to_string(options.data.train_batch_size));
+  }
+  if (auto s = p->build_model(); !s) return s.error();
+  return std::unique_ptr<rank_worker>(new rank_worker(std::move(p)));
+}
+
+std::int64_t rank_worker::num_prompts() const {
+  return static_cast<std::int64_t>(impl_->data.rows.size());
+}
+
+status rank_worker::generate(const generate_request& request) {
+  auto& w = *impl_;
+  const auto t0 = clock_type::now();
+  w.store.clear();
+  w.store_step = request.step;
+  const auto shard_begin = shard_range(w.options.data.train_batch_size, w.world_size, w.rank).first;
+  std::vector<model::generation_request> reqs;
+  for (std::size_t j = 0; j < request.prompt_ids.size(); ++j) {
+    const auto id = request.prompt_ids[j];
+    if (id < 0 || id >= static_cast<std::int64_t>(w.data.rows.size())) {
+      return fail("generate_request: prompt id " + std::to_string(id) + " outside [0, " +
+                  std::to_string(w.data.rows.size()) + ")");
+    }
+    std::vector<std::int32_t> ids32 =
+        w.arith ? w.tok->encode(w.data.rows[static_cast<std::size_t>(id)].prompt, true)
+                : model::encode_prompt(*w.tok, w.tmpl,
+                                       w.data.rows[static_cast<std::size_t>(id)].prompt);
+    std::vector<std::int64_t> ids(ids32.begin(), ids32.end());
+    const auto keep = static_cast<std::size_t>(w.options.data.max_prompt_length);
+    if (ids.size() > keep) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
+    for (std::int32_t g = 0; g < request.group_size; ++g) {
+      stored_rollout r;
+      r.prompt_id = id;
+      r.rollout_idx = g;
+      r.batch_position = shard_begin + static_cast<std::int64_t>(j);
+      r.prompt = ids;
+      w.store.push_back(std::move(r));
+      reqs.push_back({ids, rollout_seed(w.options.trainer.seed, request.step, id, g)});
+    }
+  }
+  auto out = w.engine->generate(reqs);
+  if (!out) return out.error().with_context("generator, step " + std::to_string(request.step));
+  w.gen_tokens = 0;
+  for (std::size_t i = 0; i < out->size(); ++i) {
+    w.store[i].response = std::move((*out)[i].tokens);
+    w.store[i].truncated = (*out)[i].reason == model::finish_reason::length;
+    w.gen_tokens += static_cast<std::int64_t>(w.store[i].response.size());
+  }
+  w.gen_s = seconds_since(t0);
+  return {};
+}
+
+scored_rollouts rank_worker::grade(std::int64_t step) const {
+  auto& w = *impl_;
+  const auto t0 = clock_type::now();
+  scored_rollouts s;
+  s.step = step;
+  s.rank = w.rank;
+  for (const auto& r : w.store) {
+    std::vector<std::int32_t> ids;
+    for (auto t : r.response) {
+      if (t != w.tok->eos_id()) ids.push_back(static_cast<std::int32_t>(t));
+    }
+    const std::string text = w.tok->decode(ids);
+    const auto& answer = w.data.rows[static_cast<std::size_t>(r.prompt_id)].answer;
+    const lead::grade_result g =
+        w.arith ? io::arith_grade(text, answer) : lead::grade_answer(text, answer);
+    s.prompt_ids.push_back(r.prompt_id);
+    s.rollout_idx.push_back(r.rollout_idx);
+    s.lengths.push_back(static_cast<double>(std::max<std::size_t>(r.response.size(), 1)));
+    s.correctness.push_back(g.correct ? 1.0 : 0.0);
+    s.format.push_back(g.format);
+    s.truncated.push_back(r.truncated ? 1 : 0);
+  }
+  w.grade_s = seconds_since(t0);
+  return s;
+}
+
+// Right-padded [B, T] prompt+response rows; loss on the response tokens (shifted layout).
+result<model::learner_micro_batch> rank_worker::impl::micro_batch(
+    const std::vector<std::size_t>& rows, const std::vector<double>& advantages) {
+  std::int64_t T = 2;
+  for (auto i : rows) {
+    T = std::max<std::int64_t>(
+        T, static_cast<std::int64_t>(store[i].prompt.size() + store[i].response.size()));
+  }
+  const auto B = static_cast<std::int64_t>(rows.size());
+  auto ids = torch::full({B, T}, static_cast<std::int64_t>(tok->pad_id()), torch::kInt64);
+  auto mask = torch::zeros({B, T}, torch::kInt64);
+  auto resp = torch::zeros({B, T - 1}, torch::kFloat32);
+  auto adv = torch::zeros({B}, torch::kFloat32);
+  auto ia = ids.accessor<std::int64_t, 2>();
+  auto ma = mask.accessor<std::int64_t, 2>();
+  auto ra = resp.accessor<float, 2>();
+  for (std::int64_t b = 0; b < B; ++b) {
+    const auto& r = store[rows[static_cast<std::size_t>(b)]];
+    std::int64_t t = 0;
+    for (auto x : r.prompt) ia[b][t] = x, ma[b][t] = 1, ++t;
+    for (auto x : r.response) {
+      ia[b][t] = x;
+      ma[b][t] = 1;
+      ra[b][t - 1] = 1.0f;  // entry t-1 predicts token t
+      ++t;
+    }
+    adv[b] = static_cast<float>(advantages[rows[static_cast<std::size_t>(b)]]);
+  }
+  model::learner_micro_batch mb;
+  mb.input_ids = ids;
+  mb.attention_mask = mask;
+  mb.response_mask = resp;
+  mb.advantages = adv;
+  return mb;
+}
+
+result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
+  auto& w = *impl_;
+  const auto t0 = clock_type::now();
+  if (plan.step != w.store_step) {
+    return fail("step_plan: step " + std::to_string(plan.step) + ", but the store holds step " +
+                std::to_string(w.store_step));
+  }
+  if (plan.advantages.size() != w.store.size()) {
+    return fail("step_plan: " + std::to_string(plan.advantages.size()) + " advantages for " +
+                std::to_string(w.store.size()) + " stored rollouts");
+  }
+  const auto& a = w.options.actor;
+  const std::int64_t num_mb = w.options.data.train_batch_size / a.ppo_mini_batch_size;
+  const double temperature = w.options.rollout.temperature;
+
+  // Rows of each global mini-batch held here, and the mini-batch's global denominators
+  // (one all-reduce), so the loss does not depend on how prompts are spread over ranks.
+  std::vector<std::vector<std::size_t>> mb_rows(static_cast<std::size_t>(num_mb));
+  std::vector<double> counts(static_cast<std::size_t>(2 * num_mb), 0.0);
+  for (std::size_t i = 0; i < w.store.size(); ++i) {
+    const auto k = minibatch_of(w.store[i].batch_position, a.ppo_mini_batch_size);
+    mb_rows[static_cast<std::size_t>(k)].push_back(i);
+    counts[static_cast<std::size_t>(2 * k)] += static_cast<double>(w.store[i].response.size());
+    counts[static_cast<std::size_t>(2 * k + 1)] += w.store[i].response.empty() ? 0.0 : 1.0;
+  }
+  if (auto s = w.coll->all_reduce_sum(counts.data(), counts.size(), runtime::element_type::f64);
+      !s) {
+    return s.error().with_context("learner: denominators");
+  }
+
+  // Old (and reference) log-probs of every local micro-batch before any update.
+  struct prepared {
+    model::learner_micro_batch batch;
+    std::int64_t minibatch;
+  };
+  std::vector<prepared> micro;
+  for (std::int64_t k = 0; k < num_mb; ++k) {
+    const auto& rows = mb_rows[static_cast<std::size_t>(k)];
+    for (std::size_t b = 0; b < rows.size();
+         b += static_cast<std::size_t>(a.ppo_micro_batch_size)) {
+      std::vector<std::size_t> chunk(
+          rows.begin() + static_cast<std::ptrdiff_t>(b),
+          rows.begin() + static_cast<std::ptrdiff_t>(std::min(
+                             rows.size(), b + static_cast<std::size_t>(a.ppo_micro_batch_size))));
+      auto mb = w.micro_batch(chunk, plan.advantages);
+      if (!mb) return mb.error();
+      auto old =
+          model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature);
+      if (!old) return old.error().with_context("learner: old log-probs");
+      mb->old_log_probs = *old;
+      if (w.reference) {
+        auto ref =
+            model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask, temperature);
+        if (!ref) return ref.error().with_context("learner: reference log-probs");
+        mb->ref_log_probs = *ref;
+      }
+      micro.push_back({std::move(*mb), k});
+    }
+  }
+
+  model::policy_loss_metrics sum;
+  double grad_norm = 0, lr = 0;
+  std::int64_t opt_steps = 0, skipped = 0;
+  const double ws = static_cast<double>(w.world_size);
+  for (std::int64_t epoch = 0; epoch < a.ppo_epochs; ++epoch) {
+    for (std::int64_t k = 0; k < num_mb; ++k) {
+      // all_reduce_gradients averages over ranks: each rank's share is scaled by the world
+      // size so that the mean is the mini-batch's loss gradient.
+      model::loss_denominator den;
+      den.tokens = counts[static_cast<std::size_t>(2 * k)] / ws;
+      den.sequences = counts[static_cast<std::size_t>(2 * k + 1)] / ws;
+      w.optimizer->zero_grad();
+      for (const auto& p : micro) {
+        if (p.minibatch != k) continue;
+        auto m = model::accumulate_gradients(*w.policy, p.batch, w.loss, den, temperature);
+        if (!m) return m.error().with_context("learner, step " + std::to_string(plan.step));
+        m->tokens = 0;
+        sum += *m;
+      }
+      if (auto s = runtime::all_reduce_gradients(*w.coll, w.params, w.world_size); !s) {
+        return s.error().with_context("learner: gradient all-reduce");
+      }
+      auto rep = model::apply_optimizer_step(*w.optimizer, w.schedule, a.grad_clip);
+      grad_norm += rep.grad_norm;
+      lr = rep.lr;
+      skipped += rep.applied ? 0 : 1;
+      ++opt_steps;
+    }
+  }
+  ++w.policy_version;
+  trained t;
+  t.step = plan.step;
+  t.rank = w.rank;
+  t.policy_version = w.policy_version;
+  if (with_checksum) t.parameter_checksum = runtime::parameter_checksum(w.params);
+  const double n = static_cast<double>(std::max<std::int64_t>(opt_steps, 1));
+  // Shares of the mini-batch losses: they add up over ranks (shared denominators, scaled
+  // by 1/world_size above, hence the factor back).
+  t.metrics["actor/pg_loss"] = sum.pg_loss / n / ws;
+  t.metrics["actor/pg_clipfrac"] = sum.pg_clipfrac / n / ws;
+  t.metrics["actor/ppo_kl"] = sum.ppo_kl / n / ws;
+  t.metrics["actor/entropy"] = sum.entropy / n / ws;
+  t.metrics["actor/kl_loss"] = sum.kl_loss / n / ws;
+  t.metrics["actor/total_loss"] = sum.total_loss / n / ws;
+  t.metrics["optim/grad_norm"] = grad_norm / n;
+  t.metrics["optim/lr"] = lr;
+  t.metrics["optim/steps"] = static_cast<double>(opt_steps);
+  t.metrics["optim/skipped"] = static_cast<double>(skipped);
+  w.train_s = seconds_since(t0);
+  t.metrics["timing/gen"] = w.gen_s;
+  t.metrics["timing/grade"] = w.grade_s;
+  t.metrics["timing/train"] = w.train_s;
+  t.metrics["actor/generated_tokens"] = static_cast<double>(w.gen_tokens);
+  return t;
+}
+
+std::uint64_t rank_worker::parameter_checksum() const {
+  return runtime::parameter_checksum(impl_->params);
+}
+
+std::vector<float> rank_worker::flat_parameters() const {
+  std::vector<float> out;
+  for (const auto& p : impl_->params) {
+    auto c = p.detach().to(torch::kFloat32).contiguous();
+    out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  return out;
+}
+
+double rank_worker::last_generate_s() const {
+  return impl_->gen_s;
+}
+double rank_worker::last_grade_s() const {
+  return impl_->grade_s;
+}
+double rank_worker::last_train_s() const {
+  return impl_->train_s;
+}
+std::int64_t rank_worker::last_generated_tokens() const {
+  return impl_->gen_tokens;
+}
+
+}  // namespace leadrl::actors

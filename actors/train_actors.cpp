@@ -1,0 +1,380 @@
+#include "actors/train_actors.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "actors/messages.hpp"
+#include "actors/rank_worker.hpp"
+#include "actors/step_logic.hpp"
+#include "io/data_sampler.hpp"
+
+namespace leadrl::actors {
+
+namespace {
+
+using grade_atom = caf::atom_constant<caf::atom("grade")>;
+using target_atom = caf::atom_constant<caf::atom("target")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// The end of a run on one rank: set once, by the controller, the gateway or a failure.
+struct run_outcome {
+  std::promise<result<train_summary>> promise;
+  std::atomic<bool> set{false};
+  void finish(result<train_summary> r) {
+    if (!set.exchange(true)) promise.set_value(std::move(r));
+  }
+};
+
+struct shared {
+  train_options options;
+  int rank = 0;
+  int world_size = 1;
+  std::shared_ptr<rank_worker> worker;
+  std::shared_ptr<run_outcome> outcome;
+  abort_function abort;
+  void fail_job(const std::string& why) {
+    abort("rank " + std::to_string(rank) + ": " + why);
+    outcome->finish(fail("rank " + std::to_string(rank) + ": " + why));
+  }
+};
+
+template <class T>
+std::size_t serialized_bytes(caf::actor_system& sys, T x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto err = sink(x);
+  return err ? 0 : buf.size();
+}
+
+// generator: runs the engine over the rank's prompts into the store, then hands the step
+// to the local verifier (the store is shared in-process; nothing is copied).
+caf::behavior generator(caf::event_based_actor*, std::shared_ptr<shared> s, caf::actor verifier) {
+  return {[s, verifier](const generate_request& req) {
+    if (auto st = s->worker->generate(req); !st) {
+      s->fail_job(st.error().message());
+      return;
+    }
+    caf::anon_send(verifier, grade_atom::value, req.step);
+  }};
+}
+
+// verifier: grades the stored rollouts and sends the compact summary to the controller's
+// gateway (rank 0).
+caf::behavior verifier(caf::event_based_actor* self, std::shared_ptr<shared> s) {
+  auto target = std::make_shared<caf::actor>();
+  return {[target](target_atom, const caf::actor& t) { *target = t; },
+          [self, s, target](grade_atom, std::int64_t step) {
+            self->send(*target, s->worker->grade(step));
+          }};
+}
+
+// learner: the update of the step plan; replies `trained` to the controller's gateway.
+caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
+  auto target = std::make_shared<caf::actor>();
+  return {[target](target_atom, const caf::actor& t) { *target = t; },
+          [self, s, target](const step_plan& plan) {
+            const auto freq = s->options.runtime.checksum_freq;
+            const bool checksum = freq > 0 && ((plan.step % freq) == 0 ||
+                                               plan.step == s->options.trainer.total_steps);
+            auto t = s->worker->train(plan, checksum);
+            if (!t) {
+              s->fail_job(t.error().message());
+              return;
+            }
+            self->send(*target, std::move(*t));
+          }};
+}
+
+// gateway: the rank's published actor. Step requests go to the local generator/learner,
+// reports (on rank 0) to the controller; `shutdown` ends the rank's run.
+caf::behavior gateway(caf::event_based_actor* self, std::shared_ptr<shared> s, caf::actor gen,
+                      caf::actor learn) {
+  auto controller = std::make_shared<caf::actor>();
+  return {[controller](target_atom, const caf::actor& c) { *controller = c; },
+          [gen](generate_request& r) { caf::anon_send(gen, std::move(r)); },
+          [learn](step_plan& p) { caf::anon_send(learn, std::move(p)); },
+          [controller](scored_rollouts& x) { caf::anon_send(*controller, std::move(x)); },
+          [controller](trained& x) { caf::anon_send(*controller, std::move(x)); },
+          [self, s](shutdown_atom) {
+            if (s->rank != 0) s->outcome->finish(train_summary{});
+            self->quit();
+          }};
+}
+
+struct controller_state {
+  std::shared_ptr<shared> s;
+  std::vector<caf::actor> peers;
+  std::optional<io::data_sampler> sampler;
+  lead::estimator_state estimator;
+  std::int64_t step = 0;  // current step, 1-based
+  std::vector<std::int64_t> prompt_ids;
+  std::vector<std::optional<scored_rollouts>> scored;
+  std::vector<std::optional<trained>> reports;
+  std::size_t num_scored = 0, num_trained = 0;
+  std::optional<assembled_batch> batch;
+  step_advantages adv;
+  clock_type::time_point run_start, step_start, gen_start, train_start;
+  double busy = 0, gen_s = 0, train_s = 0, adv_s = 0;
+  std::size_t caf_bytes = 0;
+  train_summary summary;
+  std::ofstream jsonl;
+};
+
+caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s) {
+  auto st = std::make_shared<controller_state>();
+  st->s = s;
+  st->estimator = lead::make_estimator_state(s->options.estimator);
+  auto start_step = [self, st]() {
+    const auto& o = st->s->options;
+    if (st->step >= o.trainer.total_steps) {
+      for (auto& p : st->peers) self->send(p, shutdown_atom::value);
+      st->summary.final_checksum = st->s->worker->parameter_checksum();
+      st->s->outcome->finish(std::move(st->summary));
+      self->quit();
+      return;
+    }
+    ++st->step;
+    const auto t0 = clock_type::now();
+    st->step_start = t0;
+    st->prompt_ids = st->sampler->next_batch();
+    const auto shards = shard_prompts(st->prompt_ids, static_cast<int>(st->peers.size()));
+    st->scored.assign(st->peers.size(), std::nullopt);
+    st->reports.assign(st->peers.size(), std::nullopt);
+    st->num_scored = st->num_trained = 0;
+    st->caf_bytes = 0;
+    for (std::size_t r = 0; r < st->peers.size(); ++r) {
+      generate_request req{st->step, st->step - 1, shards[r],
+                           static_cast<std::int32_t>(o.rollout.n)};
+      st->caf_bytes += serialized_bytes(self->system(), req);
+      self->send(st->peers[r], std::move(req));
+    }
+    self->delayed_send(
+        self, std::chrono::milliseconds(static_cast<long long>(o.runtime.step_timeout_s * 1000.0)),
+        deadline_atom::value, st->step);
+    st->busy = seconds_since(t0);
+    st->gen_start = clock_type::now();
+  };
+  return {[self, st, start_step](peers_atom, const std::vector<caf::actor>& peers) {
+            st->peers = peers;
+            auto sampler = io::data_sampler::make(st->s->worker->num_prompts(),
+                                                  st->s->options.data.train_batch_size,
+                                                  st->s->options.trainer.seed);
+            if (!sampler) {
+              st->s->fail_job("controller: " + sampler.error().message());
+              self->quit();
+              return;
+            }
+            st->sampler = std::move(*sampler);
+            if (!st->s->options.trainer.log_jsonl.empty()) {
+              st->jsonl.open(st->s->options.trainer.log_jsonl, std::ios::trunc);
+              if (!st->jsonl) {
+                st->s->fail_job("trainer.log_jsonl: cannot write '" +
+                                st->s->options.trainer.log_jsonl + "'");
+                self->quit();
+                return;
+              }
+            }
+            st->run_start = clock_type::now();
+            start_step();
+          },
+          [self, st](scored_rollouts& x) {
+            if (x.step != st->step || x.rank < 0 || x.rank >= static_cast<int>(st->peers.size()) ||
+                st->scored[static_cast<std::size_t>(x.rank)]) {
+              st->s->fail_job("controller: unexpected scored_rollouts (step " +
+                              std::to_string(x.step) + ", rank " + std::to_string(x.rank) + ")");
+              return;
+            }
+            const auto t0 = clock_type::now();
+            st->caf_bytes += serialized_bytes(self->system(), x);
+            const auto r = static_cast<std::size_t>(x.rank);
+            st->scored[r] = std::move(x);
+            if (++st->num_scored < st->peers.size()) {
+              st->busy += seconds_since(t0);
+              return;
+            }
+            st->gen_s = std::chrono::duration<double>(t0 - st->gen_start).count();
+            std::vector<scored_rollouts> all;
+            for (auto& o : st->scored) all.push_back(std::move(*o));
+            auto batch = assemble_batch(all, st->step);
+            if (!batch) {
+              st->s->fail_job("controller: " + batch.error().message());
+              return;
+            }
+            const auto ta = clock_type::now();
+            auto adv = run_estimator(st->s->options.estimator, st->estimator, *batch);
+            if (!adv) {
+              st->s->fail_job("controller, step " + std::to_string(st->step) + ": estimator " +
+                              st->s->options.estimator.name + ": " + adv.error().message());
+              return;
+            }
+            st->adv_s = seconds_since(ta);
+            st->batch = std::move(*batch);
+            st->adv = std::move(*adv);
+            auto plans = make_step_plans(*st->batch, st->adv);
+            for (std::size_t k = 0; k < plans.size(); ++k) {
+              st->caf_bytes += serialized_bytes(self->system(), plans[k]);
+              self->send(st->peers[k], std::move(plans[k]));
+            }
+            st->busy += seconds_since(t0);
+            st->train_start = clock_type::now();
+          },
+          [self, st, start_step](trained& x) {
+            if (x.step != st->step || x.rank < 0 || x.rank >= static_cast<int>(st->peers.size()) ||
+                st->reports[static_cast<std::size_t>(x.rank)]) {
+              st->s->fail_job("controller: unexpected trained (step " + std::to_string(x.step) +
+                              ", rank " + std::to_string(x.rank) + ")");
+              return;
+            }
+            const auto t0 = clock_type::now();
+            st->caf_bytes += serialized_bytes(self->system(), x);
+            const auto r = static_cast<std::size_t>(x.rank);
+            st->reports[r] = std::move(x);
+            if (++st->num_trained < st->peers.size()) {
+              st->busy += seconds_since(t0);
+              return;
+            }
+            st->train_s = std::chrono::duration<double>(t0 - st->train_start).count();
+            std::vector<trained> all;
+            for (auto& o : st->reports) all.push_back(std::move(*o));
+            step_timings timings;
+            timings.gen = st->gen_s;
+            timings.adv = st->adv_s;
+            timings.train = st->train_s;
+            timings.step = seconds_since(st->step_start);
+            timings.controller = st->busy + seconds_since(t0);
+            auto metrics = step_metrics(*st->batch, st->adv, all, timings);
+            if (!metrics) {
+              st->s->fail_job("controller: " + metrics.error().message());
+              return;
+            }
+            auto& m = *metrics;
+            m["caf/bytes_per_step"] = static_cast<double>(st->caf_bytes);
+            const auto& o = st->s->options;
+            step_record rec;
+            rec.step = st->step;
+            rec.w_corr = st->adv.w_corr;
+            rec.w_eff = st->adv.w_eff;
+            rec.prompt_ids = st->prompt_ids;
+            rec.lstar_prompt_ids = st->adv.lstar_prompt_ids;
+            rec.lstar = st->adv.lstar;
+            rec.lengths = st->batch->batch.lengths;
+            rec.correctness = st->batch->batch.correctness;
+            rec.advantages = st->adv.advantages;
+            rec.parameter_checksum = all.front().parameter_checksum;
+            rec.caf_bytes = st->caf_bytes;
+            // The time spent writing the log counts as controller time too.
+            const auto tl = clock_type::now();
+            if (st->jsonl.is_open())
+              st->jsonl << metrics_json_line(st->step, m) << "\n" << std::flush;
+            if (o.trainer.progress) {
+              std::cerr << progress_line(st->step, o.trainer.total_steps,
+                                         seconds_since(st->run_start), m)
+                        << std::endl;
+            }
+            m["timing/controller"] += seconds_since(tl);
+            rec.metrics = std::move(m);
+            st->summary.steps.push_back(std::move(rec));
+            start_step();
+          },
+          [st](deadline_atom, std::int64_t step) {
+            if (step == st->step && st->num_trained < st->peers.size()) {
+              std::string missing;
+              for (std::size_t r = 0; r < st->peers.size(); ++r) {
+                const bool have = st->num_scored < st->peers.size() ? st->scored[r].has_value()
+                                                                    : st->reports[r].has_value();
+                if (!have) missing += (missing.empty() ? "" : ",") + std::to_string(r);
+              }
+              st->s->fail_job("controller: step " + std::to_string(step) +
+                              " missed its deadline of " +
+                              std::to_string(st->s->options.runtime.step_timeout_s) +
+                              " s; no reply from rank(s) " + missing);
+            }
+          }};
+}
+
+}  // namespace
+
+result<train_summary> run_training(const train_options& options, int rank, int world_size,
+                                   runtime::collectives& coll, caf::actor_system& system,
+                                   const connect_function& connect, const abort_function& abort) {
+  auto s = std::make_shared<shared>();
+  s->options = options;
+  s->rank = rank;
+  s->world_size = world_size;
+  s->abort = abort;
+  s->outcome = std::make_shared<run_outcome>();
+  auto future = s->outcome->promise.get_future();
+  auto worker = rank_worker::create(options, rank, world_size, coll);
+  if (!worker) {
+    const std::string why = "rank " + std::to_string(rank) + ": " + worker.error().message();
+    abort(why);
+    return fail(why);
+  }
+  s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
+
+  auto ver = system.spawn(verifier, s);
+  auto gen = system.spawn<caf::detached>(generator, s, ver);
+  auto learn = system.spawn<caf::detached>(learner, s);
+  auto gate = system.spawn(gateway, s, gen, learn);
+  auto peers = connect(system, gate);
+  if (!peers) {
+    const std::string why = "rank " + std::to_string(rank) + ": " + peers.error().message();
+    abort(why);
+    for (auto& a : {ver, gen, learn, gate}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    return fail(why);
+  }
+  caf::anon_send(ver, target_atom::value, (*peers)[0]);
+  caf::anon_send(learn, target_atom::value, (*peers)[0]);
+  caf::actor ctrl;
+  if (rank == 0) {
+    ctrl = system.spawn(controller, s);
+    caf::anon_send(gate, target_atom::value, ctrl);
+  }
+  // Every rank has wired its actors before the first request can arrive.
+  if (auto b = coll.barrier(); !b) {
+    abort(b.error().message());
+    return b.error();
+  }
+  if (rank == 0) caf::anon_send(ctrl, peers_atom::value, *peers);
+
+  // Ranks other than 0 end on the controller's shutdown; every rank also bounds its wait
+  // so that a lost controller ends the job instead of hanging it.
+  const double limit =
+      options.runtime.step_timeout_s * static_cast<double>(options.trainer.total_steps + 1);
+  result<train_summary> out = fail("unset");
+  if (future.wait_for(std::chrono::duration<double>(limit)) != std::future_status::ready) {
+    const std::string why = "rank " + std::to_string(rank) +
+                            ": no shutdown from the controller within " + std::to_string(limit) +
+                            " s";
+    abort(why);
+    out = fail(why);
+  } else {
+    out = future.get();
+  }
+  for (auto& a : {ver, gen, learn, gate}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  if (ctrl) caf::anon_send_exit(ctrl, caf::exit_reason::user_shutdown);
+  if (!out) return out;
+  // Nobody leaves while a peer may still be sending (clean shutdown).
+  if (auto b = coll.barrier(); !b) {
+    abort(b.error().message());
+    return b.error();
+  }
+  out->final_parameters = s->worker->flat_parameters();
+  out->final_checksum = s->worker->parameter_checksum();
+  return out;
+}
+
+}  // namespace leadrl::actors

@@ -1,0 +1,64 @@
+// File: actors/train_actors.hpp
+//
+// The four actors of a training run (ARCHITECTURE.md §3-4) and the per-rank driver that
+// wires them: controller (rank 0: sampler, estimator state, step loop, per-step
+// step_plan broadcast, metrics, deadline), generator, verifier and learner (every rank,
+// thin glue over actors::rank_worker), and a gateway per rank, the one actor published to
+// the other ranks, which routes the step messages to its local actors. Only control
+// messages and per-rollout summaries go through CAF.
+//
+//   auto summary = actors::run_training(opts, rank, size, *coll, system, connect, abort);
+//   // rank 0: summary->steps[k] holds the controller's decision and metrics of step k
+#pragma once
+
+#include <caf/all.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/train_options.hpp"
+#include "lead/result.hpp"
+#include "runtime/collectives.hpp"
+
+namespace leadrl::actors {
+
+/// What the controller decided and measured in one step (rank 0 only).
+struct step_record {
+  std::int64_t step = 0;
+  double w_corr = 0, w_eff = 0;
+  std::vector<std::int64_t> prompt_ids;  ///< the step's batch, in order
+  std::vector<std::int64_t> lstar_prompt_ids;
+  std::vector<double> lstar;
+  std::vector<double> lengths, correctness, advantages;  ///< global batch in rank order
+  std::uint64_t parameter_checksum = 0;                  ///< after the update (0 when not computed)
+  std::map<std::string, double> metrics;
+  std::size_t caf_bytes = 0;  ///< serialized bytes of the step's four message kinds
+};
+
+/// The outcome of a run on one rank.
+struct train_summary {
+  std::vector<step_record> steps;       ///< rank 0 only
+  std::vector<float> final_parameters;  ///< this rank's replica after the last step
+  std::uint64_t final_checksum = 0;
+};
+
+/// Connects this rank's gateway to every rank's (runtime::connect_ranks, or {local} for
+/// a single process); index r is rank r's gateway.
+using connect_function =
+    std::function<result<std::vector<caf::actor>>(caf::actor_system&, const caf::actor&)>;
+/// Called on a failure that must end the whole job (MPI abort). In a single process it
+/// may return; the run then ends with the error.
+using abort_function = std::function<void(const std::string&)>;
+
+/// Runs the whole training on this rank: builds the worker, spawns the actors, connects
+/// the ranks, runs total_steps steps (rank 0 drives), shuts down cleanly. Every rank
+/// calls it at the same point. Fails on a setup error (model, data, connection), a step
+/// that misses runtime.step_timeout_s, a worker error, or diverged replicas; with MPI the
+/// abort function ends the job first.
+result<train_summary> run_training(const train_options& options, int rank, int world_size,
+                                   runtime::collectives& coll, caf::actor_system& system,
+                                   const connect_function& connect, const abort_function& abort);
+
+}  // namespace leadrl::actors

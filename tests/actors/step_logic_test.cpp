@@ -1,0 +1,159 @@
+#include "actors/step_logic.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace leadrl::actors {
+namespace {
+
+scored_rollouts report(std::int64_t step, int rank, std::vector<std::int64_t> prompts, int g,
+                       double len0) {
+  scored_rollouts s;
+  s.step = step;
+  s.rank = rank;
+  for (auto p : prompts) {
+    for (int i = 0; i < g; ++i) {
+      s.prompt_ids.push_back(p);
+      s.rollout_idx.push_back(i);
+      s.lengths.push_back(len0 + 3 * i + static_cast<double>(p));
+      s.correctness.push_back(i % 2 == 0 ? 1.0 : 0.0);
+      s.format.push_back(1.0);
+      s.truncated.push_back(i == g - 1 ? 1 : 0);
+    }
+  }
+  return s;
+}
+
+TEST(StepLogic, ShardsAreContiguousWholePromptsCoveringTheBatch) {
+  const std::vector<std::int64_t> ids{9, 4, 7, 1, 3};
+  for (int ws : {1, 2, 3, 4, 7}) {
+    auto shards = shard_prompts(ids, ws);
+    ASSERT_EQ(shards.size(), static_cast<std::size_t>(ws));
+    std::vector<std::int64_t> joined;
+    std::size_t largest = 0, smallest = ids.size();
+    for (const auto& s : shards) {
+      joined.insert(joined.end(), s.begin(), s.end());
+      largest = std::max(largest, s.size());
+      smallest = std::min(smallest, s.size());
+    }
+    EXPECT_EQ(joined, ids) << ws;
+    EXPECT_LE(largest - smallest, 1u) << ws;
+  }
+  EXPECT_EQ(shard_range(5, 2, 0).second, 3);
+  EXPECT_EQ(shard_range(5, 2, 0).first, 0);
+  EXPECT_EQ(shard_range(5, 2, 1).first, 3);
+  EXPECT_EQ(shard_range(5, 2, 1).second, 5);
+}
+
+TEST(StepLogic, RolloutSeedsDependOnEveryInputOnly) {
+  std::set<std::uint64_t> seen;
+  for (std::int64_t step : {1, 2})
+    for (std::int64_t p : {0, 1, 17})
+      for (std::int32_t r : {0, 1, 2}) seen.insert(rollout_seed(42, step, p, r));
+  EXPECT_EQ(seen.size(), 18u);
+  EXPECT_EQ(rollout_seed(42, 3, 5, 1), rollout_seed(42, 3, 5, 1));
+  EXPECT_NE(rollout_seed(42, 3, 5, 1), rollout_seed(43, 3, 5, 1));
+  EXPECT_EQ(minibatch_of(0, 2), 0);
+  EXPECT_EQ(minibatch_of(3, 2), 1);
+}
+
+TEST(StepLogic, AssemblyIsInRankOrderAndPlansSplitBack) {
+  std::vector<scored_rollouts> by_rank{report(3, 0, {5, 6}, 4, 10), report(3, 1, {7}, 4, 20)};
+  auto b = assemble_batch(by_rank, 3);
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  ASSERT_EQ(b->batch.size(), 12u);
+  EXPECT_EQ(b->rank_offsets, (std::vector<std::size_t>{0, 8, 12}));
+  EXPECT_EQ(b->batch.prompt_ids[8], 7);
+  EXPECT_TRUE(b->batch.truncated[3]);
+  EXPECT_DOUBLE_EQ(b->batch.lengths[9], 20 + 3 + 7);
+
+  lead::estimator_config cfg;
+  cfg.lead.lstar_floor = 4;
+  cfg.lead.bmax = 64;
+  auto state = lead::make_estimator_state(cfg);
+  auto adv = run_estimator(cfg, state, *b);
+  ASSERT_TRUE(adv.ok()) << adv.error().message();
+  EXPECT_EQ(adv->advantages.size(), 12u);
+  EXPECT_NEAR(adv->w_corr + adv->w_eff, 1.0, 1e-12);
+  EXPECT_EQ(adv->lstar_prompt_ids, (std::vector<std::int64_t>{5, 6, 7}));
+  // mean_correct of group 5: rollouts 0 and 2 correct, lengths 15 and 21.
+  EXPECT_DOUBLE_EQ(adv->lstar[0], 18.0);
+  EXPECT_EQ(state.lead.step_count, 1);
+  EXPECT_TRUE(adv->metrics.count("lead/lstar_mean"));
+
+  auto plans = make_step_plans(*b, *adv);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[0].advantages.size(), 8u);
+  EXPECT_EQ(plans[1].advantages.size(), 4u);
+  EXPECT_DOUBLE_EQ(plans[1].advantages[2], adv->advantages[10]);
+  EXPECT_EQ(plans[1].step, 3);
+  EXPECT_DOUBLE_EQ(plans[1].w_corr, adv->w_corr);
+  EXPECT_EQ(plans[0].lstar, adv->lstar);
+
+  // A single-reward estimator: weights (1, 0), no L*.
+  lead::estimator_config grpo;
+  grpo.name = "grpo";
+  auto g = run_estimator(grpo, state, *b);
+  ASSERT_TRUE(g.ok());
+  EXPECT_DOUBLE_EQ(g->w_corr, 1.0);
+  EXPECT_TRUE(g->lstar.empty());
+}
+
+TEST(StepLogic, AssemblyRejectsWrongStepRankOrSizes) {
+  auto wrong_step = report(2, 0, {1}, 2, 5);
+  EXPECT_FALSE(assemble_batch({wrong_step}, 3).ok());
+  auto wrong_rank = report(3, 1, {1}, 2, 5);
+  EXPECT_FALSE(assemble_batch({wrong_rank}, 3).ok());
+  auto ragged = report(3, 0, {1}, 2, 5);
+  ragged.lengths.pop_back();
+  auto r = assemble_batch({ragged}, 3);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("rank 0"), std::string::npos);
+  EXPECT_FALSE(assemble_batch({report(3, 0, {}, 2, 5)}, 3).ok());
+}
+
+TEST(StepLogic, MetricsAggregateRanksAndCatchDivergedReplicas) {
+  auto b = assemble_batch({report(1, 0, {5}, 4, 10), report(1, 1, {6}, 4, 10)}, 1);
+  ASSERT_TRUE(b.ok());
+  lead::estimator_config cfg;
+  cfg.lead.lstar_floor = 4;
+  auto state = lead::make_estimator_state(cfg);
+  auto adv = run_estimator(cfg, state, *b);
+  ASSERT_TRUE(adv.ok());
+  std::vector<trained> t(2);
+  for (int r = 0; r < 2; ++r) {
+    t[r].step = 1;
+    t[r].rank = r;
+    t[r].parameter_checksum = 77;
+    t[r].metrics["actor/pg_loss"] = 0.25 * (r + 1);
+    t[r].metrics["timing/train"] = 1.0 + r;
+    t[r].metrics["optim/lr"] = 0.001;
+  }
+  step_timings timings;
+  timings.step = 4.0;
+  timings.controller = 0.01;
+  auto m = step_metrics(*b, *adv, t, timings);
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_DOUBLE_EQ(m->at("critic/accuracy"), 0.5);
+  EXPECT_DOUBLE_EQ(m->at("response_length/max"), 10 + 9 + 6);
+  EXPECT_DOUBLE_EQ(m->at("response_length/clip_ratio"), 0.25);
+  EXPECT_DOUBLE_EQ(m->at("actor/pg_loss"), 0.75);
+  EXPECT_DOUBLE_EQ(m->at("timing/train"), 2.0);
+  EXPECT_DOUBLE_EQ(m->at("optim/lr"), 0.001);
+  EXPECT_DOUBLE_EQ(m->at("timing/controller_share"), 0.0025);
+  EXPECT_TRUE(m->count("lead/w_corr"));
+  const auto line = metrics_json_line(1, *m);
+  EXPECT_EQ(line.rfind("{\"step\":1,", 0), 0u);
+  EXPECT_NE(line.find("\"critic/accuracy\":0.5"), std::string::npos);
+  EXPECT_NE(progress_line(1, 4, 2.0, *m).find("step 1/4 | ETA 0m06s | acc 0.500"),
+            std::string::npos);
+
+  t[1].parameter_checksum = 78;
+  auto diverged = step_metrics(*b, *adv, t, timings);
+  ASSERT_FALSE(diverged.ok());
+  EXPECT_NE(diverged.error().message().find("rank 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadrl::actors
