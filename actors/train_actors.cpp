@@ -348,6 +348,7 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
             // only timing/snapshot, which is measured by writing it).
             append_metrics(st->history, st->step, m);
             double snapshot_s = 0;
+            std::string snapshot_line;
             if (snapshot_due(o.trainer, st->step)) {
               const auto ts = clock_type::now();
               auto path = write_step_snapshot(*st);
@@ -363,8 +364,8 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
                 char line[64];
                 std::snprintf(line, sizeof line, "(%.2f MB, %.3f s)",
                               ec ? 0.0 : static_cast<double>(bytes) / 1e6, snapshot_s);
-                std::cerr << "snapshot step " << st->step << " -> " << *path << " " << line
-                          << std::endl;
+                snapshot_line =
+                    "snapshot step " + std::to_string(st->step) + " -> " + *path + " " + line;
               }
             }
             m["timing/snapshot"] = snapshot_s;
@@ -393,6 +394,7 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
               std::cerr << progress_line(st->step, o.trainer.total_steps,
                                          seconds_since(st->run_start), m)
                         << std::endl;
+              if (!snapshot_line.empty()) std::cerr << snapshot_line << std::endl;
             }
             m["timing/controller"] += seconds_since(tl);
             rec.metrics = std::move(m);
@@ -459,11 +461,18 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   }
   s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
   if (!options.resume_path.empty()) {
+    const auto t0 = clock_type::now();
     if (auto r = load_resume_state(*s); !r) {
       const std::string why = "rank " + std::to_string(rank) + ": resume from " +
                               options.resume_path + ": " + r.error().message();
       abort(why);
       return fail(why);
+    }
+    if (rank == 0 && options.trainer.progress) {
+      char took[32];
+      std::snprintf(took, sizeof took, "%.3f s", seconds_since(t0));
+      std::cerr << "resume: loaded " << options.resume_path << " at step " << s->resumed_step
+                << " in " << took << std::endl;
     }
   }
 
