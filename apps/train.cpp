@@ -51,7 +51,7 @@ void print_usage(std::ostream& out) {
 
 // What --resume resolves to on rank 0: a snapshot path, a fresh start, or an error.
 struct resume_choice {
-  std::string path;  // empty: start fresh
+  std::string path;   // empty: start fresh
   std::string error;  // non-empty: exit 2 with this message
 };
 
