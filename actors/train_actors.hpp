@@ -5,7 +5,10 @@
 // step_plan broadcast, metrics, deadline), generator, verifier and learner (every rank,
 // thin glue over actors::rank_worker), and a gateway per rank, the one actor published to
 // the other ranks, which routes the step messages to its local actors. Only control
-// messages and per-rollout summaries go through CAF.
+// messages and per-rollout summaries go through CAF. With trainer.save_freq > 0 the
+// controller writes a snapshot at the end of every save_freq-th and of the last step,
+// before the next step starts (ARCHITECTURE.md §5; the state mapping is
+// actors/run_state.hpp); options.resume_path makes every rank continue from one.
 //
 //   auto summary = actors::run_training(opts, rank, size, *coll, system, connect, abort);
 //   // rank 0: summary->steps[k] holds the controller's decision and metrics of step k
@@ -55,7 +58,10 @@ using abort_function = std::function<void(const std::string&)>;
 /// Runs the whole training on this rank: builds the worker, spawns the actors, connects
 /// the ranks, runs total_steps steps (rank 0 drives), shuts down cleanly. Every rank
 /// calls it at the same point. Fails on a setup error (model, data, connection), a step
-/// that misses runtime.step_timeout_s, a worker error, or diverged replicas; with MPI the
+/// that misses runtime.step_timeout_s, a worker error, diverged replicas, a snapshot that
+/// cannot be written, or (options.resume_path) a snapshot that cannot be read into this
+/// run (other world size, names, shapes or dtypes, a sampler order or table that does not
+/// fit, a rank whose checksum after loading differs from the one recorded); with MPI the
 /// abort function ends the job first.
 result<train_summary> run_training(const train_options& options, int rank, int world_size,
                                    runtime::collectives& coll, caf::actor_system& system,
