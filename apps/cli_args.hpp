@@ -2,7 +2,8 @@
 //
 // Strict parsing of numeric command-line values shared by the subcommands: the whole text
 // must be the number and lie in the given range (boost's own unsigned parsing would wrap
-// "-1" around), so that a bad value is reported and exits 2 instead of running with it.
+// "-1" around), so that a bad value is reported and exits 2 instead of running with it;
+// and writing an output file with a message on failure.
 //
 //   auto n = leadrl::cli::parse_count(text, 1, 64);          // nullopt: report, exit 2
 //   auto t = leadrl::cli::parse_real(text, 0.0, 10.0);
@@ -11,6 +12,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <optional>
 #include <string>
 
@@ -42,6 +45,20 @@ inline std::optional<double> parse_real(const std::string& text, double lo, doub
     return std::nullopt;
   }
   return v;
+}
+
+/// Writes `text` to `path` (replacing it). On failure prints "<who>: cannot write <path>"
+/// to stderr and returns false.
+inline bool write_text_file(const std::string& path, const std::string& text,
+                            const std::string& who) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) {
+    std::cerr << who << ": cannot write " << path << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace leadrl::cli
