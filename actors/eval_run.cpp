@@ -18,6 +18,10 @@
 
 namespace leadrl::actors {
 
+void set_eval_threads(int n) {
+  if (n >= 1) torch::set_num_threads(n);
+}
+
 struct eval_model::impl {
   std::string name;
   model::decoder dec{nullptr};
@@ -66,15 +70,22 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   const std::int64_t context = m.dec->config().max_position_embeddings;
   const auto tmpl = m.char_level ? model::chat_template::plain() : model::chat_template::r1_distill();
 
-  // Prompts, truncated from the left so that at least one token can follow.
+  // Prompts, truncated from the left so that the answer keeps max_new_tokens or half the
+  // context, whichever is less.
+  const std::int64_t answer_room =
+      std::max<std::int64_t>(1, std::min(sampling.max_new_tokens, context / 2));
   std::vector<std::vector<std::int64_t>> prompts;
   std::size_t longest = 0;
+  std::int64_t cut_prompts = 0;
   for (const auto& row : data.problems.rows) {
     const std::vector<std::int32_t> ids32 =
         data.arith ? m.tok->encode(row.prompt, true) : model::encode_prompt(*m.tok, tmpl, row.prompt);
     std::vector<std::int64_t> ids(ids32.begin(), ids32.end());
-    const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - 1, 1));
-    if (ids.size() > keep) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
+    const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
+    if (ids.size() > keep) {
+      ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
+      ++cut_prompts;
+    }
     if (ids.empty()) return fail(where + ": problem '" + row.id + "' encodes to no tokens");
     longest = std::max(longest, ids.size());
     prompts.push_back(std::move(ids));
@@ -109,6 +120,7 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
 
   eval_throughput t;
   t.max_new_tokens = gp.max_new_tokens;
+  t.truncated_prompts = cut_prompts;
   for (std::size_t i = 0; i < gen->size(); ++i) {
     const auto& o = (*gen)[i];
     std::vector<std::int32_t> ids;

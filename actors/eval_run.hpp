@@ -38,7 +38,8 @@ struct eval_sampling {
   double temperature = 0.8;
   double top_p = 0.9;
   /// Tokens per answer at most; lowered per dataset to what the model's context allows
-  /// after the dataset's longest prompt (prompts longer than the context keep their end).
+  /// after the dataset's longest prompt. A prompt that would leave the answer less than
+  /// min(max_new_tokens, context / 2) tokens keeps only its end.
   std::int64_t max_new_tokens = 1024;
   std::int64_t max_batch = 64;  ///< sequences decoding together
   std::uint64_t seed = 1;
@@ -50,8 +51,13 @@ struct eval_throughput {
   std::int64_t generated_tokens = 0;
   std::int64_t truncated = 0;        ///< answers cut by the token limit
   std::int64_t max_new_tokens = 0;   ///< the limit actually used
+  std::int64_t truncated_prompts = 0;  ///< problems whose prompt lost its beginning
   double seconds = 0;                ///< generation and grading
 };
+
+/// Sets the number of CPU threads torch uses inside one operation (n >= 1; ignored
+/// otherwise). Tiny models are fastest with 1, especially on a shared machine.
+void set_eval_threads(int n);
 
 class eval_model {
  public:

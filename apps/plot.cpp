@@ -134,7 +134,7 @@ int run_plot(int argc, char** argv) {
   }
 
   for (const auto& c : step_charts) {
-    io::line_chart chart{c.title, "training step", c.y_label, {}};
+    io::line_chart chart{c.title, "training step", c.y_label, {}, /*integer_x=*/true};
     const std::string need = c.needs ? c.needs : c.key;
     for (const auto& [name, log] : runs) {
       auto it = log.series.find(c.key);

@@ -30,9 +30,15 @@ struct axis {
   double lo = 0, hi = 1;
 };
 
-axis make_axis(double lo, double hi) {
+axis make_axis(double lo, double hi, bool integer = false) {
   axis a;
   a.ticks = nice_ticks(lo, hi);
+  if (integer && a.ticks.size() >= 2 && a.ticks[1] - a.ticks[0] < 1) {
+    a.ticks.clear();
+    for (double t = std::floor(lo); t <= std::ceil(hi) || a.ticks.size() < 2; ++t) {
+      a.ticks.push_back(t);
+    }
+  }
   a.lo = a.ticks.front();
   a.hi = a.ticks.back();
   if (!(a.hi > a.lo)) a.hi = a.lo + 1;
@@ -178,7 +184,7 @@ std::string render_line_chart(const line_chart& chart) {
     }
   }
   if (xlo > xhi) xlo = 0, xhi = 1, ylo = 0, yhi = 1;
-  const axis ax = make_axis(xlo, xhi), ay = make_axis(ylo, yhi);
+  const axis ax = make_axis(xlo, xhi, chart.integer_x), ay = make_axis(ylo, yhi);
   std::ostringstream s;
   header(s, chart.title);
   axes(s, ax, ay, chart.x_label, chart.y_label);

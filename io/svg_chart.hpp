@@ -28,6 +28,8 @@ struct line_chart {
   std::string x_label;
   std::string y_label;
   std::vector<chart_series> series;
+  /// x ticks at whole numbers only (training steps): the tick step is at least 1.
+  bool integer_x = false;
 };
 
 /// One labelled point of a scatter chart.

@@ -68,6 +68,17 @@ TEST(SvgChart, LineChartHasOnePolylinePerSeriesAndLegend) {
   EXPECT_NE(svg.find(">10</text>"), std::string::npos);   // an x tick label
 }
 
+TEST(SvgChart, IntegerAxisHasWholeTicks) {
+  line_chart c{"w", "step", "w", {{"LEAD", {{1, 0.5}, {3, 0.6}}}}, /*integer_x=*/true};
+  const std::string svg = render_line_chart(c);
+  EXPECT_NE(svg.find(">2</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">1.5</text>"), std::string::npos);
+  // x from 1 to 3 spans the plot: the first point sits on the y axis (80 px).
+  EXPECT_NE(svg.find("points=\"80.00,"), std::string::npos);
+  c.integer_x = false;
+  EXPECT_NE(render_line_chart(c).find(">1.5</text>"), std::string::npos);
+}
+
 TEST(SvgChart, ScatterChartLabelsEveryPoint) {
   scatter_chart c{"acc vs len", "tokens", "pass@1 (%)",
                   {{"base", 40, 60}, {"LEAD", 20, 65}, {"bad", NAN, 1}}};
