@@ -112,9 +112,13 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || target < 2) return {0, 1};
   if (lo > hi) std::swap(lo, hi);
   if (hi - lo < 1e-12 * std::max(1.0, std::fabs(lo))) {
-    const double pad = lo == 0 ? 1 : std::fabs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
+    if (lo == 0) {
+      hi = 1;  // an all-zero series (e.g. accuracy before learning): 0..1, nothing below 0
+    } else {
+      const double pad = std::fabs(lo) * 0.1;
+      lo -= pad;
+      hi += pad;
+    }
   }
   const double raw = (hi - lo) / (target - 1);
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));

@@ -48,7 +48,7 @@ struct scatter_chart {
 
 /// Tick positions covering [lo, hi]: about `target` ticks at a step of 1, 2 or 5 x 10^k,
 /// from the largest multiple of the step <= lo to the smallest >= hi. lo == hi gives a
-/// range around the value; non-finite input or target < 2 gives {0, 1}.
+/// range around the value (0..1 for zero); non-finite input or target < 2 gives {0, 1}.
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 
 /// A tick label: the value with as many decimals as `step` needs (no "-0").

@@ -32,6 +32,7 @@ TEST(SvgChart, NiceTicksCoverTheRangeWithRoundSteps) {
   const auto flat = nice_ticks(5, 5);
   EXPECT_LT(flat.front(), 5);
   EXPECT_GT(flat.back(), 5);
+  EXPECT_EQ(nice_ticks(0, 0, 6), (std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1.0}));
   EXPECT_EQ(nice_ticks(NAN, 1), (std::vector<double>{0, 1}));
 }
 
