@@ -90,8 +90,11 @@ std::string config::text() const {
   return out.str();
 }
 
-result<config> load_config(const config_schema& schema, const std::string& ini_path,
-                           const std::vector<std::string>& overrides) {
+namespace {
+
+// Overrides, then the INI text of `in` (when given) named `source` in errors.
+result<config> parse_config(const config_schema& schema, std::istream* in,
+                            const std::string& source, const std::vector<std::string>& overrides) {
   po::variables_map values;
   // Overrides first: po::store keeps the first value stored for a key.
   std::vector<std::string> args;
@@ -112,22 +115,36 @@ result<config> load_config(const config_schema& schema, const std::string& ini_p
   } catch (const po::error& e) {
     return describe(e, "command-line override");
   }
-  if (!ini_path.empty()) {
-    std::ifstream in(ini_path);
-    if (!in)
-      return fail("config file " + ini_path + ": cannot open (expected a readable INI file)");
+  if (in != nullptr) {
     try {
-      po::store(po::parse_config_file(in, schema.options(), /*allow_unregistered=*/false), values);
+      po::store(po::parse_config_file(*in, schema.options(), /*allow_unregistered=*/false), values);
     } catch (const po::error& e) {
-      return describe(e, "config file " + ini_path);
+      return describe(e, source);
     }
   }
   try {
     po::notify(values);
   } catch (const po::error& e) {
-    return describe(e, ini_path.empty() ? "configuration" : "config file " + ini_path);
+    return describe(e, in != nullptr ? source : "configuration");
   }
   return config(std::move(values));
+}
+
+}  // namespace
+
+result<config> load_config(const config_schema& schema, const std::string& ini_path,
+                           const std::vector<std::string>& overrides) {
+  if (ini_path.empty()) return parse_config(schema, nullptr, "", overrides);
+  std::ifstream in(ini_path);
+  if (!in) return fail("config file " + ini_path + ": cannot open (expected a readable INI file)");
+  return parse_config(schema, &in, "config file " + ini_path, overrides);
+}
+
+result<config> load_config_text(const config_schema& schema, const std::string& ini_text,
+                                const std::string& source,
+                                const std::vector<std::string>& overrides) {
+  std::istringstream in(ini_text);
+  return parse_config(schema, &in, source, overrides);
 }
 
 }  // namespace leadrl::io
