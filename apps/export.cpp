@@ -29,23 +29,9 @@ int run_export(int argc, char** argv) {
       "hf", po::value(&dir)->required(), "output directory (created if missing)")(
       "dtype", po::value(&export_options.dtype),
       "float32, float16 or bfloat16 (default: the dtype stored in the snapshot)");
-  po::positional_options_description positional;
-  positional.add("snapshot", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(options)
-                  .positional(positional)
-                  .run(),
-              vm);
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl export: " << e.what() << " (see leadrl export --help)\n";
-    return 2;
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {"snapshot"}, vm)) {
+    return *stop;
   }
   auto snap = leadrl::io::read_valid_snapshot(path);
   if (!snap) {

@@ -27,23 +27,9 @@ int run_inspect(int argc, char** argv) {
       "table", po::bool_switch(), "print the whole length table (every row and column)")(
       "config", po::bool_switch(), "print the whole configuration text")(
       "json", po::bool_switch(), "print the report as JSON");
-  po::positional_options_description positional;
-  positional.add("snapshot", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(options)
-                  .positional(positional)
-                  .run(),
-              vm);
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl inspect: " << e.what() << " (see leadrl inspect --help)\n";
-    return 2;
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {"snapshot"}, vm)) {
+    return *stop;
   }
   leadrl::io::snapshot_report_options report_options;
   report_options.whole_table = vm["table"].as<bool>();
