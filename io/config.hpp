@@ -72,6 +72,13 @@ class config {
   boost::program_options::variables_map values_;
 };
 
+/// As load_config, with the INI read from `ini_text` (e.g. the config_text a snapshot
+/// stores); `source` names it in error messages ("snapshot step_000120.h5 /meta").
+/// Fails as load_config does, except that there is no file to open.
+result<config> load_config_text(const config_schema& schema, const std::string& ini_text,
+                                const std::string& source,
+                                const std::vector<std::string>& overrides = {});
+
 /// Reads `ini_path` (empty: no file) and applies `overrides` (each `--a.b=v` or `a.b=v`),
 /// overrides taking precedence. Errors: missing or unreadable file; a line that is not
 /// `key = value`; an unknown key (named with its section); a value that does not parse
@@ -79,11 +86,5 @@ class config {
 result<config> load_config(const config_schema& schema, const std::string& ini_path,
                            const std::vector<std::string>& overrides);
 
-/// As load_config, with the INI read from `ini_text` (e.g. the config_text a snapshot
-/// stores); `source` names it in error messages ("snapshot step_000120.h5 /meta").
-/// Fails as load_config does, except that there is no file to open.
-result<config> load_config_text(const config_schema& schema, const std::string& ini_text,
-                                const std::string& source,
-                                const std::vector<std::string>& overrides = {});
 
 }  // namespace leadrl::io
