@@ -96,22 +96,22 @@ namespace {
 result<config> parse_config(const config_schema& schema, std::istream* in,
                             const std::string& source, const std::vector<std::string>& overrides) {
   po::variables_map values;
-  // Overrides first: po::store keeps the first value stored for a key.
-  std::vector<std::string> args;
+  // Overrides first: po::store keeps the first value stored for a key. They are split at
+  // the first '=' here rather than by the command-line parser, so that an empty value
+  // (trainer.log_jsonl=) is a value, not a missing argument.
+  po::parsed_options parsed(&schema.options());
   for (const auto& o : overrides) {
-    std::string a = o.rfind("--", 0) == 0 ? o.substr(2) : o;
-    if (a.find('=') == std::string::npos) {
+    const std::string a = o.rfind("--", 0) == 0 ? o.substr(2) : o;
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
       return fail("override '" + o + "': expected key=value (e.g. algorithm.lead_alpha=1.0)");
     }
-    args.push_back("--" + a);
+    po::option opt(a.substr(0, eq), {a.substr(eq + 1)});
+    opt.original_tokens = {o};
+    parsed.options.push_back(std::move(opt));
   }
   try {
-    po::store(
-        po::command_line_parser(args)
-            .options(schema.options())
-            .style(po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent)
-            .run(),
-        values);
+    po::store(parsed, values);
   } catch (const po::error& e) {
     return describe(e, "command-line override");
   }

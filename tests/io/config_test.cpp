@@ -56,6 +56,23 @@ TEST(Config, UnknownOverrideAndMalformedOverrideAreNamed) {
   EXPECT_NE(b.error().message().find("key=value"), std::string::npos);
 }
 
+TEST(Config, AnOverrideValueMayBeEmptyOrHoldAnEqualsSign) {
+  auto a = load_config(make_schema(), "", {"algorithm.adv_estimator=", "--trainer.total_steps=3"});
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->get<std::string>("algorithm.adv_estimator"), "");
+  EXPECT_EQ(a->get<std::int64_t>("trainer.total_steps"), 3);
+  auto b = load_config(make_schema(), "", {"algorithm.adv_estimator=a=b"});
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  EXPECT_EQ(b->get<std::string>("algorithm.adv_estimator"), "a=b");
+  // An empty number is still a bad value, named; an empty key is malformed.
+  auto c = load_config(make_schema(), "", {"trainer.total_steps="});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("total_steps"), std::string::npos) << c.error().message();
+  auto d = load_config(make_schema(), "", {"=5"});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("key=value"), std::string::npos) << d.error().message();
+}
+
 TEST(Config, BadValueNamesTheKey) {
   auto a = load_config(make_schema(), "", {"trainer.total_steps=many"});
   ASSERT_FALSE(a.ok());
