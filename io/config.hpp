@@ -86,5 +86,4 @@ result<config> load_config_text(const config_schema& schema, const std::string& 
 result<config> load_config(const config_schema& schema, const std::string& ini_path,
                            const std::vector<std::string>& overrides);
 
-
 }  // namespace leadrl::io
