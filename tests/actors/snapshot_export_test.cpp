@@ -134,6 +134,24 @@ TEST_F(snapshot_export_test, an_hf_model_path_has_its_config_and_tokenizer_copie
   EXPECT_NE(gone.error().message().find(path("base")), std::string::npos) << gone.error().message();
 }
 
+TEST_F(snapshot_export_test, a_failed_write_leaves_the_previous_model_file_as_it_was) {
+  auto options = load_train_options("", k_small);
+  ASSERT_TRUE(options);
+  auto first = test::random_policy(*options, 10);
+  ASSERT_TRUE(export_snapshot(test::policy_snapshot(*options, *first, 1), "s", path("hf"), {}));
+  // The temporary file cannot be created (a directory is in its place): the write fails.
+  fs::create_directories(path("hf") + "/model.safetensors.tmp");
+  auto second = test::random_policy(*options, 11);
+  auto r = export_snapshot(test::policy_snapshot(*options, *second, 2), "s", path("hf"), {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("model.safetensors"), std::string::npos)
+      << r.error().message();
+  fs::remove_all(path("hf") + "/model.safetensors.tmp");
+  auto loaded = model::load_decoder(path("hf"));
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  EXPECT_TRUE(torch::equal(logits_of(**loaded), logits_of(*first)));
+}
+
 TEST_F(snapshot_export_test, parameters_that_do_not_fit_the_model_are_named_before_writing) {
   auto options = load_train_options("", k_small);
   ASSERT_TRUE(options);
