@@ -89,6 +89,28 @@ TEST(Config, MissingFileIsNamed) {
   EXPECT_NE(a.error().message().find("/nonexistent/run.ini"), std::string::npos);
 }
 
+TEST(Config, TextRoundTripsThroughLoadConfigText) {
+  auto cfg = load_config(make_schema(), "", {"algorithm.lead_alpha=0.25", "trainer.verbose=true"});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  auto again = load_config_text(make_schema(), cfg->text(), "stored config");
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->text(), cfg->text());
+  EXPECT_DOUBLE_EQ(again->get<double>("algorithm.lead_alpha"), 0.25);
+  EXPECT_TRUE(again->get<bool>("trainer.verbose"));
+  // Overrides still win over the text.
+  auto over = load_config_text(make_schema(), cfg->text(), "stored config", {"trainer.total_steps=3"});
+  ASSERT_TRUE(over.ok());
+  EXPECT_EQ(over->get<std::int64_t>("trainer.total_steps"), 3);
+}
+
+TEST(Config, BadTextNamesItsSourceAndKey) {
+  auto a = load_config_text(make_schema(), "[trainer]\ntotal_stepz = 3\n", "snapshot s.h5 /meta");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("snapshot s.h5 /meta"), std::string::npos)
+      << a.error().message();
+  EXPECT_NE(a.error().message().find("trainer.total_stepz"), std::string::npos);
+}
+
 TEST(Config, HelpListsEveryOptionWithDefault) {
   std::ostringstream out;
   make_schema().print_help(out);
