@@ -12,7 +12,7 @@
 #include "io/arith_grade.hpp"
 #include "io/arith_task.hpp"
 #include "lead/grader.hpp"
-#include "model/bpe_tokenizer.hpp"
+#include "model/tokenizer.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/chat_template.hpp"
 #include "model/checkpoint.hpp"
@@ -77,7 +77,7 @@ struct rank_worker::impl {
   int world_size = 1;
   runtime::collectives* coll = nullptr;
   io::problem_dataset data;
-  std::unique_ptr<model::tokenizer> tok;
+  std::shared_ptr<const model::tokenizer> tok;
   model::chat_template tmpl = model::chat_template::plain();
   bool arith = true;
   model::decoder policy{nullptr};
@@ -104,36 +104,24 @@ struct rank_worker::impl {
 status rank_worker::impl::build_model() {
   const auto& m = options.model;
   if (m.path.empty()) {
-    tok = std::make_unique<model::char_tokenizer>();
-    io::hf_config c;
-    c.model_type = "qwen2";
-    c.architectures = {"Qwen2ForCausalLM"};
-    c.hidden_size = m.hidden_size;
-    c.intermediate_size = m.intermediate_size;
-    c.num_hidden_layers = m.num_layers;
-    c.num_attention_heads = m.num_heads;
-    c.num_key_value_heads = m.num_kv_heads;
-    c.head_dim = m.hidden_size / m.num_heads;
-    c.vocab_size = static_cast<int64_t>(tok->vocab_size());
-    c.max_position_embeddings =
-        options.data.max_prompt_length + options.data.max_response_length + 8;
-    c.tie_word_embeddings = false;
-    c.qkv_bias = true;
-    c.bos_token_id = tok->bos_id();
-    c.eos_token_ids = {tok->eos_id()};
-    if (auto s = io::validate(c); !s) return s.error().with_context("model (random)");
+    tok = std::make_shared<model::char_tokenizer>();
+    auto c = random_policy_config(options);
+    if (!c) return c.error();
     // Every rank seeds the same generator, so the replicas start identical.
     torch::manual_seed(m.init_seed);
-    policy = model::decoder(c);
+    policy = model::decoder(*c);
   } else {
     auto dec = model::load_decoder(m.path);
     if (!dec) return dec.error().with_context("model.path");
     policy = *dec;
-    auto bpe =
-        model::bpe_tokenizer::load((std::filesystem::path(m.path) / "tokenizer.json").string());
-    if (!bpe) return bpe.error().with_context("model.path tokenizer");
-    tok = std::make_unique<model::bpe_tokenizer>(std::move(*bpe));
-    tmpl = model::chat_template::r1_distill();
+    // A character-level checkpoint (e.g. from `leadrl sft`) carries its vocabulary as a
+    // WordLevel tokenizer.json; it keeps the plain prompt format.
+    auto t = model::load_tokenizer(m.path);
+    if (!t) return t.error().with_context("model.path tokenizer");
+    tok = *t;
+    if (dynamic_cast<const model::char_tokenizer*>(tok.get()) == nullptr) {
+      tmpl = model::chat_template::r1_distill();
+    }
   }
   if (options.actor.kl_loss_coef > 0) {
     reference = model::decoder(policy->config(), policy->options());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "io/config.hpp"
+#include "io/hf_config.hpp"
 #include "lead/estimator.hpp"
 #include "lead/result.hpp"
 
@@ -114,6 +115,12 @@ io::config_schema train_schema();
 /// aggregator, lstar mode, loss aggregation, KL type, schedule, backend), a missing
 /// data.train_files for task=jsonl, a model.path that is not a directory.
 result<train_options> read_train_options(const io::config& cfg);
+
+/// The config of the random decoder that model.* describes when model.path is empty (a
+/// Qwen2-shaped model over the character vocabulary, context max_prompt_length +
+/// max_response_length + 8), as `leadrl train` builds it and exports write it. Fails when
+/// the sizes do not make a valid config (e.g. hidden_size not a multiple of num_heads).
+result<io::hf_config> random_policy_config(const train_options& options);
 
 /// load_config(train_schema(), ini_path, overrides) then read_train_options. Errors of both.
 result<train_options> load_train_options(const std::string& ini_path,

@@ -17,6 +17,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_args.hpp"
 #include "apps/command.hpp"
 #include "io/arith_grade.hpp"
 #include "io/arith_task.hpp"
@@ -26,30 +27,10 @@ namespace {
 namespace po = boost::program_options;
 using nlohmann::json;
 
-// Strict decimal integer in [lo, hi]; boost's unsigned parsing would wrap "-1" around.
-std::optional<std::uint64_t> parse_count(const std::string& text, std::uint64_t lo,
-                                         std::uint64_t hi) {
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (__builtin_mul_overflow(v, 10u, &v) ||
-        __builtin_add_overflow(v, static_cast<std::uint64_t>(c - '0'), &v)) {
-      return std::nullopt;
-    }
-  }
-  if (v < lo || v > hi) return std::nullopt;
-  return v;
-}
+using leadrl::cli::parse_count;
 
 std::optional<double> parse_unit_interval(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0.0 || v > 1.0) {
-    return std::nullopt;
-  }
-  return v;
+  return leadrl::cli::parse_real(text, 0.0, 1.0);
 }
 
 int bad_usage(const std::string& option, const std::string& expected, const std::string& got) {

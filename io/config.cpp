@@ -91,43 +91,68 @@ std::string config::text() const {
   return out.str();
 }
 
-result<config> load_config(const config_schema& schema, const std::string& ini_path,
-                           const std::vector<std::string>& overrides) {
-  po::variables_map values;
-  // Overrides first: po::store keeps the first value stored for a key.
-  std::vector<std::string> args;
+namespace {
+
+// Overrides, then the INI text of `in` (when given) named `source` in errors, into `values`.
+status parse_config(po::variables_map& values, const config_schema& schema, std::istream* in,
+                    const std::string& source, const std::vector<std::string>& overrides) {
+  // Overrides first: po::store keeps the first value stored for a key. They are split at
+  // the first '=' here rather than by the command-line parser, so that an empty value
+  // (trainer.log_jsonl=) is a value, not a missing argument.
+  po::parsed_options parsed(&schema.options());
   for (const auto& o : overrides) {
-    std::string a = o.rfind("--", 0) == 0 ? o.substr(2) : o;
-    if (a.find('=') == std::string::npos) {
+    const std::string a = o.rfind("--", 0) == 0 ? o.substr(2) : o;
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
       return fail("override '" + o + "': expected key=value (e.g. algorithm.lead_alpha=1.0)");
     }
-    args.push_back("--" + a);
+    po::option opt(a.substr(0, eq), {a.substr(eq + 1)});
+    opt.original_tokens = {o};
+    parsed.options.push_back(std::move(opt));
   }
   try {
-    po::store(
-        po::command_line_parser(args)
-            .options(schema.options())
-            .style(po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent)
-            .run(),
-        values);
+    po::store(parsed, values);
   } catch (const po::error& e) {
     return describe(e, "command-line override");
   }
-  if (!ini_path.empty()) {
-    std::ifstream in(ini_path);
-    if (!in)
-      return fail("config file " + ini_path + ": cannot open (expected a readable INI file)");
+  if (in != nullptr) {
     try {
-      po::store(po::parse_config_file(in, schema.options(), /*allow_unregistered=*/false), values);
+      po::store(po::parse_config_file(*in, schema.options(), /*allow_unregistered=*/false), values);
     } catch (const po::error& e) {
-      return describe(e, "config file " + ini_path);
+      return describe(e, source);
     }
   }
   try {
     po::notify(values);
   } catch (const po::error& e) {
-    return describe(e, ini_path.empty() ? "configuration" : "config file " + ini_path);
+    return describe(e, in != nullptr ? source : "configuration");
   }
+  return status::success();
+}
+
+}  // namespace
+
+result<config> load_config_text(const config_schema& schema, const std::string& ini_text,
+                                const std::string& source,
+                                const std::vector<std::string>& overrides) {
+  std::istringstream in(ini_text);
+  po::variables_map values;
+  if (auto s = parse_config(values, schema, &in, source, overrides); !s) return s.error();
+  return config(std::move(values));
+}
+
+result<config> load_config(const config_schema& schema, const std::string& ini_path,
+                           const std::vector<std::string>& overrides) {
+  std::ifstream in;
+  if (!ini_path.empty()) {
+    in.open(ini_path);
+    if (!in)
+      return fail("config file " + ini_path + ": cannot open (expected a readable INI file)");
+  }
+  po::variables_map values;
+  const auto s = parse_config(values, schema, ini_path.empty() ? nullptr : &in,
+                              "config file " + ini_path, overrides);
+  if (!s) return s.error();
   return config(std::move(values));
 }
 

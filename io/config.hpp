@@ -10,6 +10,7 @@
 //   schema.add<double>("algorithm.lead_alpha", 1.0, "PSI potential exponent");
 //   auto cfg = io::load_config(schema, "run.ini", {"algorithm.lead_alpha=2"});
 //   double a = cfg->get<double>("algorithm.lead_alpha");
+//   auto again = io::load_config_text(schema, cfg->text(), "stored config");
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -70,6 +71,13 @@ class config {
  private:
   boost::program_options::variables_map values_;
 };
+
+/// As load_config, with the INI read from `ini_text` (e.g. the config_text a snapshot
+/// stores); `source` names it in error messages ("snapshot step_000120.h5 /meta").
+/// Fails as load_config does, except that there is no file to open.
+result<config> load_config_text(const config_schema& schema, const std::string& ini_text,
+                                const std::string& source,
+                                const std::vector<std::string>& overrides = {});
 
 /// Reads `ini_path` (empty: no file) and applies `overrides` (each `--a.b=v` or `a.b=v`),
 /// overrides taking precedence. Errors: missing or unreadable file; a line that is not

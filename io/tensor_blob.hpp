@@ -6,6 +6,7 @@
 //
 //   io::tensor_blob w{io::dtype::bf16, {2, 3}, std::vector<std::uint8_t>(12)};
 //   if (auto s = w.check(); !s) std::cerr << s.error().message() << "\n";
+//   auto stats = io::value_stats(w);  // L2 norm, max |x|, non-finite count
 #pragma once
 
 #include <cstddef>
@@ -108,5 +109,21 @@ struct tensor_blob {
   }
   friend bool operator!=(const tensor_blob& a, const tensor_blob& b) { return !(a == b); }
 };
+
+/// The float value of an IEEE 754 binary16 (F16) bit pattern, exactly.
+float half_to_float(std::uint16_t bits);
+/// The float value of a bfloat16 (BF16) bit pattern, exactly.
+float bfloat16_to_float(std::uint16_t bits);
+
+/// Summary statistics of a tensor's elements, accumulated in double.
+struct tensor_value_stats {
+  double l2_norm = 0.0;       ///< sqrt(sum x^2) over the finite elements
+  double max_abs = 0.0;       ///< largest |x| over the finite elements
+  std::size_t nonfinite = 0;  ///< NaN and infinite elements (not in the two above)
+};
+
+/// The statistics of `t`'s elements read from its bytes (any dtype; integers as their
+/// values). Fails as tensor_blob::check() does when the bytes do not match the shape.
+result<tensor_value_stats> value_stats(const tensor_blob& t);
 
 }  // namespace leadrl::io

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "model/tokenizer_unicode.hpp"
@@ -110,6 +112,94 @@ std::string char_tokenizer::id_to_token(std::int32_t id) const {
   if (id < newline) return std::string(control_tokens[static_cast<std::size_t>(id)]);
   if (id == newline) return "\n";
   return std::string(1, static_cast<char>(0x20 + (id - first_printable)));
+}
+
+}  // namespace leadrl::model
+
+namespace leadrl::model {
+
+namespace {
+
+using json = nlohmann::json;
+
+json char_vocab_json() {
+  const char_tokenizer tok;
+  json vocab = json::object();
+  for (std::int32_t id = 0; id < static_cast<std::int32_t>(char_tokenizer::size); ++id) {
+    vocab[tok.id_to_token(id)] = id;
+  }
+  return vocab;
+}
+
+status write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return fail(path + ": cannot write the file");
+  return {};
+}
+
+}  // namespace
+
+std::string char_tokenizer::hf_tokenizer_json() {
+  json added = json::array();
+  for (std::size_t i = 0; i < control_tokens.size(); ++i) {
+    added.push_back({{"id", i},
+                     {"content", std::string(control_tokens[i])},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
+  }
+  const json bos_piece = {{"SpecialToken", {{"id", "<bos>"}, {"type_id", 0}}}};
+  json j;
+  j["version"] = "1.0";
+  j["truncation"] = nullptr;
+  j["padding"] = nullptr;
+  j["added_tokens"] = added;
+  j["normalizer"] = nullptr;
+  j["pre_tokenizer"] = {{"type", "Split"},
+                        {"pattern", {{"Regex", "(?s)."}}},
+                        {"behavior", "Isolated"},
+                        {"invert", false}};
+  j["post_processor"] = {
+      {"type", "TemplateProcessing"},
+      {"single", json::array({bos_piece, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
+      {"pair",
+       json::array({bos_piece,
+                    {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                    {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}})},
+      {"special_tokens", {{"<bos>", {{"id", "<bos>"}, {"ids", {bos}}, {"tokens", {"<bos>"}}}}}}};
+  j["decoder"] = {{"type", "Fuse"}};
+  j["model"] = {{"type", "WordLevel"}, {"vocab", char_vocab_json()}, {"unk_token", "<unk>"}};
+  return j.dump(1);
+}
+
+std::string char_tokenizer::hf_tokenizer_config_json() {
+  json j = {{"bos_token", "<bos>"},
+            {"eos_token", "<eos>"},
+            {"pad_token", "<pad>"},
+            {"unk_token", "<unk>"},
+            {"add_bos_token", true},
+            {"add_eos_token", false},
+            {"model_max_length", 4096},
+            {"tokenizer_class", "PreTrainedTokenizerFast"}};
+  return j.dump(1);
+}
+
+bool char_tokenizer::is_hf_tokenizer_json(std::string_view tokenizer_json) {
+  const json j = json::parse(tokenizer_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("model")) return false;
+  const json& m = j["model"];
+  return m.is_object() && m.value("type", "") == "WordLevel" && m.contains("vocab") &&
+         m["vocab"] == char_vocab_json();
+}
+
+status save_char_tokenizer(const std::string& dir) {
+  if (auto s = write_text(dir + "/tokenizer.json", char_tokenizer::hf_tokenizer_json()); !s)
+    return s;
+  return write_text(dir + "/tokenizer_config.json", char_tokenizer::hf_tokenizer_config_json());
 }
 
 }  // namespace leadrl::model

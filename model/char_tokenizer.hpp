@@ -52,6 +52,21 @@ class char_tokenizer final : public tokenizer {
   std::size_t vocab_size() const override { return size; }
   std::int32_t token_to_id(std::string_view token) const override;
   std::string id_to_token(std::int32_t id) const override;
+
+  /// This vocabulary as a Hugging Face tokenizer.json: a WordLevel model over the 100
+  /// entries, every character its own pre-token, the four control tokens as special added
+  /// tokens, BOS prepended by the post-processor and a Fuse decoder, so that the tokenizers
+  /// library encodes and decodes as this class does. load_tokenizer() recognises it.
+  static std::string hf_tokenizer_json();
+  /// The matching tokenizer_config.json (bos/eos/pad/unk tokens).
+  static std::string hf_tokenizer_config_json();
+  /// Whether the text of a tokenizer.json is exactly hf_tokenizer_json()'s vocabulary (a
+  /// WordLevel model whose vocabulary equals this class's).
+  static bool is_hf_tokenizer_json(std::string_view tokenizer_json);
 };
+
+/// Writes tokenizer.json and tokenizer_config.json of the character vocabulary into `dir`
+/// (which must exist). Fails naming the file that cannot be written.
+status save_char_tokenizer(const std::string& dir);
 
 }  // namespace leadrl::model

@@ -1,5 +1,9 @@
 #include "model/tokenizer.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "model/bpe_tokenizer.hpp"
 #include "model/char_tokenizer.hpp"
 
@@ -7,6 +11,17 @@ namespace leadrl::model {
 
 result<std::shared_ptr<const tokenizer>> load_tokenizer(const std::string& spec) {
   if (spec == "char") return std::shared_ptr<const tokenizer>(std::make_shared<char_tokenizer>());
+  // A checkpoint of a character-level model carries the vocabulary as a WordLevel
+  // tokenizer.json (char_tokenizer::hf_tokenizer_json).
+  std::error_code ec;
+  const std::string file = std::filesystem::is_directory(spec, ec) ? spec + "/tokenizer.json" : spec;
+  if (std::ifstream in{file, std::ios::binary}) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (char_tokenizer::is_hf_tokenizer_json(text.str())) {
+      return std::shared_ptr<const tokenizer>(std::make_shared<char_tokenizer>());
+    }
+  }
   auto bpe = bpe_tokenizer::load(spec);
   if (!bpe) return bpe.error();
   return std::shared_ptr<const tokenizer>(std::make_shared<bpe_tokenizer>(std::move(*bpe)));

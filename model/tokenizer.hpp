@@ -56,7 +56,8 @@ class tokenizer {
 };
 
 /// Loads a tokenizer from `spec`: "char" gives the built-in character-level tokenizer;
-/// anything else is a path to a Hugging Face tokenizer.json (or to the folder holding
+/// a tokenizer.json written by save_char_tokenizer (or its folder) gives it too; anything
+/// else is a path to a Hugging Face tokenizer.json (or to the folder holding
 /// it; a tokenizer_config.json beside it supplies the BOS/EOS/PAD tokens).
 /// Fails, naming the file, when it is missing, is not valid JSON, or describes a model
 /// other than byte-level BPE (see bpe_tokenizer::load).

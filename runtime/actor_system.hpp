@@ -2,8 +2,8 @@
 //
 // One CAF actor system per rank and the cross-rank links between actors
 // (ARCHITECTURE.md §3): the scheduler is `sharing` with few threads, an actor is
-// published through the middleman on an ephemeral port, and (host, port) pairs are
-// exchanged with one MPI_Allgather; the result is a handle per rank.
+// introduced to the other ranks over one connection per pair of ranks (see connect_ranks);
+// the result is a handle per rank.
 //
 //   caf::actor_system_config cfg;
 //   runtime::configure_actor_system(cfg, 2);  cfg.add_message_types<caf::id_block::leadrl>();
@@ -25,11 +25,15 @@ namespace leadrl::runtime {
 /// CAF's own logging to the console off. Message types are added by the caller.
 void configure_actor_system(caf::actor_system_config& cfg, int threads);
 
-/// Publishes `local` on an ephemeral port of every interface, exchanges endpoints with
-/// all ranks and connects to each peer's published actor. Returns one handle per rank,
-/// `local` itself at this rank's index. Peers on the same host (same processor name) are
-/// reached over 127.0.0.1. Every rank must call it at the same point (it is collective).
-/// Fails if publishing or a connection fails; the message names the rank and endpoint.
+/// Links every pair of ranks by exactly one connection and returns one handle per rank,
+/// `local` itself at this rank's index. Each rank publishes a short-lived registrar on an
+/// ephemeral port, endpoints are exchanged with one MPI_Allgather, each rank dials the
+/// registrars of the lower ranks only, introducing `local` and receiving theirs in reply,
+/// and a second collective ends the exchange. (Two nodes dialling each other at once can
+/// each keep a different connection, and a message is then lost.) Peers on the same host
+/// (same processor name) are reached over 127.0.0.1. Every rank must call it at the same
+/// point (it is collective). Fails on every rank if publishing or a connection fails on
+/// any; the message names the rank and endpoint.
 result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const mpi_world& world,
                                               const caf::actor& local);
 

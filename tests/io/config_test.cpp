@@ -56,6 +56,23 @@ TEST(Config, UnknownOverrideAndMalformedOverrideAreNamed) {
   EXPECT_NE(b.error().message().find("key=value"), std::string::npos);
 }
 
+TEST(Config, AnOverrideValueMayBeEmptyOrHoldAnEqualsSign) {
+  auto a = load_config(make_schema(), "", {"algorithm.adv_estimator=", "--trainer.total_steps=3"});
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->get<std::string>("algorithm.adv_estimator"), "");
+  EXPECT_EQ(a->get<std::int64_t>("trainer.total_steps"), 3);
+  auto b = load_config(make_schema(), "", {"algorithm.adv_estimator=a=b"});
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  EXPECT_EQ(b->get<std::string>("algorithm.adv_estimator"), "a=b");
+  // An empty number is still a bad value, named; an empty key is malformed.
+  auto c = load_config(make_schema(), "", {"trainer.total_steps="});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("total_steps"), std::string::npos) << c.error().message();
+  auto d = load_config(make_schema(), "", {"=5"});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message().find("key=value"), std::string::npos) << d.error().message();
+}
+
 TEST(Config, BadValueNamesTheKey) {
   auto a = load_config(make_schema(), "", {"trainer.total_steps=many"});
   ASSERT_FALSE(a.ok());
@@ -70,6 +87,28 @@ TEST(Config, MissingFileIsNamed) {
   auto a = load_config(make_schema(), "/nonexistent/run.ini", {});
   ASSERT_FALSE(a.ok());
   EXPECT_NE(a.error().message().find("/nonexistent/run.ini"), std::string::npos);
+}
+
+TEST(Config, TextRoundTripsThroughLoadConfigText) {
+  auto cfg = load_config(make_schema(), "", {"algorithm.lead_alpha=0.25", "trainer.verbose=true"});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  auto again = load_config_text(make_schema(), cfg->text(), "stored config");
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->text(), cfg->text());
+  EXPECT_DOUBLE_EQ(again->get<double>("algorithm.lead_alpha"), 0.25);
+  EXPECT_TRUE(again->get<bool>("trainer.verbose"));
+  // Overrides still win over the text.
+  auto over = load_config_text(make_schema(), cfg->text(), "stored config", {"trainer.total_steps=3"});
+  ASSERT_TRUE(over.ok());
+  EXPECT_EQ(over->get<std::int64_t>("trainer.total_steps"), 3);
+}
+
+TEST(Config, BadTextNamesItsSourceAndKey) {
+  auto a = load_config_text(make_schema(), "[trainer]\ntotal_stepz = 3\n", "snapshot s.h5 /meta");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("snapshot s.h5 /meta"), std::string::npos)
+      << a.error().message();
+  EXPECT_NE(a.error().message().find("trainer.total_stepz"), std::string::npos);
 }
 
 TEST(Config, HelpListsEveryOptionWithDefault) {

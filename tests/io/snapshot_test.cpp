@@ -315,25 +315,34 @@ TEST_F(snapshot_test, debian_h5py_reads_the_length_table) {
          "(apt-get install -y python3-h5py)";
   const snapshot s = sample_snapshot(42);
   ASSERT_TRUE(write_snapshot(path("py.h5"), s));
-  std::string ids, lstar;
-  for (std::size_t i = 0; i < s.controller.length_table.prompt_id.size(); ++i) {
+  const auto& table = s.controller.length_table;
+  std::string ids, lstar, n_correct, last_step;
+  for (std::size_t i = 0; i < table.prompt_id.size(); ++i) {
     char hex[64];
-    std::snprintf(hex, sizeof hex, "%a", s.controller.length_table.lstar[i]);
-    ids += (i ? "," : "") + std::to_string(s.controller.length_table.prompt_id[i]);
+    std::snprintf(hex, sizeof hex, "%a", table.lstar[i]);
+    ids += (i ? "," : "") + std::to_string(table.prompt_id[i]);
     lstar += (i ? "," : "") + std::string(hex);
+    n_correct += (i ? "," : "") + std::to_string(table.n_correct[i]);
+    last_step += (i ? "," : "") + std::to_string(table.last_step[i]);
   }
   const std::string script = std::string(LEADRL_SOURCE_DIR) + "/tests/io/snapshot_h5py_check.py";
   const std::string out = path("py.txt");
   const std::string cmd = "/usr/bin/python3 '" + script + "' '" + path("py.h5") + "' 42 " + ids +
-                          " " + lstar + " > '" + out + "' 2>&1";
+                          " " + lstar + " " + n_correct + " " + last_step + " > '" + out + "' 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << read_file_bytes(out);
   EXPECT_TRUE(contains(read_file_bytes(out), "model.embed_tokens.weight: BF16 (16, 8)"))
       << read_file_bytes(out);
+  // Every column was read: the rows x 2 window holds 8 values for the 4 rows.
+  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/window: 8 values")) << read_file_bytes(out);
+  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/visits: 4 values")) << read_file_bytes(out);
 
   // The check is not vacuous: a different expectation fails.
   const std::string wrong = "/usr/bin/python3 '" + script + "' '" + path("py.h5") + "' 42 " + ids +
                             " 0x1p+0,0x1p+0,0x1p+0,0x1p+0 > /dev/null 2>&1";
   EXPECT_NE(std::system(wrong.c_str()), 0);
+  const std::string wrong_count = "/usr/bin/python3 '" + script + "' '" + path("py.h5") + "' 42 " +
+                                  ids + " " + lstar + " 5,0,9,2 " + last_step + " > /dev/null 2>&1";
+  EXPECT_NE(std::system(wrong_count.c_str()), 0);
 }
 
 TEST_F(snapshot_test, the_store_keeps_the_newest_k) {

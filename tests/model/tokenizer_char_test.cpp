@@ -1,10 +1,14 @@
 // The character-level tokenizer of the built-in arithmetic tasks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "model/char_tokenizer.hpp"
+#include "model/tokenizer.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -57,6 +61,46 @@ TEST(char_tokenizer, unknown_characters_become_unk_or_an_error) {
       << err.error().message();
   EXPECT_NE(err.error().message().find("\\xC3\\xA9"), std::string::npos);
   EXPECT_EQ(tok.decode({5, -1, 1000, 6}), " !");  // unknown ids skipped
+}
+
+}  // namespace
+}  // namespace leadrl::model
+
+namespace leadrl::model {
+namespace {
+
+TEST(char_tokenizer, saved_hf_files_load_back_as_the_char_tokenizer) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("leadrl_char_tok_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(save_char_tokenizer(dir.string()).ok());
+  for (const auto& spec : {dir.string(), (dir / "tokenizer.json").string()}) {
+    auto tok = load_tokenizer(spec);
+    ASSERT_TRUE(tok.ok()) << tok.error().message();
+    ASSERT_NE(dynamic_cast<const char_tokenizer*>(tok->get()), nullptr) << spec;
+    const std::string text = "Q:37+85*3=?\nA:292";
+    EXPECT_EQ((*tok)->encode(text, true), char_tokenizer{}.encode(text, true));
+  }
+  // The file is a WordLevel model over exactly the 100 entries, with the control tokens
+  // as special added tokens and BOS prepended.
+  const auto j = nlohmann::json::parse(char_tokenizer::hf_tokenizer_json());
+  EXPECT_EQ(j["model"]["type"], "WordLevel");
+  EXPECT_EQ(j["model"]["vocab"].size(), char_tokenizer::size);
+  EXPECT_EQ(j["model"]["vocab"]["\n"], char_tokenizer::newline);
+  EXPECT_EQ(j["model"]["vocab"]["~"], 99);
+  EXPECT_EQ(j["added_tokens"].size(), 4u);
+  EXPECT_EQ(j["post_processor"]["special_tokens"]["<bos>"]["ids"][0], char_tokenizer::bos);
+  const auto cfg = nlohmann::json::parse(char_tokenizer::hf_tokenizer_config_json());
+  EXPECT_EQ(cfg["eos_token"], "<eos>");
+  // Another vocabulary is not taken for this one.
+  auto other = j;
+  other["model"]["vocab"].erase("~");
+  EXPECT_FALSE(char_tokenizer::is_hf_tokenizer_json(other.dump()));
+  EXPECT_FALSE(char_tokenizer::is_hf_tokenizer_json("not json"));
+  EXPECT_TRUE(char_tokenizer::is_hf_tokenizer_json(j.dump()));
+  // A missing folder is an error, not a crash.
+  EXPECT_FALSE(save_char_tokenizer((dir / "missing" / "deeper").string()).ok());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ caf::behavior echo(caf::event_based_actor*, int rank) {
   }};
 }
 
-TEST(ActorSystem, EveryRankAnswersARegisteredMessageFromRankZero) {
+TEST(ActorSystem, EveryRankAnswersARegisteredMessageFromEveryRank) {
   caf::actor_system_config cfg;
   configure_actor_system(cfg, 1);
   cfg.add_message_types<caf::id_block::leadrl_runtime_test>();
@@ -47,12 +47,14 @@ TEST(ActorSystem, EveryRankAnswersARegisteredMessageFromRankZero) {
   auto peers = connect_ranks(system, *g_world, local);
   ASSERT_TRUE(peers.ok()) << peers.error().message();
   ASSERT_EQ(peers->size(), static_cast<std::size_t>(g_world->size()));
-  if (g_world->rank() == 0) {
+  // All to all: a rank reaches lower ranks over the connection it dialled and higher
+  // ranks over the one they dialled.
+  {
     caf::scoped_actor self{system};
     for (int r = 0; r < g_world->size(); ++r) {
       bool answered = false;
       self->request((*peers)[static_cast<std::size_t>(r)], std::chrono::seconds(20),
-                    ping_msg{0, "hello", {1.5, -2.0}})
+                    ping_msg{g_world->rank(), "hello", {1.5, -2.0}})
           .receive(
               [&](const ping_msg& reply) {
                 answered = true;
@@ -60,12 +62,13 @@ TEST(ActorSystem, EveryRankAnswersARegisteredMessageFromRankZero) {
                 EXPECT_EQ(reply.values, (std::vector<double>{3.0, -4.0}));
               },
               [&](const caf::error& e) {
-                ADD_FAILURE() << "rank " << r << ": " << system.render(e);
+                ADD_FAILURE() << "rank " << g_world->rank() << " -> " << r << ": "
+                              << system.render(e);
               });
       EXPECT_TRUE(answered) << "rank " << r;
     }
   }
-  // Every rank keeps its actor alive until rank 0 has heard from all of them.
+  // Every rank keeps its actor alive until every rank has heard from all of them.
   MPI_Barrier(MPI_COMM_WORLD);
   caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
 }

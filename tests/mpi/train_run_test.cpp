@@ -29,7 +29,7 @@ train_options small_run() {
            "rollout.n=4", "actor.ppo_mini_batch_size=2", "actor.ppo_micro_batch_size=3",
            "actor.lr=0.01", "algorithm.lead_lstar_floor=2", "algorithm.lead_bmax=12",
            "trainer.total_steps=3", "trainer.progress=false", "runtime.scheduler_threads=1",
-           "runtime.step_timeout_s=120", "runtime.collective_timeout_s=60"});
+           "runtime.step_timeout_s=60", "runtime.collective_timeout_s=45"});
   EXPECT_TRUE(r.ok()) << r.error().message();
   return *r;
 }

@@ -1,0 +1,64 @@
+// File: apps/cli_args.hpp
+//
+// Strict parsing of numeric command-line values shared by the subcommands: the whole text
+// must be the number and lie in the given range (boost's own unsigned parsing would wrap
+// "-1" around), so that a bad value is reported and exits 2 instead of running with it;
+// and writing an output file with a message on failure.
+//
+//   auto n = leadrl::cli::parse_count(text, 1, 64);          // nullopt: report, exit 2
+//   auto t = leadrl::cli::parse_real(text, 0.0, 10.0);
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace leadrl::cli {
+
+/// A decimal integer (digits only, at most 20) in [lo, hi]; nullopt otherwise (also on
+/// overflow).
+inline std::optional<std::uint64_t> parse_count(const std::string& text, std::uint64_t lo,
+                                                std::uint64_t hi) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(v, 10u, &v) ||
+        __builtin_add_overflow(v, static_cast<std::uint64_t>(c - '0'), &v)) {
+      return std::nullopt;
+    }
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+/// A finite decimal number (strtod syntax, the whole text) in [lo, hi]; nullopt otherwise.
+inline std::optional<double> parse_real(const std::string& text, double lo, double hi) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+/// Writes `text` to `path` (replacing it). On failure prints "<who>: cannot write <path>"
+/// to stderr and returns false.
+inline bool write_text_file(const std::string& path, const std::string& text,
+                            const std::string& who) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) {
+    std::cerr << who << ": cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace leadrl::cli

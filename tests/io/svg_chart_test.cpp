@@ -1,0 +1,121 @@
+// Tests of io/svg_chart (tick choice and labels, XML escaping, the structure and scaling of
+// line and scatter charts) and io/run_log (metrics JSONL into per-key series).
+#include "io/svg_chart.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "io/run_log.hpp"
+
+namespace leadrl::io {
+namespace {
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+TEST(SvgChart, NiceTicksCoverTheRangeWithRoundSteps) {
+  EXPECT_EQ(nice_ticks(0, 1, 6), (std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1.0}));
+  const auto t = nice_ticks(3, 97, 6);  // raw step 18.8 -> 20
+  ASSERT_GE(t.size(), 2u);
+  EXPECT_DOUBLE_EQ(t.front(), 0);
+  EXPECT_DOUBLE_EQ(t.back(), 100);
+  EXPECT_DOUBLE_EQ(t[1] - t[0], 20);
+  const auto neg = nice_ticks(-0.37, 0.12, 5);  // raw 0.1225 -> 0.2
+  EXPECT_DOUBLE_EQ(neg.front(), -0.4);
+  EXPECT_DOUBLE_EQ(neg.back(), 0.2);
+  EXPECT_EQ(neg[2], 0.0);  // exact zero, no -1e-17
+  const auto flat = nice_ticks(5, 5);
+  EXPECT_LT(flat.front(), 5);
+  EXPECT_GT(flat.back(), 5);
+  EXPECT_EQ(nice_ticks(0, 0, 6), (std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1.0}));
+  EXPECT_EQ(nice_ticks(NAN, 1), (std::vector<double>{0, 1}));
+}
+
+TEST(SvgChart, TickLabelsUseTheStepsDecimals) {
+  EXPECT_EQ(format_tick(0.4, 0.2), "0.4");
+  EXPECT_EQ(format_tick(150, 50), "150");
+  EXPECT_EQ(format_tick(0.05, 0.05), "0.05");
+  EXPECT_EQ(format_tick(-0.0, 0.1), "0.0");
+}
+
+TEST(SvgChart, EscapesMarkup) {
+  EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+  EXPECT_EQ(xml_escape(std::string("x\x01y", 3)), "xy");
+}
+
+TEST(SvgChart, LineChartHasOnePolylinePerSeriesAndLegend) {
+  line_chart c{"Acc <train>", "step", "accuracy",
+               {{"LEAD & co", {{0, 0.0}, {10, 1.0}}},
+                {"GRPO", {{0, 0.5}, {5, NAN}, {10, 0.5}}},
+                {"empty", {}}}};
+  const std::string svg = render_line_chart(c);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_EQ(count(svg, "<polyline"), 2u);
+  EXPECT_NE(svg.find("LEAD &amp; co"), std::string::npos);
+  EXPECT_EQ(svg.find("LEAD & co"), std::string::npos);
+  EXPECT_NE(svg.find("Acc &lt;train&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("empty (no data)"), std::string::npos);
+  // Axes 0..10 and 0..1: the first series runs from the plot's bottom-left corner
+  // (80, 430) to its top-right corner (610, 50).
+  EXPECT_NE(svg.find("points=\"80.00,430.00 610.00,50.00\""), std::string::npos) << svg;
+  // The NaN point is dropped: the second series keeps two points at y = 0.5 (240 px).
+  EXPECT_NE(svg.find("points=\"80.00,240.00 610.00,240.00\""), std::string::npos);
+  EXPECT_NE(svg.find(">0.6</text>"), std::string::npos);  // a y tick label
+  EXPECT_NE(svg.find(">10</text>"), std::string::npos);   // an x tick label
+}
+
+TEST(SvgChart, IntegerAxisHasWholeTicks) {
+  line_chart c{"w", "step", "w", {{"LEAD", {{1, 0.5}, {3, 0.6}}}}, /*integer_x=*/true};
+  const std::string svg = render_line_chart(c);
+  EXPECT_NE(svg.find(">2</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">1.5</text>"), std::string::npos);
+  // x from 1 to 3 spans the plot: the first point sits on the y axis (80 px).
+  EXPECT_NE(svg.find("points=\"80.00,"), std::string::npos);
+  c.integer_x = false;
+  EXPECT_NE(render_line_chart(c).find(">1.5</text>"), std::string::npos);
+}
+
+TEST(SvgChart, ScatterChartLabelsEveryPoint) {
+  scatter_chart c{"acc vs len", "tokens", "pass@1 (%)",
+                  {{"base", 40, 60}, {"LEAD", 20, 65}, {"bad", NAN, 1}}};
+  const std::string svg = render_scatter_chart(c);
+  EXPECT_EQ(count(svg, "<circle"), 2u + 3u);  // points + legend marks
+  EXPECT_EQ(count(svg, "class=\"label\""), 2u);
+  EXPECT_NE(svg.find(">LEAD</text>"), std::string::npos);
+  EXPECT_NE(svg.find("bad (no data)"), std::string::npos);
+}
+
+TEST(RunLog, ReadsSeriesPerKey) {
+  auto log = parse_run_log(
+      "{\"step\":1,\"critic/accuracy\":0.25,\"lead/w_corr\":0.5}\n"
+      "\n"
+      "{\"step\":2,\"critic/accuracy\":null,\"lead/w_corr\":0.55,\"note\":\"x\"}\n");
+  ASSERT_TRUE(log) << log.error().message();
+  EXPECT_EQ(log->steps, 2u);
+  ASSERT_EQ(log->series.count("critic/accuracy"), 1u);
+  EXPECT_EQ(log->series.at("critic/accuracy"), (std::vector<std::pair<double, double>>{{1, 0.25}}));
+  EXPECT_EQ(log->series.at("lead/w_corr").size(), 2u);
+  EXPECT_EQ(log->series.count("note"), 0u);
+  EXPECT_EQ(log->series.count("step"), 0u);
+}
+
+TEST(RunLog, BadLinesAreNamed) {
+  auto bad = parse_run_log("{\"step\":1}\nnot json\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("line 2"), std::string::npos);
+  auto nostep = parse_run_log("{\"x\":1}\n");
+  ASSERT_FALSE(nostep);
+  EXPECT_NE(nostep.error().message().find("step"), std::string::npos);
+  EXPECT_FALSE(parse_run_log("\n\n"));
+  auto missing = load_run_log("/nonexistent/log.jsonl");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("/nonexistent/log.jsonl"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadrl::io
