@@ -58,6 +58,15 @@ struct trained {
   std::map<std::string, double> metrics;
 };
 
+/// learner -> controller, before `trained` at a snapshot step: this rank's counters for
+/// /ranks/<rank> of the snapshot (io::rank_state as a message).
+struct rank_snapshot {
+  std::int64_t step = 0;
+  std::int32_t rank = 0;
+  std::map<std::string, std::int64_t> int64_counters;
+  std::map<std::string, double> double_counters;
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, generate_request& x) {
   return f(caf::meta::type_name("generate_request"), x.step, x.policy_version, x.prompt_ids,
@@ -82,6 +91,12 @@ typename Inspector::result_type inspect(Inspector& f, trained& x) {
            x.metrics);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rank_snapshot& x) {
+  return f(caf::meta::type_name("rank_snapshot"), x.step, x.rank, x.int64_counters,
+           x.double_counters);
+}
+
 }  // namespace leadrl::actors
 
 CAF_BEGIN_TYPE_ID_BLOCK(leadrl, caf::first_custom_type_id)
@@ -89,4 +104,5 @@ CAF_ADD_TYPE_ID(leadrl, (leadrl::actors::generate_request))
 CAF_ADD_TYPE_ID(leadrl, (leadrl::actors::scored_rollouts))
 CAF_ADD_TYPE_ID(leadrl, (leadrl::actors::step_plan))
 CAF_ADD_TYPE_ID(leadrl, (leadrl::actors::trained))
+CAF_ADD_TYPE_ID(leadrl, (leadrl::actors::rank_snapshot))
 CAF_END_TYPE_ID_BLOCK(leadrl)

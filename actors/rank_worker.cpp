@@ -3,7 +3,9 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 #include "actors/step_logic.hpp"
@@ -90,6 +92,9 @@ struct rank_worker::impl {
   std::int64_t policy_version = 0;
   double gen_s = 0, grade_s = 0, train_s = 0;
   std::int64_t gen_tokens = 0;
+  // Over the whole run, resumed attempts included (/ranks/<r> of a snapshot).
+  double total_gen_s = 0, total_grade_s = 0, total_train_s = 0;
+  std::int64_t total_gen_tokens = 0;
 
   status build_model();
   result<model::learner_micro_batch> micro_batch(const std::vector<std::size_t>& rows,
@@ -245,6 +250,8 @@ status rank_worker::generate(const generate_request& request) {
     w.gen_tokens += static_cast<std::int64_t>(w.store[i].response.size());
   }
   w.gen_s = seconds_since(t0);
+  w.total_gen_s += w.gen_s;
+  w.total_gen_tokens += w.gen_tokens;
   return {};
 }
 
@@ -271,6 +278,7 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
     s.truncated.push_back(r.truncated ? 1 : 0);
   }
   w.grade_s = seconds_since(t0);
+  w.total_grade_s += w.grade_s;
   return s;
 }
 
@@ -419,11 +427,215 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   t.metrics["optim/steps"] = static_cast<double>(opt_steps);
   t.metrics["optim/skipped"] = static_cast<double>(skipped);
   w.train_s = seconds_since(t0);
+  w.total_train_s += w.train_s;
   t.metrics["timing/gen"] = w.gen_s;
   t.metrics["timing/grade"] = w.grade_s;
   t.metrics["timing/train"] = w.train_s;
   t.metrics["actor/generated_tokens"] = static_cast<double>(w.gen_tokens);
   return t;
+}
+
+namespace {
+
+result<io::dtype> snapshot_dtype(torch::Dtype d) {
+  if (d == torch::kFloat32) return io::dtype::f32;
+  if (d == torch::kFloat16) return io::dtype::f16;
+  if (d == torch::kBFloat16) return io::dtype::bf16;
+  if (d == torch::kFloat64) return io::dtype::f64;
+  if (d == torch::kInt64) return io::dtype::i64;
+  if (d == torch::kInt32) return io::dtype::i32;
+  if (d == torch::kUInt8) return io::dtype::u8;
+  return fail(std::string("tensor dtype ") + c10::toString(d) + " has no snapshot type");
+}
+
+torch::Dtype torch_dtype(io::dtype d) {
+  switch (d) {
+    case io::dtype::f32:
+      return torch::kFloat32;
+    case io::dtype::f16:
+      return torch::kFloat16;
+    case io::dtype::bf16:
+      return torch::kBFloat16;
+    case io::dtype::f64:
+      return torch::kFloat64;
+    case io::dtype::i64:
+      return torch::kInt64;
+    case io::dtype::i32:
+      return torch::kInt32;
+    case io::dtype::u8:
+      return torch::kUInt8;
+  }
+  return torch::kFloat32;
+}
+
+// A host copy of `t` with its dtype and shape.
+result<io::tensor_blob> to_blob(const torch::Tensor& t, const std::string& name) {
+  auto type = snapshot_dtype(t.scalar_type());
+  if (!type) return type.error().with_context(name);
+  const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
+  io::tensor_blob b;
+  b.type = *type;
+  b.shape = c.sizes().vec();
+  b.bytes.resize(c.nbytes());
+  if (!b.bytes.empty()) std::memcpy(b.bytes.data(), c.data_ptr(), b.bytes.size());
+  return b;
+}
+
+// A blob of `t`'s dtype and shape whose bytes a reader fills.
+result<io::tensor_blob> blob_like(const torch::Tensor& t, const std::string& name) {
+  auto type = snapshot_dtype(t.scalar_type());
+  if (!type) return type.error().with_context(name);
+  io::tensor_blob b;
+  b.type = *type;
+  b.shape = t.sizes().vec();
+  b.bytes.resize(static_cast<std::size_t>(t.numel()) * t.element_size());
+  return b;
+}
+
+// A tensor viewing the blob's bytes (valid while the blob lives).
+torch::Tensor view_of(io::tensor_blob& b) {
+  return torch::from_blob(b.bytes.data(), b.shape,
+                          torch::TensorOptions().dtype(torch_dtype(b.type)));
+}
+
+}  // namespace
+
+result<io::learner_state> rank_worker::export_learner_state() const {
+  const auto& w = *impl_;
+  io::learner_state l;
+  const auto& names = w.optimizer->names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto b = to_blob(w.params[i], names[i]);
+    if (!b) return b.error();
+    l.params.emplace(names[i], std::move(*b));
+  }
+  const std::int64_t steps = w.optimizer->steps_taken();
+  for (auto& [name, state] : w.optimizer->export_state()) {
+    if (state.step != steps) {
+      return fail("optimizer state '" + name + "': " + std::to_string(state.step) +
+                  " updates, the optimizer took " + std::to_string(steps) +
+                  " steps; a snapshot stores one step count");
+    }
+    auto m = to_blob(state.exp_avg, name + " exp_avg");
+    if (!m) return m.error();
+    auto v = to_blob(state.exp_avg_sq, name + " exp_avg_sq");
+    if (!v) return v.error();
+    l.optimizer.emplace(name, io::adam_moments{std::move(*m), std::move(*v)});
+  }
+  l.optimizer_step = steps;
+  l.lr_schedule_position = steps;
+  return l;
+}
+
+status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t policy_version) {
+  auto& w = *impl_;
+  const auto& names = w.optimizer->names();
+  std::map<std::string, std::size_t> index;
+  io::learner_state l;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    index.emplace(names[i], i);
+    auto b = blob_like(w.params[i], names[i]);
+    if (!b) return b.error();
+    l.params.emplace(names[i], std::move(*b));
+  }
+  // Parameters never updated have no optimizer state; take the file's names (each must be
+  // a parameter of this replica).
+  auto stored = file.list_children("/learner/optimizer");
+  if (!stored) return stored.error();
+  for (const std::string& name : *stored) {
+    const auto it = index.find(name);
+    if (it == index.end()) {
+      return fail(file.path() + ": optimizer state of '" + name +
+                  "', which is not a parameter of this model");
+    }
+    auto m = blob_like(w.params[it->second], name);
+    if (!m) return m.error();
+    l.optimizer.emplace(name, io::adam_moments{*m, *m});
+  }
+  if (auto s = io::read_learner_state_into(file, l); !s) return s;
+  if (l.lr_schedule_position != l.optimizer_step) {
+    return fail(file.path() + ": lr_schedule_position " + std::to_string(l.lr_schedule_position) +
+                " differs from optimizer_step " + std::to_string(l.optimizer_step) +
+                "; this trainer's schedule follows the optimizer step");
+  }
+  model::named_optimizer_state opt;
+  for (auto& [name, moments] : l.optimizer) {
+    model::adamw_param_state e;
+    e.step = l.optimizer_step;
+    e.exp_avg = view_of(moments.exp_avg).clone();
+    e.exp_avg_sq = view_of(moments.exp_avg_sq).clone();
+    opt.emplace(name, std::move(e));
+  }
+  if (auto s = w.optimizer->import_state(opt, l.optimizer_step); !s) {
+    return s.error().with_context(file.path());
+  }
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, blob] : l.params) w.params[index.at(name)].copy_(view_of(blob));
+  }
+  w.policy_version = policy_version;
+  return status::success();
+}
+
+io::rank_state rank_worker::rank_counters() const {
+  const auto& w = *impl_;
+  io::rank_state r;
+  r.int64_counters["policy_version"] = w.policy_version;
+  r.int64_counters["optimizer_step"] = w.optimizer->steps_taken();
+  r.int64_counters["parameter_checksum"] =
+      static_cast<std::int64_t>(runtime::parameter_checksum(w.params));
+  r.int64_counters["generated_tokens"] = w.total_gen_tokens;
+  r.double_counters["generate_s"] = w.total_gen_s;
+  r.double_counters["grade_s"] = w.total_grade_s;
+  r.double_counters["train_s"] = w.total_train_s;
+  return r;
+}
+
+status rank_worker::restore_rank_counters(const io::rank_state& state) {
+  auto& w = *impl_;
+  auto int64 = [&](const char* name) -> result<std::int64_t> {
+    const auto it = state.int64_counters.find(name);
+    if (it == state.int64_counters.end()) {
+      return fail("rank " + std::to_string(w.rank) + " counters: '" + name + "' is missing");
+    }
+    return it->second;
+  };
+  auto real = [&](const char* name) -> result<double> {
+    const auto it = state.double_counters.find(name);
+    if (it == state.double_counters.end()) {
+      return fail("rank " + std::to_string(w.rank) + " counters: '" + name + "' is missing");
+    }
+    return it->second;
+  };
+  const std::pair<const char*, std::int64_t> expected[] = {
+      {"policy_version", w.policy_version},
+      {"optimizer_step", w.optimizer->steps_taken()},
+      {"parameter_checksum", static_cast<std::int64_t>(runtime::parameter_checksum(w.params))}};
+  for (const auto& [name, value] : expected) {
+    auto stored = int64(name);
+    if (!stored) return stored.error();
+    if (*stored != value) {
+      return fail("rank " + std::to_string(w.rank) + ": " + name + " after loading is " +
+                  std::to_string(value) + ", the snapshot recorded " + std::to_string(*stored));
+    }
+  }
+  auto tokens = int64("generated_tokens");
+  if (!tokens) return tokens.error();
+  auto gen = real("generate_s");
+  if (!gen) return gen.error();
+  auto grade = real("grade_s");
+  if (!grade) return grade.error();
+  auto train = real("train_s");
+  if (!train) return train.error();
+  w.total_gen_tokens = *tokens;
+  w.total_gen_s = *gen;
+  w.total_grade_s = *grade;
+  w.total_train_s = *train;
+  return status::success();
+}
+
+std::int64_t rank_worker::policy_version() const {
+  return impl_->policy_version;
 }
 
 std::uint64_t rank_worker::parameter_checksum() const {

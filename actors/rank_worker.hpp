@@ -18,6 +18,7 @@
 #include "actors/messages.hpp"
 #include "actors/train_options.hpp"
 #include "io/problem_dataset.hpp"
+#include "io/snapshot.hpp"
 #include "lead/result.hpp"
 #include "runtime/collectives.hpp"
 
@@ -58,6 +59,30 @@ class rank_worker {
   /// new weights. The checksum is computed when `with_checksum`. Fails when the plan's
   /// advantages do not match the store, or on a collective or loss error.
   result<trained> train(const step_plan& plan, bool with_checksum);
+
+  /// The learner part of a snapshot: parameters under their HF names with their dtype,
+  /// AdamW exp_avg/exp_avg_sq per parameter, the optimizer step and the lr schedule
+  /// position (the schedule is a function of the optimizer step, so both are that count).
+  /// Fails when a parameter's AdamW step differs from the optimizer's step count (state a
+  /// snapshot could not restore exactly) or a dtype has no snapshot type.
+  result<io::learner_state> export_learner_state() const;
+  /// Loads /learner of `file` into the replica and the optimizer in place and sets the
+  /// policy version, so that training continues bit-identically. Fails, naming the
+  /// tensor, when the file's parameter or optimizer names, dtypes or shapes differ from
+  /// this replica's, or the lr schedule position differs from the optimizer step; the
+  /// replica may be partly overwritten then (the run must not continue).
+  status import_learner_state(const io::hdf5_file& file, std::int64_t policy_version);
+  /// This rank's counters for /ranks/<rank>: policy_version, optimizer_step,
+  /// parameter_checksum (bit pattern as int64), cumulative generated tokens and seconds
+  /// spent generating, grading and training.
+  io::rank_state rank_counters() const;
+  /// After import_learner_state: checks policy_version, optimizer_step and
+  /// parameter_checksum against `state` (written by this rank at the snapshot) and
+  /// restores the cumulative counters. Fails naming the first counter that differs or is
+  /// missing.
+  status restore_rank_counters(const io::rank_state& state);
+  /// Updates applied so far (the step of the last train call, or the resumed step).
+  std::int64_t policy_version() const;
 
   /// FNV-1a over the parameter bytes (equal on every rank iff replicas are identical).
   std::uint64_t parameter_checksum() const;

@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -11,8 +14,10 @@
 
 #include "actors/messages.hpp"
 #include "actors/rank_worker.hpp"
+#include "actors/run_state.hpp"
 #include "actors/step_logic.hpp"
 #include "io/data_sampler.hpp"
+#include "io/snapshot_store.hpp"
 
 namespace leadrl::actors {
 
@@ -45,6 +50,9 @@ struct shared {
   std::shared_ptr<rank_worker> worker;
   std::shared_ptr<run_outcome> outcome;
   abort_function abort;
+  // Rank 0, when resuming: the snapshot's /controller and step.
+  std::optional<io::controller_state> resumed_controller;
+  std::int64_t resumed_step = 0;
   void fail_job(const std::string& why) {
     abort("rank " + std::to_string(rank) + ": " + why);
     outcome->finish(fail("rank " + std::to_string(rank) + ": " + why));
@@ -94,6 +102,14 @@ caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
               s->fail_job(t.error().message());
               return;
             }
+            // At a snapshot step this rank's counters go first; the controller has them
+            // when the `trained` of every rank is in (messages of one sender keep order).
+            if (snapshot_due(s->options.trainer, plan.step)) {
+              io::rank_state c = s->worker->rank_counters();
+              self->send(*target, rank_snapshot{plan.step, static_cast<std::int32_t>(s->rank),
+                                                std::move(c.int64_counters),
+                                                std::move(c.double_counters)});
+            }
             self->send(*target, std::move(*t));
           }};
 }
@@ -108,6 +124,7 @@ caf::behavior gateway(caf::event_based_actor* self, std::shared_ptr<shared> s, c
           [learn](step_plan& p) { caf::anon_send(learn, std::move(p)); },
           [controller](scored_rollouts& x) { caf::anon_send(*controller, std::move(x)); },
           [controller](trained& x) { caf::anon_send(*controller, std::move(x)); },
+          [controller](rank_snapshot& x) { caf::anon_send(*controller, std::move(x)); },
           [self, s](shutdown_atom) {
             if (s->rank != 0) s->outcome->finish(train_summary{});
             self->quit();
@@ -123,7 +140,10 @@ struct controller_state {
   std::vector<std::int64_t> prompt_ids;
   std::vector<std::optional<scored_rollouts>> scored;
   std::vector<std::optional<trained>> reports;
+  std::vector<std::optional<io::rank_state>> rank_states;  // at a snapshot step
   std::size_t num_scored = 0, num_trained = 0;
+  metrics_history history;
+  std::optional<io::snapshot_store> store;
   std::optional<assembled_batch> batch;
   step_advantages adv;
   clock_type::time_point run_start, step_start, gen_start, train_start;
@@ -132,6 +152,24 @@ struct controller_state {
   train_summary summary;
   std::ofstream jsonl;
 };
+
+// The snapshot of the end of the current step: /controller from the controller's state,
+// /learner from rank 0's replica (replicas are identical, checked by checksum), /ranks
+// from every rank's rank_snapshot.
+result<std::string> write_step_snapshot(controller_state& st) {
+  const auto& o = st.s->options;
+  io::snapshot snap;
+  snap.meta = make_snapshot_meta(o, st.step, static_cast<int>(st.peers.size()));
+  snap.controller = export_controller_state(*st.sampler, st.estimator, st.history);
+  auto learner = st.s->worker->export_learner_state();
+  if (!learner) return learner.error();
+  snap.learner = std::move(*learner);
+  for (std::size_t r = 0; r < st.rank_states.size(); ++r) {
+    if (!st.rank_states[r]) return fail("no rank_snapshot from rank " + std::to_string(r));
+    snap.ranks.push_back(std::move(*st.rank_states[r]));
+  }
+  return st.store->write(snap);
+}
 
 caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s) {
   auto st = std::make_shared<controller_state>();
@@ -153,6 +191,7 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
     const auto shards = shard_prompts(st->prompt_ids, static_cast<int>(st->peers.size()));
     st->scored.assign(st->peers.size(), std::nullopt);
     st->reports.assign(st->peers.size(), std::nullopt);
+    st->rank_states.assign(st->peers.size(), std::nullopt);
     st->num_scored = st->num_trained = 0;
     st->caf_bytes = 0;
     for (std::size_t r = 0; r < st->peers.size(); ++r) {
@@ -178,8 +217,39 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
               return;
             }
             st->sampler = std::move(*sampler);
-            if (!st->s->options.trainer.log_jsonl.empty()) {
-              st->jsonl.open(st->s->options.trainer.log_jsonl, std::ios::trunc);
+            const auto& trainer = st->s->options.trainer;
+            if (st->s->resumed_controller) {
+              if (auto r = import_controller_state(*st->s->resumed_controller, *st->sampler,
+                                                   st->estimator, st->history);
+                  !r) {
+                st->s->fail_job("controller: resume: " + r.error().message());
+                self->quit();
+                return;
+              }
+              st->step = st->s->resumed_step;
+              st->s->resumed_controller.reset();
+            }
+            if (trainer.save_freq > 0) {
+              auto store = io::snapshot_store::open(trainer.snapshot_dir,
+                                                    static_cast<int>(trainer.keep_last));
+              if (!store) {
+                st->s->fail_job("trainer.snapshot_dir: " + store.error().message());
+                self->quit();
+                return;
+              }
+              st->store = std::move(*store);
+            }
+            if (!trainer.log_jsonl.empty()) {
+              // A resumed run continues the log: lines up to the snapshot's step stay, later
+              // ones (steps that are run again) are dropped.
+              if (st->step > 0) {
+                if (auto k = keep_metrics_log_through(trainer.log_jsonl, st->step); !k) {
+                  st->s->fail_job("trainer.log_jsonl: " + k.error().message());
+                  self->quit();
+                  return;
+                }
+              }
+              st->jsonl.open(trainer.log_jsonl, st->step > 0 ? std::ios::app : std::ios::trunc);
               if (!st->jsonl) {
                 st->s->fail_job("trainer.log_jsonl: cannot write '" +
                                 st->s->options.trainer.log_jsonl + "'");
@@ -231,6 +301,16 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
             st->busy += seconds_since(t0);
             st->train_start = clock_type::now();
           },
+          [st](rank_snapshot& x) {
+            if (x.step != st->step || x.rank < 0 || x.rank >= static_cast<int>(st->peers.size()) ||
+                st->rank_states[static_cast<std::size_t>(x.rank)]) {
+              st->s->fail_job("controller: unexpected rank_snapshot (step " +
+                              std::to_string(x.step) + ", rank " + std::to_string(x.rank) + ")");
+              return;
+            }
+            st->rank_states[static_cast<std::size_t>(x.rank)] =
+                io::rank_state{std::move(x.int64_counters), std::move(x.double_counters)};
+          },
           [self, st, start_step](trained& x) {
             if (x.step != st->step || x.rank < 0 || x.rank >= static_cast<int>(st->peers.size()) ||
                 st->reports[static_cast<std::size_t>(x.rank)]) {
@@ -263,6 +343,36 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
             auto& m = *metrics;
             m["caf/bytes_per_step"] = static_cast<double>(st->caf_bytes);
             const auto& o = st->s->options;
+            // The consistent cut: every rank has trained step k and nothing of k+1 has
+            // started, so the snapshot goes out now (its metrics row of this step lacks
+            // only timing/snapshot, which is measured by writing it).
+            append_metrics(st->history, st->step, m);
+            double snapshot_s = 0;
+            if (snapshot_due(o.trainer, st->step)) {
+              const auto ts = clock_type::now();
+              auto path = write_step_snapshot(*st);
+              if (!path) {
+                st->s->fail_job("controller: snapshot of step " + std::to_string(st->step) +
+                                ": " + path.error().message());
+                return;
+              }
+              snapshot_s = seconds_since(ts);
+              if (o.trainer.progress) {
+                std::error_code ec;
+                const auto bytes = std::filesystem::file_size(*path, ec);
+                char line[64];
+                std::snprintf(line, sizeof line, "(%.2f MB, %.3f s)",
+                              ec ? 0.0 : static_cast<double>(bytes) / 1e6, snapshot_s);
+                std::cerr << "snapshot step " << st->step << " -> " << *path << " " << line
+                          << std::endl;
+              }
+            }
+            m["timing/snapshot"] = snapshot_s;
+            {
+              auto& column = st->history["timing/snapshot"];
+              column.resize(st->history["step"].size(), std::nan(""));
+              column.back() = snapshot_s;
+            }
             step_record rec;
             rec.step = st->step;
             rec.w_corr = st->adv.w_corr;
@@ -305,6 +415,30 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
           }};
 }
 
+// Every rank reads the snapshot itself (a filesystem all ranks see): its replica and
+// optimizer from /learner, its counters from /ranks/<rank>; rank 0 also /controller.
+status load_resume_state(shared& s) {
+  auto file = io::hdf5_file::open(s.options.resume_path);
+  if (!file) return file.error();
+  auto meta = io::read_snapshot_meta(*file);
+  if (!meta) return meta.error();
+  if (meta->world_size != s.world_size) {
+    return fail("written by a run with world size " + std::to_string(meta->world_size) +
+                ", this run has " + std::to_string(s.world_size));
+  }
+  if (auto r = s.worker->import_learner_state(*file, meta->policy_version); !r) return r;
+  auto counters = io::read_rank_state(*file, s.rank);
+  if (!counters) return counters.error();
+  if (auto r = s.worker->restore_rank_counters(*counters); !r) return r;
+  if (s.rank == 0) {
+    auto c = io::read_controller_state(*file);
+    if (!c) return c.error();
+    s.resumed_controller = std::move(*c);
+    s.resumed_step = meta->step;
+  }
+  return file->close();
+}
+
 }  // namespace
 
 result<train_summary> run_training(const train_options& options, int rank, int world_size,
@@ -324,6 +458,14 @@ result<train_summary> run_training(const train_options& options, int rank, int w
     return fail(why);
   }
   s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
+  if (!options.resume_path.empty()) {
+    if (auto r = load_resume_state(*s); !r) {
+      const std::string why = "rank " + std::to_string(rank) + ": resume from " +
+                              options.resume_path + ": " + r.error().message();
+      abort(why);
+      return fail(why);
+    }
+  }
 
   auto ver = system.spawn(verifier, s);
   auto gen = system.spawn<caf::detached>(generator, s, ver);

@@ -130,7 +130,13 @@ io::config_schema train_schema() {
   // trainer.*
   s.add<i64>("trainer.total_steps", 10, "training steps");
   s.add<i64>("trainer.seed", 42, "data order and rollout seeds");
-  s.add<i64>("trainer.save_freq", 0, "snapshot every N steps (0 = never)");
+  s.add<i64>("trainer.save_freq", 0,
+             "snapshot every N steps and at the last step (0 = never); resume with "
+             "--resume auto|PATH");
+  s.add<std::string>("trainer.snapshot_dir", "snapshots",
+                     "snapshot directory (step_NNNNNN.h5), relative to the working directory; "
+                     "must be on a filesystem every rank sees");
+  s.add<i64>("trainer.keep_last", 3, "newest snapshots kept in trainer.snapshot_dir (>= 1)");
   s.add<std::string>("trainer.log_jsonl", "", "metrics file, one JSON line per step");
   s.add<bool>("trainer.progress", true, "progress line per step on stderr");
   s.add<bool>("trainer.timing", false, "print the step-time breakdown at the end");
@@ -345,6 +351,12 @@ result<train_options> read_train_options(const io::config& cfg) {
   t.seed = static_cast<std::uint64_t>(I("trainer.seed"));
   t.save_freq = I("trainer.save_freq");
   LEADRL_TRY(need_int("trainer.save_freq", t.save_freq, 0));
+  t.snapshot_dir = S("trainer.snapshot_dir");
+  if (t.save_freq > 0 && t.snapshot_dir.empty()) {
+    return fail("trainer.snapshot_dir: expected a directory when trainer.save_freq > 0, got ''");
+  }
+  t.keep_last = I("trainer.keep_last");
+  LEADRL_TRY(need_int("trainer.keep_last", t.keep_last, 1, 1000000));
   t.log_jsonl = S("trainer.log_jsonl");
   t.progress = cfg.get<bool>("trainer.progress");
   t.timing = cfg.get<bool>("trainer.timing");

@@ -73,7 +73,9 @@ struct actor_options {
 struct trainer_options {
   std::int64_t total_steps = 10;
   std::uint64_t seed = 42;
-  std::int64_t save_freq = 0;  ///< snapshots every N steps (0 = never)
+  std::int64_t save_freq = 0;  ///< snapshots every N steps and at the last step (0 = never)
+  std::string snapshot_dir = "snapshots";  ///< where step_%06d.h5 snapshots go
+  std::int64_t keep_last = 3;              ///< newest snapshots kept in snapshot_dir
   std::string log_jsonl;       ///< one JSON line of metrics per step ("" = none)
   bool progress = true;        ///< a progress line per step on stderr
   bool timing = false;         ///< print the step-time breakdown at the end
@@ -98,6 +100,9 @@ struct train_options {
   trainer_options trainer;
   runtime_options runtime;
   std::string config_text;  ///< the effective configuration as INI (for logs and snapshots)
+  /// The snapshot to continue from (`leadrl train --resume`); not a config key, so not in
+  /// config_text. Empty: a fresh run. Every rank reads this file itself.
+  std::string resume_path;
 };
 
 /// The schema of every option with its default and help text.

@@ -1,16 +1,24 @@
-// `leadrl train CONFIG [--key=value | key=value ...]`: RL training with LEAD or a baseline
-// (ARCHITECTURE.md §3-4, §7). Run under mpirun for several ranks; every rank reads the
-// same config. The configuration is checked completely before any work: unknown keys,
-// bad values and missing files exit with code 2 and a message naming the key or file.
+// `leadrl train CONFIG [--key=value | key=value ...] [--resume auto|PATH]`: RL training
+// with LEAD or a baseline (ARCHITECTURE.md §3-4, §7). Run under mpirun for several ranks;
+// every rank reads the same config. The configuration is checked completely before any
+// work: unknown keys, bad values and missing files exit with code 2 and a message naming
+// the key or file. With trainer.save_freq > 0 snapshots go to trainer.snapshot_dir
+// (ARCHITECTURE.md §5); --resume continues from one: rank 0 chooses and checks the file
+// (world size and configuration must match, see actors::resume_ignored_keys), then every
+// rank reads it itself, so the snapshot directory must be on a filesystem all ranks see.
+//
+//   mpirun -np 2 leadrl train run.ini trainer.save_freq=10 --resume auto
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "actors/run_state.hpp"
 #include "actors/train_actors.hpp"
 #include "actors/train_options.hpp"
 #include "apps/command.hpp"
+#include "io/snapshot_store.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/collectives.hpp"
 #include "runtime/mpi_world.hpp"
@@ -20,20 +28,79 @@ namespace {
 
 void print_usage(std::ostream& out) {
   out << "leadrl train: RL training of a reasoning policy (LEAD or a baseline estimator)\n\n"
-         "usage: [mpirun -np N] leadrl train CONFIG.ini [--key=value | key=value ...]\n\n"
+         "usage: [mpirun -np N] leadrl train CONFIG.ini [--key=value | key=value ...]\n"
+         "                                  [--resume auto|PATH]\n\n"
+         "--resume auto   continue from the newest valid snapshot in trainer.snapshot_dir\n"
+         "                (torn or corrupt ones are skipped and named); none there: start\n"
+         "                fresh. --resume PATH: continue from that snapshot file.\n"
+         "                The snapshot must come from the same world size (mpirun -np) and\n"
+         "                configuration, except for these keys, which may change:\n"
+         "                ";
+  for (const auto& k : leadrl::actors::resume_ignored_keys()) out << k << " ";
+  out << "\n"
+         "                (a larger trainer.total_steps extends a run; with a cosine lr\n"
+         "                schedule its remaining decay follows the new total). Otherwise,\n"
+         "                or when PATH is missing or not a snapshot: exit code 2.\n"
+         "                Every rank reads the snapshot file itself: trainer.snapshot_dir\n"
+         "                must be on a filesystem all ranks see. trainer.log_jsonl is\n"
+         "                continued (lines after the snapshot's step are dropped).\n\n"
          "Every option below can be set in the INI file ([section] key = value) or\n"
          "overridden on the command line. Options (default in parentheses):\n";
   leadrl::actors::train_schema().print_help(out);
 }
 
+// What --resume resolves to on rank 0: a snapshot path, a fresh start, or an error.
+struct resume_choice {
+  std::string path;  // empty: start fresh
+  std::string error;  // non-empty: exit 2 with this message
+};
+
+resume_choice choose_resume(const std::string& resume, const leadrl::actors::train_options& o,
+                            int world_size) {
+  const auto& ignored = leadrl::actors::resume_ignored_keys();
+  if (resume != "auto") {
+    auto meta = leadrl::io::check_resume_snapshot(resume, world_size, o.config_text, ignored);
+    if (!meta) return {"", "--resume " + resume + ": " + meta.error().message()};
+    std::cerr << "leadrl train: resuming from " << resume << " (step " << meta->step << ")\n";
+    return {resume, ""};
+  }
+  const std::string& dir = o.trainer.snapshot_dir;
+  auto plan = leadrl::io::find_resume(dir, world_size, o.config_text, ignored);
+  if (!plan) return {"", "--resume auto: " + plan.error().message()};
+  for (const auto& s : plan->skipped) {
+    std::cerr << "leadrl train: --resume auto: skipped " << s.path << ": " << s.reason << "\n";
+  }
+  if (plan->refusal) return {"", "--resume auto: " + *plan->refusal};
+  if (!plan->path) {
+    std::cerr << "leadrl train: --resume auto: no valid snapshot in '" << dir
+              << "'; starting fresh\n";
+    return {"", ""};
+  }
+  std::cerr << "leadrl train: resuming from " << *plan->path << " (step " << plan->step << ")\n";
+  return {*plan->path, ""};
+}
+
 int run_train(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> overrides;
+  std::string resume;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       print_usage(std::cout);
       return 0;
+    }
+    if (a == "--resume" || a.rfind("--resume=", 0) == 0) {
+      if (a == "--resume" && i + 1 >= argc) {
+        std::cerr << "leadrl train: --resume needs a value: auto or a snapshot path\n";
+        return 2;
+      }
+      resume = a == "--resume" ? argv[++i] : a.substr(std::string("--resume=").size());
+      if (resume.empty()) {
+        std::cerr << "leadrl train: --resume needs a value: auto or a snapshot path\n";
+        return 2;
+      }
+      continue;
     }
     const bool is_override = a.find('=') != std::string::npos || a.rfind("--", 0) == 0;
     if (!is_override && config_path.empty()) {
@@ -57,6 +124,23 @@ int run_train(int argc, char** argv) {
     return 1;
   }
   auto& w = **world;
+  if (!resume.empty()) {
+    // Rank 0 decides; every rank learns the decision (an error ends every rank with 2).
+    resume_choice choice;
+    if (w.rank() == 0) choice = choose_resume(resume, *options, w.size());
+    const std::string mine = choice.error.empty() ? "path:" + choice.path : "error";
+    auto all = w.all_gather(w.rank() == 0 ? mine : std::string());
+    if (!all) {
+      std::cerr << "leadrl train: " << all.error().message() << "\n";
+      return 1;
+    }
+    const std::string& decided = (*all)[0];
+    if (decided == "error") {
+      if (w.rank() == 0) std::cerr << "leadrl train: " << choice.error << "\n";
+      return 2;
+    }
+    options->resume_path = decided.substr(5);
+  }
   const auto timeout = std::chrono::milliseconds(
       static_cast<long long>(options->runtime.collective_timeout_s * 1000.0));
   std::unique_ptr<leadrl::runtime::collectives> coll;

@@ -1,5 +1,6 @@
 #include "io/config.hpp"
 
+#include <algorithm>
 #include <boost/any.hpp>
 #include <fstream>
 #include <iomanip>
@@ -128,6 +129,23 @@ result<config> load_config(const config_schema& schema, const std::string& ini_p
     return describe(e, ini_path.empty() ? "configuration" : "config file " + ini_path);
   }
   return config(std::move(values));
+}
+
+std::string config_text_without(const std::string& text, const std::vector<std::string>& keys) {
+  std::istringstream in(text);
+  std::ostringstream out;
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.size() >= 2 && line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
+      const std::string key = line.substr(0, eq);
+      const std::string dotted = section.empty() ? key : section + "." + key;
+      if (std::find(keys.begin(), keys.end(), dotted) != keys.end()) continue;
+    }
+    out << line << "\n";
+  }
+  return out.str();
 }
 
 }  // namespace leadrl::io

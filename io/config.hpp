@@ -78,4 +78,9 @@ class config {
 result<config> load_config(const config_schema& schema, const std::string& ini_path,
                            const std::vector<std::string>& overrides);
 
+/// `text` (as config::text() writes it: `[section]` headers, `key = value` lines) without
+/// the lines of the dotted keys in `keys` (e.g. "trainer.total_steps"); other lines are
+/// kept as they are. Used to compare the configurations of two attempts of one run.
+std::string config_text_without(const std::string& text, const std::vector<std::string>& keys);
+
 }  // namespace leadrl::io

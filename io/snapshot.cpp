@@ -137,6 +137,16 @@ status write_controller_state(hdf5_file& file, const controller_state& state) {
   LEADRL_TRY(file.write_bool("/controller/psi/initialized", state.psi.initialized));
   LEADRL_TRY(file.write_int64("/controller/psi/step_count", state.psi.step_count));
 
+  const hapo_snapshot& hapo = state.hapo;
+  if (hapo.h.size() != hapo.prompt_id.size() || hapo.n_correct.size() != hapo.prompt_id.size()) {
+    return fail("hapo: columns differ in length (prompt_id " + std::to_string(hapo.prompt_id.size()) +
+                ", h " + std::to_string(hapo.h.size()) + ", n_correct " +
+                std::to_string(hapo.n_correct.size()) + ")");
+  }
+  LEADRL_TRY(file.write_int64s("/controller/hapo/prompt_id", hapo.prompt_id));
+  LEADRL_TRY(file.write_doubles("/controller/hapo/h", hapo.h));
+  LEADRL_TRY(file.write_int64s("/controller/hapo/n_correct", hapo.n_correct));
+
   LEADRL_TRY(file.create_group("/controller/metrics"));
   for (const auto& [name, column] : state.metrics_history) {
     LEADRL_TRY(check_metric_name(name));
@@ -197,6 +207,16 @@ result<controller_state> read_controller_state(const hdf5_file& file) {
   LEADRL_READ(c.psi.ema_weights, file.read_doubles("/controller/psi/ema_weights"));
   LEADRL_READ(c.psi.initialized, file.read_bool("/controller/psi/initialized"));
   LEADRL_READ(c.psi.step_count, file.read_int64("/controller/psi/step_count"));
+
+  if (file.exists("/controller/hapo")) {
+    LEADRL_READ(c.hapo.prompt_id, file.read_int64s("/controller/hapo/prompt_id"));
+    LEADRL_READ(c.hapo.h, file.read_doubles("/controller/hapo/h"));
+    LEADRL_READ(c.hapo.n_correct, file.read_int64s("/controller/hapo/n_correct"));
+    if (c.hapo.h.size() != c.hapo.prompt_id.size() ||
+        c.hapo.n_correct.size() != c.hapo.prompt_id.size()) {
+      return fail(file.path() + ": /controller/hapo: columns differ in length");
+    }
+  }
 
   const std::string m = "/controller/metrics";
   std::vector<hdf5_dataset_info> metrics;

@@ -6,6 +6,7 @@
 //   /controller  sampler/{epoch, cursor, order}
 //                length_table/{prompt_id, lstar, n_correct, last_step, <extra columns>}
 //                psi/{ema_weights, initialized, step_count}
+//                hapo/{prompt_id, h, n_correct}  (HAPO's history; empty for other methods)
 //                metrics/<name>  (one double column per metric)
 //   /learner     params/<HF name> (dtype kept), optimizer/<HF name>/{exp_avg, exp_avg_sq},
 //                optimizer_step, lr_schedule_position
@@ -73,11 +74,20 @@ struct psi_snapshot {
   std::int64_t step_count = 0;
 };
 
+/// HAPO's per-prompt history (spec/baselines.md §10), one row per prompt; empty for every
+/// other estimator. Absent in a file means empty.
+struct hapo_snapshot {
+  std::vector<std::int64_t> prompt_id;
+  std::vector<double> h;
+  std::vector<std::int64_t> n_correct;
+};
+
 /// /controller.
 struct controller_state {
   sampler_snapshot sampler;
   length_table_snapshot length_table;
   psi_snapshot psi;
+  hapo_snapshot hapo;
   /// Metrics history: one column per metric name (e.g. "lead/w_corr"), one row per step.
   std::map<std::string, std::vector<double>> metrics_history;
 };
@@ -115,7 +125,7 @@ status write_snapshot_meta(hdf5_file& file, const snapshot_meta& meta);
 /// Reads /meta. Fails naming the first missing or mistyped entry.
 result<snapshot_meta> read_snapshot_meta(const hdf5_file& file);
 
-/// Writes /controller. Fails when length-table columns differ in length (naming both),
+/// Writes /controller. Fails when length-table or HAPO columns differ in length (naming both),
 /// when a name is not a valid HDF5 link name, or on an HDF5 error.
 status write_controller_state(hdf5_file& file, const controller_state& state);
 result<controller_state> read_controller_state(const hdf5_file& file);

@@ -8,8 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <system_error>
+
+#include "io/config.hpp"
 
 namespace leadrl::io {
 
@@ -168,8 +171,32 @@ status validate_snapshot(const std::string& path) {
   return file->close();
 }
 
+namespace {
+
+// Why a valid snapshot with `meta` cannot continue this run, or nothing when it can.
+std::optional<std::string> resume_refusal(const std::string& path, const snapshot_meta& meta,
+                                          std::int64_t expected_world_size,
+                                          const std::string& expected_config_text,
+                                          const std::vector<std::string>& ignored_keys) {
+  if (meta.world_size != expected_world_size) {
+    return path + " was written by a run with world size " + std::to_string(meta.world_size) +
+           ", this run has world size " + std::to_string(expected_world_size) +
+           "; resuming would change how prompts and rollouts map to ranks";
+  }
+  const std::string stored = config_text_without(meta.config_text, ignored_keys);
+  const std::string expected = config_text_without(expected_config_text, ignored_keys);
+  if (stored != expected) {
+    return path + " was written with a different configuration (" +
+           first_difference(stored, expected) + ")";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
-                                const std::string& expected_config_text) {
+                                const std::string& expected_config_text,
+                                const std::vector<std::string>& ignored_keys) {
   auto files = list_snapshot_files(dir);
   if (!files) return files.error();
   resume_plan plan;
@@ -194,21 +221,33 @@ result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_wo
       continue;
     }
     plan.meta = *meta;
-    if (meta->world_size != expected_world_size) {
-      plan.refusal = f.path + " was written by a run with world size " +
-                     std::to_string(meta->world_size) + ", this run has world size " +
-                     std::to_string(expected_world_size) +
-                     "; resuming would change how prompts and rollouts map to ranks";
-    } else if (meta->config_text != expected_config_text) {
-      plan.refusal = f.path + " was written with a different configuration (" +
-                     first_difference(meta->config_text, expected_config_text) + ")";
-    } else {
+    plan.refusal =
+        resume_refusal(f.path, *meta, expected_world_size, expected_config_text, ignored_keys);
+    if (!plan.refusal) {
       plan.path = f.path;
       plan.step = meta->step;
     }
     return plan;
   }
   return plan;
+}
+
+result<snapshot_meta> check_resume_snapshot(const std::string& path,
+                                            std::int64_t expected_world_size,
+                                            const std::string& expected_config_text,
+                                            const std::vector<std::string>& ignored_keys) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return fail(path + ": no such snapshot file");
+  if (auto s = validate_snapshot(path); !s) return s.error();
+  auto file = hdf5_file::open(path);
+  if (!file) return file.error();
+  auto meta = read_snapshot_meta(*file);
+  if (!meta) return meta.error();
+  if (auto why =
+          resume_refusal(path, *meta, expected_world_size, expected_config_text, ignored_keys)) {
+    return fail(*why);
+  }
+  return *meta;
 }
 
 }  // namespace leadrl::io

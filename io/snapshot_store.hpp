@@ -86,9 +86,21 @@ struct resume_plan {
 /// Scans `dir` newest first: `.tmp` files and snapshots that fail validate_snapshot are
 /// skipped (with reasons); the first valid one is chosen when its world size and config
 /// text equal the expected ones, otherwise refused with a message naming the difference.
+/// Config lines of `ignored_keys` (dotted, e.g. "trainer.total_steps") are left out of
+/// the comparison: settings that may change between attempts of one run.
 /// Older snapshots behind a refused one are not considered, so newer progress is never
 /// silently dropped. Fails only when `dir` cannot be listed.
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
-                                const std::string& expected_config_text);
+                                const std::string& expected_config_text,
+                                const std::vector<std::string>& ignored_keys = {});
+
+/// The same checks for one named file (resuming from an explicit path): validate_snapshot,
+/// then world size and config text as find_resume compares them. Returns its /meta.
+/// Fails with the reason: missing file, not a snapshot, corrupt, or refused (world size or
+/// configuration differ, the message names the first differing line).
+result<snapshot_meta> check_resume_snapshot(const std::string& path,
+                                            std::int64_t expected_world_size,
+                                            const std::string& expected_config_text,
+                                            const std::vector<std::string>& ignored_keys = {});
 
 }  // namespace leadrl::io

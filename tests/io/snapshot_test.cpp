@@ -72,6 +72,7 @@ snapshot sample_snapshot(std::int64_t step, std::int64_t world_size = 2,
   c.psi.ema_weights = {0.6180339887498949, 0.3819660112501051};
   c.psi.initialized = true;
   c.psi.step_count = step;
+  c.hapo = {{7, 9}, {12.5, 3.0}, {4, 1}};
   c.metrics_history["lead/w_corr"] = {0.5, 0.55, 0.6};
   c.metrics_history["lead/w_eff"] = {0.5, 0.45, 0.4};
   c.metrics_history["timing_s"] = {1.25, 1.5, 1e-300};
@@ -131,6 +132,9 @@ void expect_equal(const snapshot& a, const snapshot& b) {
   EXPECT_TRUE(same_bits(x.psi.ema_weights, y.psi.ema_weights));
   EXPECT_EQ(x.psi.initialized, y.psi.initialized);
   EXPECT_EQ(x.psi.step_count, y.psi.step_count);
+  EXPECT_EQ(x.hapo.prompt_id, y.hapo.prompt_id);
+  EXPECT_TRUE(same_bits(x.hapo.h, y.hapo.h));
+  EXPECT_EQ(x.hapo.n_correct, y.hapo.n_correct);
   ASSERT_EQ(x.metrics_history.size(), y.metrics_history.size());
   for (const auto& [name, column] : x.metrics_history) {
     ASSERT_EQ(y.metrics_history.count(name), 1u) << name;

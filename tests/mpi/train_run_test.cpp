@@ -15,11 +15,8 @@
 
 #include <cmath>
 
-#include "actors/messages.hpp"
 #include "actors/rank_worker.hpp"
-#include "actors/train_actors.hpp"
-#include "runtime/actor_system.hpp"
-#include "tests/mpi/mpi_test_env.hpp"
+#include "tests/mpi/train_run_support.hpp"
 
 namespace leadrl::actors {
 namespace {
@@ -37,25 +34,7 @@ train_options small_run() {
   return *r;
 }
 
-result<train_summary> run_on(const train_options& o, bool distributed) {
-  caf::actor_system_config cfg;
-  runtime::configure_actor_system(cfg, 1);
-  cfg.add_message_types<caf::id_block::leadrl>();
-  caf::actor_system system{cfg};
-  auto abort = [](const std::string& why) { g_world->abort(3, why); };
-  if (distributed) {
-    auto coll = runtime::make_mpi_collectives(*g_world, std::chrono::seconds(60));
-    auto connect = [](caf::actor_system& sys, const caf::actor& local) {
-      return runtime::connect_ranks(sys, *g_world, local);
-    };
-    return run_training(o, g_world->rank(), g_world->size(), *coll, system, connect, abort);
-  }
-  auto coll = make_local_collectives();
-  auto connect = [](caf::actor_system&, const caf::actor& local) {
-    return result<std::vector<caf::actor>>(std::vector<caf::actor>{local});
-  };
-  return run_training(o, 0, 1, *coll, system, connect, abort);
-}
+using test::run_on;
 
 TEST(TrainRun, AgreesWithOneRankAtTheSameGlobalBatch) {
   const auto o = small_run();
