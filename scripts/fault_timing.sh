@@ -8,6 +8,7 @@
 #   usage: scripts/fault_timing.sh [BUILD_DIR] [OUT_DIR] [key=value ...]
 #   e.g.   scripts/fault_timing.sh build /tmp/fault_timing runtime.collective_timeout_s=10
 # Extra key=value arguments go to every train command (e.g. the two runtime deadlines).
+# FAULT_TIMING_CASES picks and repeats cases (default "kill hang restart").
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/tests/fault/lib.sh"
 build=${1:-build}
@@ -40,27 +41,44 @@ detect() {
   grep -h 'leadrl train\|noticed\|deadline\|timed out' "$dir/run.log" | head -n 3 | sed 's/^/    /'
 }
 
-detect kill KILL
-detect hang STOP
-
 # Supervised: SIGKILL rank 1 after step 3 (snapshot at step 2), time to the restarted
 # job's first completed step (its first progress line after "resuming from").
-dir="$out/restart"
-mkdir -p "$dir"
-"$leadrl" launch --max-restarts 1 --restart-delay 0 --log "$dir/launch.log" -- \
-  mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
-  --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 -np 3 \
-  "$leadrl" train "$config" trainer.total_steps=8 trainer.save_freq=2 trainer.progress=true \
-  trainer.snapshot_dir="$dir/snap" trainer.log_jsonl="$dir/run.jsonl" "${extra[@]}" \
-  >/dev/null 2>"$dir/run.log" &
-launcher=$!
-wait_until 120 has_lines "$dir/run.jsonl" 3 || die "restart: no progress"
-pid=$(rank_pid 1 "$dir/snap")
-t0=$(now)
-kill -KILL "$pid"
-resumed_step() { awk '/resuming from/ {r = 1} r && /^step [0-9]+\// {found = 1} END {exit !found}' "$dir/run.log"; }
-wait_until 180 resumed_step || die "restart: no step after resuming"
-t1=$(now)
-wait "$launcher"
-echo "restart: SIGKILL to rank 1 -> restarted job's first step done after $(since "$t0" "$t1") s (launch exit $?)"
-grep 'failed after\|resuming from\|starting' "$dir/run.log" | sed 's/^/    /'
+restart() {
+  local dir="$out/restart$1"
+  mkdir -p "$dir"
+  "$leadrl" launch --max-restarts 1 --restart-delay 0 --log "$dir/launch.log" -- \
+    mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
+    --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 -np 3 \
+    "$leadrl" train "$config" trainer.total_steps=8 trainer.save_freq=2 trainer.progress=true \
+    trainer.snapshot_dir="$dir/snap" trainer.log_jsonl="$dir/run.jsonl" "${extra[@]}" \
+    >/dev/null 2>"$dir/run.log" &
+  local launcher=$!
+  wait_until 120 has_lines "$dir/run.jsonl" 3 || die "restart: no progress"
+  local pid t0 t1 t2
+  pid=$(rank_pid 1 "$dir/snap")
+  t0=$(now)
+  kill -KILL "$pid"
+  failed() { grep -q "attempt 1 failed" "$dir/run.log"; }
+  resumed_step() {
+    awk '/resuming from/ {r = 1} r && /^step [0-9]+\// {found = 1} END {exit !found}' "$dir/run.log"
+  }
+  wait_until 180 failed || die "restart: attempt 1 did not end"
+  t1=$(now)
+  wait_until 180 resumed_step || die "restart: no step after resuming"
+  t2=$(now)
+  wait "$launcher"
+  echo "restart: SIGKILL to rank 1 -> job ended after $(since "$t0" "$t1") s," \
+    "restarted job's first step done after $(since "$t0" "$t2") s (launch exit $?)"
+  grep 'resuming from' "$dir/run.log" | sed 's/^/    /'
+}
+
+n=0
+for c in ${FAULT_TIMING_CASES:-kill hang restart}; do
+  n=$((n + 1))
+  case $c in
+    kill) detect "kill$n" KILL ;;
+    hang) detect "hang$n" STOP ;;
+    restart) restart "$n" ;;
+    *) die "unknown case $c (kill, hang or restart)" ;;
+  esac
+done

@@ -10,19 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 leadrl=$1 config=$2 out=$3 ref=$4 shim=$5
 rm -rf "$out" && mkdir -p "$out" || die "cannot create $out"
-ref_sum=$(final_checksum "$ref/ref.log")
-[ -n "$ref_sum" ] || die "no reference checksum in $ref/ref.log (fixture fault.reference)"
+[ -n "$(final_checksum "$ref/ref.log")" ] || die "no reference checksum in $ref/ref.log (fixture fault.reference)"
 [ -f "$shim" ] || die "no shim library $shim"
 marker="$out/stopped_in_write"
 
-"$leadrl" launch --max-restarts 2 --restart-delay 0 --log "$out/launch.log" -- \
-  mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
-  --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 \
-  -x LD_PRELOAD="$shim" -x LEADRL_FAULT_STOP_RANK=0 -x LEADRL_FAULT_STOP_MARKER="$marker" \
-  -x LEADRL_FAULT_STOP_MATCH=step_000004.h5.tmp -np 3 \
-  "$leadrl" train "$config" $(fault_run_options) trainer.snapshot_dir="$out/snap" \
-  trainer.log_jsonl="$out/run.jsonl" >"$out/run.out" 2>"$out/run.log" &
-launcher=$!
+start_supervised_run "$leadrl" "$config" "$out" -x LD_PRELOAD="$shim" \
+  -x LEADRL_FAULT_STOP_RANK=0 -x LEADRL_FAULT_STOP_MARKER="$marker" \
+  -x LEADRL_FAULT_STOP_MATCH=step_000004.h5.tmp
 
 wait_until 60 test -s "$marker" || { kill "$launcher"; die "rank 0 never reached the write window"; }
 torn=$(cat "$marker")
@@ -33,20 +27,8 @@ pid=$(rank_pid 0 "$out/snap")
 kill -KILL "$pid"
 echo "killed rank 0 (pid $pid) inside the write of $torn"
 
-wait "$launcher"
-rc=$?
-cat "$out/launch.log"
-[ "$rc" -eq 0 ] || die "leadrl launch exited with $rc: $(tail -n 8 "$out/run.log")"
-grep -q "attempt 1 failed" "$out/launch.log" || die "attempt 1 did not fail"
-grep -q "attempt 2 succeeded" "$out/launch.log" || die "no successful attempt 2"
-grep "skipped .*step_000004.h5.tmp" "$out/run.log" || die "the torn snapshot was not reported"
-grep "resuming from .*step_000002.h5" "$out/run.log" || die "did not resume from step 2's snapshot"
-
-sum=$(final_checksum "$out/run.log")
-echo "final parameter checksum: reference $ref_sum, killed+resumed $sum"
-[ "$sum" = "$ref_sum" ] || die "final parameters differ from the uninterrupted run"
-metrics_without_timing "$ref/ref.jsonl" >"$out/ref.metrics"
-metrics_without_timing "$out/run.jsonl" >"$out/run.metrics"
-diff "$out/ref.metrics" "$out/run.metrics" >"$out/metrics.diff" ||
-  die "metrics log differs from the uninterrupted run: $(head -c 600 "$out/metrics.diff")"
+check_recovered "$out" "$ref"
+grep "skipped .*step_000004.h5.tmp: torn" "$out/run.log" || die "the torn snapshot was not reported"
+grep -q "resuming from .*step_000002.h5 (step 2)" "$out/run.log" ||
+  die "did not resume from step 2's snapshot"
 echo "PASS: rank 0 killed while writing step 4's snapshot; resumed from step 2"

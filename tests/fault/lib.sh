@@ -83,3 +83,43 @@ for line in open(sys.argv[1]):
 has_lines() {
   [ "$(lines_of "$1")" -ge "$2" ]
 }
+
+# Starts, in the background, `leadrl launch` (2 restarts, no delay) over a 3-rank train
+# run with fault_run_options, snapshots in OUT/snap, metrics in OUT/run.jsonl, stderr in
+# OUT/run.log; MPIRUN_ARGS go to mpirun (e.g. -x VAR=value). Sets $launcher.
+# usage: start_supervised_run LEADRL CONFIG OUT [MPIRUN_ARGS...]
+start_supervised_run() {
+  local leadrl=$1 config=$2 out=$3
+  shift 3
+  "$leadrl" launch --max-restarts 2 --restart-delay 0 --log "$out/launch.log" -- \
+    mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
+    --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 "$@" -np 3 \
+    "$leadrl" train "$config" $(fault_run_options) trainer.snapshot_dir="$out/snap" \
+    trainer.log_jsonl="$out/run.jsonl" >"$out/run.out" 2>"$out/run.log" &
+  launcher=$!
+}
+
+# Waits for $launcher and checks that the supervised run in OUT recovered: leadrl launch
+# exits 0 after a failed first attempt and a resumed second one, and the final parameter
+# checksum and metrics log (wall-clock figures aside) equal the reference run's in REF.
+# usage: check_recovered OUT REF
+check_recovered() {
+  local out=$1 ref=$2 rc sum ref_sum
+  wait "$launcher"
+  rc=$?
+  cat "$out/launch.log"
+  [ "$rc" -eq 0 ] || die "leadrl launch exited with $rc: $(tail -n 8 "$out/run.log")"
+  grep -q "attempt 1 failed" "$out/launch.log" || die "attempt 1 did not fail (the kill missed?)"
+  grep -q "attempt 2 succeeded" "$out/launch.log" || die "no successful attempt 2"
+  grep -q -- "attempt 2/3 starting: .* --resume auto$" "$out/launch.log" ||
+    die "the restart did not add --resume auto"
+  grep "resuming from" "$out/run.log" || die "the restarted run did not resume from a snapshot"
+  ref_sum=$(final_checksum "$ref/ref.log")
+  sum=$(final_checksum "$out/run.log")
+  echo "final parameter checksum: reference $ref_sum, killed+resumed $sum"
+  [ -n "$sum" ] && [ "$sum" = "$ref_sum" ] || die "final parameters differ from the uninterrupted run"
+  metrics_without_timing "$ref/ref.jsonl" >"$out/ref.metrics"
+  metrics_without_timing "$out/run.jsonl" >"$out/run.metrics"
+  diff "$out/ref.metrics" "$out/run.metrics" >"$out/metrics.diff" ||
+    die "metrics log differs from the uninterrupted run: $(head -c 600 "$out/metrics.diff")"
+}
