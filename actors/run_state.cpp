@@ -53,10 +53,10 @@ bool snapshot_due(const trainer_options& trainer, std::int64_t step) {
 
 const std::vector<std::string>& resume_ignored_keys() {
   static const std::vector<std::string> keys = {
-      "trainer.total_steps",        "trainer.save_freq",        "trainer.snapshot_dir",
-      "trainer.keep_last",          "trainer.log_jsonl",        "trainer.progress",
-      "trainer.timing",             "runtime.scheduler_threads", "runtime.collective_timeout_s",
-      "runtime.step_timeout_s",     "runtime.checksum_freq"};
+      "trainer.total_steps",    "trainer.save_freq",         "trainer.snapshot_dir",
+      "trainer.keep_last",      "trainer.log_jsonl",         "trainer.progress",
+      "trainer.timing",         "runtime.scheduler_threads", "runtime.collective_timeout_s",
+      "runtime.step_timeout_s", "runtime.checksum_freq"};
   return keys;
 }
 
@@ -103,10 +103,10 @@ result<lead::length_table_rows> length_table_from_snapshot(const io::length_tabl
     out = std::move(*c);
     return status::success();
   };
-  for (auto st : {take_i("n_rollouts", rows.n_rollouts), take_i("visits", rows.visits),
-                  take_i("window_count", rows.window_count),
-                  take_d("mean_length", rows.mean_length, true),
-                  take_d("window", rows.window, false)}) {
+  for (auto st :
+       {take_i("n_rollouts", rows.n_rollouts), take_i("visits", rows.visits),
+        take_i("window_count", rows.window_count), take_d("mean_length", rows.mean_length, true),
+        take_d("window", rows.window, false)}) {
     if (!st) return st.error();
   }
   return rows;

@@ -106,9 +106,9 @@ caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
             // when the `trained` of every rank is in (messages of one sender keep order).
             if (snapshot_due(s->options.trainer, plan.step)) {
               io::rank_state c = s->worker->rank_counters();
-              self->send(*target, rank_snapshot{plan.step, static_cast<std::int32_t>(s->rank),
-                                                std::move(c.int64_counters),
-                                                std::move(c.double_counters)});
+              self->send(*target,
+                         rank_snapshot{plan.step, static_cast<std::int32_t>(s->rank),
+                                       std::move(c.int64_counters), std::move(c.double_counters)});
             }
             self->send(*target, std::move(*t));
           }};
@@ -171,6 +171,68 @@ result<std::string> write_step_snapshot(controller_state& st) {
   return st.store->write(snap);
 }
 
+// At a snapshot step, writes the snapshot and records its time as timing/snapshot in `m`
+// and the metrics history (0 at other steps); returns the progress line ("" when none).
+result<std::string> snapshot_if_due(controller_state& st, std::map<std::string, double>& m) {
+  const auto& trainer = st.s->options.trainer;
+  double seconds = 0;
+  std::string line;
+  if (snapshot_due(trainer, st.step)) {
+    const auto t0 = clock_type::now();
+    auto path = write_step_snapshot(st);
+    if (!path) return path.error();
+    seconds = seconds_since(t0);
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(*path, ec);
+    char size[64];
+    std::snprintf(size, sizeof size, "(%.2f MB, %.3f s)",
+                  ec ? 0.0 : static_cast<double>(bytes) / 1e6, seconds);
+    line = "snapshot step " + std::to_string(st.step) + " -> " + *path + " " + size;
+  }
+  m["timing/snapshot"] = seconds;
+  auto& column = st.history["timing/snapshot"];
+  column.resize(st.history["step"].size(), std::nan(""));
+  column.back() = seconds;
+  return line;
+}
+
+// The run's setup once the peers are known: the sampler, the resumed controller state,
+// the snapshot store and the metrics log (continued when resuming).
+status prepare_run(controller_state& st) {
+  const auto& o = st.s->options;
+  auto sampler =
+      io::data_sampler::make(st.s->worker->num_prompts(), o.data.train_batch_size, o.trainer.seed);
+  if (!sampler) return sampler.error().with_context("controller");
+  st.sampler = std::move(*sampler);
+  if (st.s->resumed_controller) {
+    if (auto r = import_controller_state(*st.s->resumed_controller, *st.sampler, st.estimator,
+                                         st.history);
+        !r) {
+      return r.error().with_context("controller: resume");
+    }
+    st.step = st.s->resumed_step;
+    st.s->resumed_controller.reset();
+  }
+  if (o.trainer.save_freq > 0) {
+    auto store =
+        io::snapshot_store::open(o.trainer.snapshot_dir, static_cast<int>(o.trainer.keep_last));
+    if (!store) return store.error().with_context("trainer.snapshot_dir");
+    st.store = std::move(*store);
+  }
+  if (!o.trainer.log_jsonl.empty()) {
+    // A resumed run continues the log: lines up to the snapshot's step stay, later ones
+    // (steps that are run again) are dropped.
+    if (st.step > 0) {
+      if (auto k = keep_metrics_log_through(o.trainer.log_jsonl, st.step); !k) {
+        return k.error().with_context("trainer.log_jsonl");
+      }
+    }
+    st.jsonl.open(o.trainer.log_jsonl, st.step > 0 ? std::ios::app : std::ios::trunc);
+    if (!st.jsonl) return fail("trainer.log_jsonl: cannot write '" + o.trainer.log_jsonl + "'");
+  }
+  return status::success();
+}
+
 caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s) {
   auto st = std::make_shared<controller_state>();
   st->s = s;
@@ -208,54 +270,10 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
   };
   return {[self, st, start_step](peers_atom, const std::vector<caf::actor>& peers) {
             st->peers = peers;
-            auto sampler = io::data_sampler::make(st->s->worker->num_prompts(),
-                                                  st->s->options.data.train_batch_size,
-                                                  st->s->options.trainer.seed);
-            if (!sampler) {
-              st->s->fail_job("controller: " + sampler.error().message());
+            if (auto r = prepare_run(*st); !r) {
+              st->s->fail_job(r.error().message());
               self->quit();
               return;
-            }
-            st->sampler = std::move(*sampler);
-            const auto& trainer = st->s->options.trainer;
-            if (st->s->resumed_controller) {
-              if (auto r = import_controller_state(*st->s->resumed_controller, *st->sampler,
-                                                   st->estimator, st->history);
-                  !r) {
-                st->s->fail_job("controller: resume: " + r.error().message());
-                self->quit();
-                return;
-              }
-              st->step = st->s->resumed_step;
-              st->s->resumed_controller.reset();
-            }
-            if (trainer.save_freq > 0) {
-              auto store = io::snapshot_store::open(trainer.snapshot_dir,
-                                                    static_cast<int>(trainer.keep_last));
-              if (!store) {
-                st->s->fail_job("trainer.snapshot_dir: " + store.error().message());
-                self->quit();
-                return;
-              }
-              st->store = std::move(*store);
-            }
-            if (!trainer.log_jsonl.empty()) {
-              // A resumed run continues the log: lines up to the snapshot's step stay, later
-              // ones (steps that are run again) are dropped.
-              if (st->step > 0) {
-                if (auto k = keep_metrics_log_through(trainer.log_jsonl, st->step); !k) {
-                  st->s->fail_job("trainer.log_jsonl: " + k.error().message());
-                  self->quit();
-                  return;
-                }
-              }
-              st->jsonl.open(trainer.log_jsonl, st->step > 0 ? std::ios::app : std::ios::trunc);
-              if (!st->jsonl) {
-                st->s->fail_job("trainer.log_jsonl: cannot write '" +
-                                st->s->options.trainer.log_jsonl + "'");
-                self->quit();
-                return;
-              }
             }
             st->run_start = clock_type::now();
             start_step();
@@ -347,31 +365,11 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
             // started, so the snapshot goes out now (its metrics row of this step lacks
             // only timing/snapshot, which is measured by writing it).
             append_metrics(st->history, st->step, m);
-            double snapshot_s = 0;
-            if (snapshot_due(o.trainer, st->step)) {
-              const auto ts = clock_type::now();
-              auto path = write_step_snapshot(*st);
-              if (!path) {
-                st->s->fail_job("controller: snapshot of step " + std::to_string(st->step) +
-                                ": " + path.error().message());
-                return;
-              }
-              snapshot_s = seconds_since(ts);
-              if (o.trainer.progress) {
-                std::error_code ec;
-                const auto bytes = std::filesystem::file_size(*path, ec);
-                char line[64];
-                std::snprintf(line, sizeof line, "(%.2f MB, %.3f s)",
-                              ec ? 0.0 : static_cast<double>(bytes) / 1e6, snapshot_s);
-                std::cerr << "snapshot step " << st->step << " -> " << *path << " " << line
-                          << std::endl;
-              }
-            }
-            m["timing/snapshot"] = snapshot_s;
-            {
-              auto& column = st->history["timing/snapshot"];
-              column.resize(st->history["step"].size(), std::nan(""));
-              column.back() = snapshot_s;
+            auto snapshot_line = snapshot_if_due(*st, m);
+            if (!snapshot_line) {
+              st->s->fail_job("controller: snapshot of step " + std::to_string(st->step) + ": " +
+                              snapshot_line.error().message());
+              return;
             }
             step_record rec;
             rec.step = st->step;
@@ -393,6 +391,7 @@ caf::behavior controller(caf::event_based_actor* self, std::shared_ptr<shared> s
               std::cerr << progress_line(st->step, o.trainer.total_steps,
                                          seconds_since(st->run_start), m)
                         << std::endl;
+              if (!snapshot_line->empty()) std::cerr << *snapshot_line << std::endl;
             }
             m["timing/controller"] += seconds_since(tl);
             rec.metrics = std::move(m);
@@ -459,11 +458,18 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   }
   s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
   if (!options.resume_path.empty()) {
+    const auto t0 = clock_type::now();
     if (auto r = load_resume_state(*s); !r) {
       const std::string why = "rank " + std::to_string(rank) + ": resume from " +
                               options.resume_path + ": " + r.error().message();
       abort(why);
       return fail(why);
+    }
+    if (rank == 0 && options.trainer.progress) {
+      char took[32];
+      std::snprintf(took, sizeof took, "%.3f s", seconds_since(t0));
+      std::cerr << "resume: loaded " << options.resume_path << " at step " << s->resumed_step
+                << " in " << took << std::endl;
     }
   }
 

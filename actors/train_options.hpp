@@ -76,9 +76,9 @@ struct trainer_options {
   std::int64_t save_freq = 0;  ///< snapshots every N steps and at the last step (0 = never)
   std::string snapshot_dir = "snapshots";  ///< where step_%06d.h5 snapshots go
   std::int64_t keep_last = 3;              ///< newest snapshots kept in snapshot_dir
-  std::string log_jsonl;       ///< one JSON line of metrics per step ("" = none)
-  bool progress = true;        ///< a progress line per step on stderr
-  bool timing = false;         ///< print the step-time breakdown at the end
+  std::string log_jsonl;                   ///< one JSON line of metrics per step ("" = none)
+  bool progress = true;                    ///< a progress line per step on stderr
+  bool timing = false;                     ///< print the step-time breakdown at the end
 };
 
 /// runtime.*: actors and collectives.

@@ -51,7 +51,7 @@ void print_usage(std::ostream& out) {
 
 // What --resume resolves to on rank 0: a snapshot path, a fresh start, or an error.
 struct resume_choice {
-  std::string path;  // empty: start fresh
+  std::string path;   // empty: start fresh
   std::string error;  // non-empty: exit 2 with this message
 };
 
@@ -60,7 +60,7 @@ resume_choice choose_resume(const std::string& resume, const leadrl::actors::tra
   const auto& ignored = leadrl::actors::resume_ignored_keys();
   if (resume != "auto") {
     auto meta = leadrl::io::check_resume_snapshot(resume, world_size, o.config_text, ignored);
-    if (!meta) return {"", "--resume " + resume + ": " + meta.error().message()};
+    if (!meta) return {"", "--resume: " + meta.error().message()};
     std::cerr << "leadrl train: resuming from " << resume << " (step " << meta->step << ")\n";
     return {resume, ""};
   }

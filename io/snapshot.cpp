@@ -139,9 +139,9 @@ status write_controller_state(hdf5_file& file, const controller_state& state) {
 
   const hapo_snapshot& hapo = state.hapo;
   if (hapo.h.size() != hapo.prompt_id.size() || hapo.n_correct.size() != hapo.prompt_id.size()) {
-    return fail("hapo: columns differ in length (prompt_id " + std::to_string(hapo.prompt_id.size()) +
-                ", h " + std::to_string(hapo.h.size()) + ", n_correct " +
-                std::to_string(hapo.n_correct.size()) + ")");
+    return fail("hapo: columns differ in length (prompt_id " +
+                std::to_string(hapo.prompt_id.size()) + ", h " + std::to_string(hapo.h.size()) +
+                ", n_correct " + std::to_string(hapo.n_correct.size()) + ")");
   }
   LEADRL_TRY(file.write_int64s("/controller/hapo/prompt_id", hapo.prompt_id));
   LEADRL_TRY(file.write_doubles("/controller/hapo/h", hapo.h));

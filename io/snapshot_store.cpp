@@ -65,7 +65,7 @@ std::optional<snapshot_file> parse_snapshot_name(const fs::path& p) {
 // First line where two config texts differ, for a message a person can act on.
 std::string first_difference(const std::string& snapshot_text, const std::string& run_text) {
   std::istringstream a(snapshot_text), b(run_text);
-  std::string la, lb;
+  std::string la, lb, section;
   for (int line = 1;; ++line) {
     const bool more_a = static_cast<bool>(std::getline(a, la));
     const bool more_b = static_cast<bool>(std::getline(b, lb));
@@ -73,9 +73,11 @@ std::string first_difference(const std::string& snapshot_text, const std::string
     if (!more_a) la = "<end of text>";
     if (!more_b) lb = "<end of text>";
     if (!more_a || !more_b || la != lb) {
-      return "first difference at line " + std::to_string(line) + ": snapshot has '" + la +
+      return "first difference at line " + std::to_string(line) +
+             (section.empty() ? "" : " in " + section) + ": snapshot has '" + la +
              "', this run has '" + lb + "'";
     }
+    if (!la.empty() && la.front() == '[') section = la;
   }
 }
 
@@ -238,7 +240,9 @@ result<snapshot_meta> check_resume_snapshot(const std::string& path,
                                             const std::vector<std::string>& ignored_keys) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return fail(path + ": no such snapshot file");
-  if (auto s = validate_snapshot(path); !s) return s.error();
+  if (auto s = validate_snapshot(path); !s) {
+    return fail("not a valid leadrl snapshot: " + s.error().message());
+  }
   auto file = hdf5_file::open(path);
   if (!file) return file.error();
   auto meta = read_snapshot_meta(*file);

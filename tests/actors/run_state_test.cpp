@@ -70,8 +70,8 @@ struct controller_run {
 
   lead::estimator_output advance(const lead::estimator_config& c) {
     ++step;
-    auto out = lead::compute_advantages(
-        c, batch_for(sampler.next_batch(), static_cast<int>(step)), estimator);
+    auto out = lead::compute_advantages(c, batch_for(sampler.next_batch(), static_cast<int>(step)),
+                                        estimator);
     EXPECT_TRUE(out.ok()) << out.error().message();
     append_metrics(history, step, out->metrics);
     return *out;
@@ -189,24 +189,24 @@ TEST_F(run_state_test, a_mismatching_snapshot_changes_nothing) {
 
   auto wrong_order = state;
   std::swap(wrong_order.sampler.order[0], wrong_order.sampler.order[1]);
-  auto status = import_controller_state(wrong_order, target.sampler, target.estimator,
-                                        target.history);
+  auto status =
+      import_controller_state(wrong_order, target.sampler, target.estimator, target.history);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message().find("order"), std::string::npos);
 
   auto missing_column = state;
   missing_column.length_table.extra_double_columns.erase("window");
-  status = import_controller_state(missing_column, target.sampler, target.estimator,
-                                   target.history);
+  status =
+      import_controller_state(missing_column, target.sampler, target.estimator, target.history);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message().find("window"), std::string::npos);
 
   auto other_aggregator = export_controller_state(
       original.sampler, lead::make_estimator_state(lead_config("mean_correct", "table")),
       original.history);
-  EXPECT_FALSE(import_controller_state(other_aggregator, target.sampler, target.estimator,
-                                       target.history)
-                   .ok());
+  EXPECT_FALSE(
+      import_controller_state(other_aggregator, target.sampler, target.estimator, target.history)
+          .ok());
 
   expect_same_rows(target.estimator.lstar_table.rows(), rows_before);
   EXPECT_EQ(target.sampler.state().cursor, cursor_before);

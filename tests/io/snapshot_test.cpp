@@ -457,7 +457,8 @@ TEST_F(snapshot_test, a_snapshot_of_another_world_size_or_config_is_refused) {
   EXPECT_FALSE(by_config->path);
   ASSERT_TRUE(by_config->refusal);
   EXPECT_TRUE(contains(*by_config->refusal,
-                       "line 3: snapshot has 'lead_alpha = 1.0', this run has 'lead_alpha = 2.0'"))
+                       "line 3 in [algorithm]: snapshot has 'lead_alpha = 1.0', this run has "
+                       "'lead_alpha = 2.0'"))
       << *by_config->refusal;
 
   // An older snapshot that would fit is not used behind a newer refused one.

@@ -29,8 +29,7 @@ inline result<actors::train_summary> run_on(const actors::train_options& o, bool
     auto connect = [](caf::actor_system& sys, const caf::actor& local) {
       return runtime::connect_ranks(sys, *g_world, local);
     };
-    return actors::run_training(o, g_world->rank(), g_world->size(), *coll, system, connect,
-                                abort);
+    return actors::run_training(o, g_world->rank(), g_world->size(), *coll, system, connect, abort);
   }
   auto coll = actors::make_local_collectives();
   auto connect = [](caf::actor_system&, const caf::actor& local) {
