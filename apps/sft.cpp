@@ -90,6 +90,16 @@ int run_sft(int argc, char** argv) {
     return 0;
   }
 
+  {
+    // Made before training, so that an unwritable directory fails in a second, not after it.
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec || !fs::is_directory(out_dir)) {
+      std::cerr << "leadrl sft: sft.output_dir: cannot create '" << out_dir.string()
+                << "' (" << (ec ? ec.message() : "not a directory") << ")\n";
+      return 2;
+    }
+  }
   leadrl::model::decoder model{nullptr};
   if (!options->train.model.path.empty()) {
     auto loaded = leadrl::model::load_decoder(options->train.model.path);

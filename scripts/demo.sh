@@ -74,7 +74,7 @@ eval_args=()
 if [ "$smoke" -eq 1 ]; then
   sft_args+=(sft.steps=40 sft.eval_every=0 sft.eval_problems=8 sft.warmup=5)
   rl_args+=(trainer.total_steps=2 data.train_batch_size=4 actor.ppo_mini_batch_size=4 rollout.n=2)
-  eval_args+=(--problems 16)
+  eval_args+=(--arith-count 16 -n 2)
 fi
 
 # 1. SFT (cached by configuration).
@@ -95,21 +95,31 @@ for m in "${methods[@]}"; do
   tail -1 "$out/logs/rl_$m.log" | sed 's/^/  /'
 done
 
-# 3. Held-out evaluation and plots.
+# 3. Held-out evaluation and plots. The base is the SFT model; a method is evaluated when
+# its run left a final model folder (runs/METHOD/final, a Hugging Face folder).
+models=(--model base="$out/sft_model")
+runs=()
+for m in "${methods[@]}"; do
+  [ -f "$out/runs/$m/final/config.json" ] && models+=(--model "$m=$out/runs/$m/final")
+  runs+=(--run "$m=$out/runs/$m.jsonl")
+done
 if "$leadrl" --help 2>&1 | grep -q '^  eval '; then
-  stage eval "$leadrl" eval --base "$out/sft_model" --runs "$out/runs" \
-    --output "$out/results" "${eval_args[@]}"
-  stage plot "$leadrl" plot --output "$out/plots" "$out"/runs/*.jsonl
+  stage eval "$leadrl" eval "${models[@]}" --base base --task arith \
+    --arith-min-difficulty 1 --arith-max-difficulty 2 --max-new-tokens 96 \
+    --out-md "$out/results.md" --out-csv "$out/results.csv" "${eval_args[@]}"
+  stage plot "$leadrl" plot "${runs[@]}" --eval "$out/results.csv" --out "$out/plots"
   echo
   cat "$out/results.md"
   echo
   echo "demo: table $out/results.md ($out/results.csv), plots in $out/plots/"
 else
-  echo "demo: leadrl eval/plot not in this build; training-log summary (last step) instead:"
-  for m in "${methods[@]}"; do
-    tail -1 "$out/runs/$m.jsonl" |
-      sed -n 's/.*"critic\/accuracy":\([0-9.e-]*\).*"response_length\/mean":\([0-9.e-]*\).*/\1 \2/p' |
-      awk -v m="$m" '{printf "  %-12s train accuracy %.3f  mean length %.1f tokens\n", m, $1, $2}'
-  done
+  echo "demo: leadrl eval/plot are not in this build"
 fi
+# The training logs' view (training-split rollouts, mean of the last 10 steps).
+echo "demo: training rollouts, mean of the last 10 steps (accuracy, mean length in tokens):"
+for m in "${methods[@]}"; do
+  tail -10 "$out/runs/$m.jsonl" |
+    sed -n 's/.*"critic\/accuracy":\([0-9.e+-]*\).*"response_length\/mean":\([0-9.e+-]*\).*/\1 \2/p' |
+    awk -v m="$m" '{a += $1; l += $2; n++} END {if (n) printf "  %-12s accuracy %.3f  length %.1f\n", m, a / n, l / n}'
+done
 echo "demo: finished in $(($(date +%s) - t_start)) s; outputs in $out"
