@@ -1,0 +1,117 @@
+// File: model/sft.hpp
+//
+// Supervised fine-tuning of the decoder on the built-in arithmetic task (issue 8): the
+// verbose step-by-step corpus of io/arith_task.hpp (so that the SFT model overthinks by a
+// controllable factor), cross-entropy on the response tokens and the EOS only (the BOS and
+// prompt are masked), AdamW with warmup + cosine schedule from model/optimizer.hpp, and
+// pass@1 evaluation by sampling on held-out test-split problems. The prompt format is the
+// one `leadrl train` generates from: BOS + "Q:<expr>=?\n", the response, then EOS.
+//
+//   model::decoder dec(config);
+//   model::arith_sft_settings s;  s.steps = 2000;  s.batch_size = 32;
+//   auto report = model::run_arith_sft(*dec, s, [](const model::sft_progress& p) { ... });
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/arith_task.hpp"
+#include "lead/result.hpp"
+#include "model/decoder.hpp"
+
+namespace leadrl::model {
+
+/// One training sequence: token ids of the prompt (BOS first) and of the response (EOS last).
+struct sft_example {
+  std::vector<std::int64_t> prompt;
+  std::vector<std::int64_t> response;
+};
+
+/// A right-padded batch: input_ids [B, T], attention_mask [B, T] (1 = real) and the loss
+/// mask [B, T-1] in the shifted layout of model/policy_loss.hpp (1 where input_ids[:, t+1]
+/// is a response token).
+struct sft_batch {
+  torch::Tensor input_ids;
+  torch::Tensor attention_mask;
+  torch::Tensor loss_mask;
+};
+
+/// Pads `examples` to the longest one (pad id `pad_id`). Fails when `examples` is empty or
+/// an example has an empty prompt or response.
+result<sft_batch> make_sft_batch(const std::vector<sft_example>& examples, std::int64_t pad_id);
+
+/// Mean token cross-entropy of the masked tokens (a scalar with gradient). Fails on the
+/// input checks of response_log_probs and when the mask selects no token.
+result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch);
+
+/// The SFT example of an arithmetic problem: BOS + prompt, then `response` + EOS, with the
+/// character tokenizer. Fails when a character is outside the vocabulary.
+result<sft_example> arith_sft_example(const io::arith_problem& problem,
+                                      const std::string& response);
+
+/// Everything run_arith_sft needs.
+struct arith_sft_settings {
+  io::arith_task_options task;  ///< difficulty range and splits of the problems
+  io::arith_verbosity verbosity;
+  std::int64_t steps = 1000;       ///< optimizer steps
+  std::int64_t batch_size = 32;    ///< sequences per step
+  double lr = 3e-3;                ///< peak learning rate
+  std::int64_t warmup_steps = 50;  ///< linear warmup, then cosine decay to min_lr_ratio·lr
+  double min_lr_ratio = 0.1;
+  double weight_decay = 0.01;
+  double grad_clip = 1.0;
+  std::uint64_t seed = 1;  ///< problems and their responses (train split)
+  /// Longest response in tokens, EOS included: verbose responses are shortened to fit.
+  std::int64_t max_response_tokens = 160;
+  std::int64_t eval_every = 0;        ///< evaluation every N steps (0: only at the end)
+  std::int64_t eval_problems = 128;   ///< held-out test-split problems
+  double eval_temperature = 0.8;      ///< the sampled evaluation's temperature
+  std::int64_t eval_batch = 64;       ///< sequences decoded together
+};
+
+/// Checks ranges; the error names the field ("steps: expected >= 1, got 0").
+status validate(const arith_sft_settings& settings);
+
+/// Pass@1 of a decoder on arithmetic problems.
+struct arith_eval_result {
+  double accuracy = 0;          ///< sampled at the evaluation temperature, one per problem
+  double greedy_accuracy = 0;   ///< greedy decoding
+  double mean_length = 0;       ///< sampled responses, tokens (EOS included)
+  double greedy_mean_length = 0;
+};
+
+/// Generates one sampled (seed = `seed` + problem position) and one greedy response per
+/// problem, at most `max_new_tokens` tokens each, and grades them with io::arith_grade.
+/// Fails when generation fails (e.g. the context is too short for max_new_tokens).
+result<arith_eval_result> evaluate_arith(decoder model, const std::vector<io::arith_problem>& problems,
+                                         double temperature, std::int64_t max_new_tokens,
+                                         std::int64_t batch, std::uint64_t seed);
+
+/// What a progress callback sees.
+struct sft_progress {
+  std::int64_t step = 0;  ///< optimizer steps done
+  double loss = 0;        ///< mean loss since the previous report
+  double lr = 0;
+  double tokens_per_s = 0;  ///< trained tokens (all positions) per second since the start
+  bool has_eval = false;
+  arith_eval_result eval;
+};
+
+/// The outcome of a run: the last evaluation and the number of trained tokens.
+struct sft_report {
+  arith_eval_result eval;
+  std::int64_t tokens = 0;
+  double seconds = 0;
+};
+
+/// Trains `model` in place. Step s uses train-split problems (seed, indices
+/// s·batch_size ..) with responses arith_response(problem, verbosity, index); reports
+/// through `progress` every eval_every steps (with an evaluation) and at the end.
+/// Fails when the settings are invalid, the model's context cannot hold prompt +
+/// max_response_tokens, or a problem cannot be generated.
+result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& settings,
+                                 const std::function<void(const sft_progress&)>& progress);
+
+}  // namespace leadrl::model
