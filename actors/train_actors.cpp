@@ -28,10 +28,20 @@ using target_atom = caf::atom_constant<caf::atom("target")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using pong_atom = caf::atom_constant<caf::atom("pong")>;
+using watchdog_atom = caf::atom_constant<caf::atom("watchdog")>;
 using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// How often the controller pings every gateway (and ranks > 0 check they were pinged).
+std::chrono::milliseconds heartbeat_interval(const train_options& o) {
+  return std::chrono::milliseconds(
+      std::max<long long>(100, static_cast<long long>(o.runtime.heartbeat_timeout_s * 1000.0 / 6)));
 }
 
 // The end of a run on one rank: set once, by the controller, the gateway or a failure.
@@ -119,16 +129,58 @@ caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
 caf::behavior gateway(caf::event_based_actor* self, std::shared_ptr<shared> s, caf::actor gen,
                       caf::actor learn) {
   auto controller = std::make_shared<caf::actor>();
+  // Ranks > 0: when the controller's pings were last heard (watched from the first one on).
+  auto last_ping = std::make_shared<std::optional<clock_type::time_point>>();
   return {[controller](target_atom, const caf::actor& c) { *controller = c; },
           [gen](generate_request& r) { caf::anon_send(gen, std::move(r)); },
           [learn](step_plan& p) { caf::anon_send(learn, std::move(p)); },
           [controller](scored_rollouts& x) { caf::anon_send(*controller, std::move(x)); },
           [controller](trained& x) { caf::anon_send(*controller, std::move(x)); },
           [controller](rank_snapshot& x) { caf::anon_send(*controller, std::move(x)); },
+          [self, s, last_ping](ping_atom) {
+            if (!*last_ping) self->send(self, watchdog_atom::value);
+            *last_ping = clock_type::now();
+            return pong_atom::value;
+          },
+          [self, s, last_ping](watchdog_atom) {
+            const double limit = s->options.runtime.heartbeat_timeout_s;
+            if (seconds_since(**last_ping) > limit) {
+              s->fail_job("no heartbeat from the controller (rank 0) for " +
+                          std::to_string(limit) + " s (runtime.heartbeat_timeout_s)");
+              return;
+            }
+            self->delayed_send(self, heartbeat_interval(s->options), watchdog_atom::value);
+          },
           [self, s](shutdown_atom) {
             if (s->rank != 0) s->outcome->finish(train_summary{});
             self->quit();
           }};
+}
+
+// heartbeat (rank 0, its own thread so that a busy controller or a long snapshot write
+// does not delay it): pings the gateways of ranks > 0. Every gateway answers at once, even
+// while its rank generates or trains (those run in their own threads), so a ping that times
+// out means a stopped, hung or lost rank; the pings also tell ranks > 0 that rank 0 lives.
+caf::behavior heartbeat(caf::event_based_actor* self, std::shared_ptr<shared> s,
+                        std::vector<caf::actor> peers) {
+  self->send(self, heartbeat_atom::value);
+  return {[self, s, peers](heartbeat_atom) {
+    const double limit = s->options.runtime.heartbeat_timeout_s;
+    const auto timeout = std::chrono::milliseconds(static_cast<long long>(limit * 1000.0));
+    for (std::size_t r = 1; r < peers.size(); ++r) {
+      self->request(peers[r], timeout, ping_atom::value)
+          .then([](pong_atom) {},
+                [s, r, limit](caf::error& e) {
+                  // Only silence counts: a gateway that quit at the end of the run is not a
+                  // failure.
+                  if (e != caf::sec::request_timeout) return;
+                  s->fail_job("rank " + std::to_string(r) + " did not answer a heartbeat within " +
+                              std::to_string(limit) +
+                              " s (stopped, hung or unreachable; runtime.heartbeat_timeout_s)");
+                });
+    }
+    self->delayed_send(self, heartbeat_interval(s->options), heartbeat_atom::value);
+  }};
 }
 
 struct controller_state {
@@ -497,6 +549,10 @@ result<train_summary> run_training(const train_options& options, int rank, int w
     return b.error();
   }
   if (rank == 0) caf::anon_send(ctrl, peers_atom::value, *peers);
+  caf::actor beat;
+  if (rank == 0 && world_size > 1 && options.runtime.heartbeat_timeout_s > 0) {
+    beat = system.spawn<caf::detached>(heartbeat, s, *peers);
+  }
 
   // Ranks other than 0 end on the controller's shutdown; every rank also bounds its wait
   // so that a lost controller ends the job instead of hanging it.
@@ -514,6 +570,7 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   }
   for (auto& a : {ver, gen, learn, gate}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   if (ctrl) caf::anon_send_exit(ctrl, caf::exit_reason::user_shutdown);
+  if (beat) caf::anon_send_exit(beat, caf::exit_reason::user_shutdown);
   if (!out) return out;
   // Nobody leaves while a peer may still be sending (clean shutdown).
   if (auto b = coll.barrier(); !b) {

@@ -9,6 +9,10 @@
 // controller writes a snapshot at the end of every save_freq-th and of the last step,
 // before the next step starts (ARCHITECTURE.md §5; the state mapping is
 // actors/run_state.hpp); options.resume_path makes every rank continue from one.
+// A heartbeat actor on rank 0 (its own thread) pings the other gateways every
+// runtime.heartbeat_timeout_s / 6; a rank silent for heartbeat_timeout_s, or a rank > 0
+// that hears no ping for that long, ends the job: a stopped or hung peer is found in
+// bounded time however long a step may legitimately take.
 //
 //   auto summary = actors::run_training(opts, rank, size, *coll, system, connect, abort);
 //   // rank 0: summary->steps[k] holds the controller's decision and metrics of step k
@@ -58,7 +62,8 @@ using abort_function = std::function<void(const std::string&)>;
 /// Runs the whole training on this rank: builds the worker, spawns the actors, connects
 /// the ranks, runs total_steps steps (rank 0 drives), shuts down cleanly. Every rank
 /// calls it at the same point. Fails on a setup error (model, data, connection), a step
-/// that misses runtime.step_timeout_s, a worker error, diverged replicas, a snapshot that
+/// that misses runtime.step_timeout_s, a peer silent for runtime.heartbeat_timeout_s, a
+/// worker error, diverged replicas, a snapshot that
 /// cannot be written, or (options.resume_path) a snapshot that cannot be read into this
 /// run (other world size, names, shapes or dtypes, a sampler order or table that does not
 /// fit, a rank whose checksum after loading differs from the one recorded); with MPI the

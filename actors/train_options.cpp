@@ -147,6 +147,8 @@ io::config_schema train_schema() {
   s.add<std::string>("runtime.backend", "mpi", "tensor collectives: mpi or nccl");
   s.add<i64>("runtime.checksum_freq", 1, "parameter checksum every N steps (0 = never)");
   s.add<double>("runtime.step_timeout_s", 600.0, "controller's deadline for one step (s)");
+  s.add<double>("runtime.heartbeat_timeout_s", 20.0,
+                "a rank silent to the controller's heartbeat this long ends the job (s, 0 = off)");
   return s;
 }
 
@@ -375,6 +377,9 @@ result<train_options> read_train_options(const io::config& cfg) {
   rt.step_timeout_s = D("runtime.step_timeout_s");
   LEADRL_TRY(need_real("runtime.step_timeout_s", rt.step_timeout_s, 0, inf, true, false,
                        "a number of seconds > 0"));
+  rt.heartbeat_timeout_s = D("runtime.heartbeat_timeout_s");
+  LEADRL_TRY(need_real("runtime.heartbeat_timeout_s", rt.heartbeat_timeout_s, 0, inf, false, false,
+                       "a number of seconds >= 0"));
 #undef LEADRL_TRY
   o.config_text = cfg.text();
   return o;

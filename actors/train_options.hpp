@@ -89,6 +89,10 @@ struct runtime_options {
   std::string backend = "mpi";     ///< "mpi" or "nccl"
   std::int64_t checksum_freq = 1;  ///< parameter checksum every N steps (0 = never)
   double step_timeout_s = 600.0;   ///< controller's deadline for one step's replies
+  /// A rank that does not answer the controller's heartbeat (or, on ranks > 0, hears none)
+  /// for this long ends the job, however long a step legitimately takes (0 = off). Pings
+  /// go every heartbeat_timeout_s / 6.
+  double heartbeat_timeout_s = 20.0;
 };
 
 /// Everything `leadrl train` reads.
