@@ -4,7 +4,8 @@
 #      overthinking base model; skipped when out/demo/sft_model holds a checkpoint of the
 #      same configuration),
 #   2. RL from that checkpoint with four methods, same seeds and steps: LEAD, GRPO
-#      (correctness only), Arora-Zanette (alpha 0.1) and LEAD with static weights,
+#      (correctness only), Arora-Zanette (alpha 0.1) and LEAD with static weights, each
+#      run's last snapshot exported as a Hugging Face folder (runs/METHOD/final),
 #   3. evaluation of the base and the four policies on the held-out test split
 #      (`leadrl eval`: pass@1, mean length, AES against the base) and plots of the
 #      training curves (`leadrl plot`),
@@ -12,7 +13,7 @@
 #
 # usage: bash scripts/demo.sh [--smoke] [--force-sft]
 #   --smoke      a reduced run (few SFT and RL steps, few evaluation problems) that proves
-#                the pipeline completes and its outputs are well-formed (CI; ~2-3 min)
+#                the pipeline completes and its outputs are well-formed (CI; ~1 min)
 #   --force-sft  retrain the SFT model even when a matching checkpoint exists
 # Environment: LEADRL_BUILD_DIR (build/), LEADRL_DEMO_OUT (out/demo, out/demo-smoke with
 # --smoke), LEADRL_RANKS (MPI ranks per RL run, default 1), LEADRL_SKIP_BUILD=1 (use the
@@ -30,7 +31,7 @@ for a in "$@"; do
     --smoke) smoke=1 ;;
     --force-sft) force_sft=(--force) ;;
     -h | --help)
-      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *)
