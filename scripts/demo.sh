@@ -4,7 +4,8 @@
 #      overthinking base model; skipped when out/demo/sft_model holds a checkpoint of the
 #      same configuration),
 #   2. RL from that checkpoint with four methods, same seeds and steps: LEAD, GRPO
-#      (correctness only), Arora-Zanette (alpha 0.1) and LEAD with static weights,
+#      (correctness only), Arora-Zanette (alpha 0.1) and LEAD with static weights, each
+#      run's last snapshot exported as a Hugging Face folder (runs/METHOD/final),
 #   3. evaluation of the base and the four policies on the held-out test split
 #      (`leadrl eval`: pass@1, mean length, AES against the base) and plots of the
 #      training curves (`leadrl plot`),
@@ -12,11 +13,14 @@
 #
 # usage: bash scripts/demo.sh [--smoke] [--force-sft]
 #   --smoke      a reduced run (few SFT and RL steps, few evaluation problems) that proves
-#                the pipeline completes and its outputs are well-formed (CI; ~2-3 min)
+#                the pipeline completes and its outputs are well-formed (CI; ~1 min)
 #   --force-sft  retrain the SFT model even when a matching checkpoint exists
 # Environment: LEADRL_BUILD_DIR (build/), LEADRL_DEMO_OUT (out/demo, out/demo-smoke with
 # --smoke), LEADRL_RANKS (MPI ranks per RL run, default 1), LEADRL_SKIP_BUILD=1 (use the
-# existing build), LEADRL_DEMO_METHODS (default "lead grpo arora lead_static").
+# existing build), LEADRL_DEMO_METHODS (default "lead grpo arora lead_static"),
+# LEADRL_DEMO_SEED (the RL runs' trainer.seed, default: the configs' 42),
+# LEADRL_DEMO_EVAL_COUNT / LEADRL_DEMO_EVAL_N (held-out problems and answers per problem,
+# default 400 and 8; 16 and 2 with --smoke).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LEADRL_BUILD_DIR:-$root/build}
@@ -27,7 +31,7 @@ for a in "$@"; do
     --smoke) smoke=1 ;;
     --force-sft) force_sft=(--force) ;;
     -h | --help)
-      sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *)
@@ -69,12 +73,22 @@ leadrl="$build/leadrl"
 
 # Reduced settings for --smoke: the same configs, far fewer steps and problems.
 sft_args=(sft.output_dir="$out/sft_model")
+# The RL runs' length and the held-out evaluation's problem range and answer budget come
+# from the method configs (all four share them).
+cfg_value() {  # cfg_value KEY: KEY's value in configs/arith_lead.ini
+  sed -n "s/^$1 *= *//p" "$root/configs/arith_lead.ini" | head -1
+}
+total_steps=$(cfg_value total_steps)
+eval_count=${LEADRL_DEMO_EVAL_COUNT:-400}
+eval_n=${LEADRL_DEMO_EVAL_N:-8}
 rl_args=()
-eval_args=()
+[ -n "${LEADRL_DEMO_SEED:-}" ] && rl_args+=(trainer.seed="$LEADRL_DEMO_SEED")
 if [ "$smoke" -eq 1 ]; then
   sft_args+=(sft.steps=40 sft.eval_every=0 sft.eval_problems=8 sft.warmup=5)
+  total_steps=2
   rl_args+=(trainer.total_steps=2 data.train_batch_size=4 actor.ppo_mini_batch_size=4 rollout.n=2)
-  eval_args+=(--arith-count 16 -n 2)
+  eval_count=${LEADRL_DEMO_EVAL_COUNT:-16}
+  eval_n=${LEADRL_DEMO_EVAL_N:-2}
 fi
 
 # 1. SFT (cached by configuration).
@@ -87,34 +101,44 @@ if [ "$ranks" -gt 1 ]; then
   mpi=(mpirun --oversubscribe --mca btl self,vader,tcp -np "$ranks")
   [ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp -np "$ranks")
 fi
+# Each run snapshots its last step (trainer.save_freq = its step count) and the snapshot
+# is exported as a Hugging Face folder, runs/METHOD/final, for the evaluation.
 for m in "${methods[@]}"; do
-  rm -f "$out/runs/$m.jsonl"
+  rm -rf "$out/runs/$m.jsonl" "$out/runs/$m"
   stage "rl_$m" "${mpi[@]}" "$leadrl" train "$root/configs/arith_$m.ini" \
     model.path="$out/sft_model" trainer.log_jsonl="$out/runs/$m.jsonl" trainer.progress=true \
+    trainer.save_freq="$total_steps" trainer.snapshot_dir="$out/runs/$m/snapshots" \
     "${rl_args[@]}"
   tail -1 "$out/logs/rl_$m.log" | sed 's/^/  /'
+  snap=$(ls "$out/runs/$m/snapshots"/step_*.h5 2>/dev/null | sort | tail -1)
+  if [ -z "$snap" ]; then
+    echo "demo: rl_$m left no snapshot in $out/runs/$m/snapshots" >&2
+    exit 1
+  fi
+  stage "export_$m" "$leadrl" export "$snap" --hf "$out/runs/$m/final"
 done
 
-# 3. Held-out evaluation and plots. The base is the SFT model; a method is evaluated when
-# its run left a final model folder (runs/METHOD/final, a Hugging Face folder).
+# 3. Held-out evaluation (the test split, the configs' difficulty range and response
+# budget) and plots. The base is the SFT model.
 models=(--model base="$out/sft_model")
 runs=()
 for m in "${methods[@]}"; do
-  [ -f "$out/runs/$m/final/config.json" ] && models+=(--model "$m=$out/runs/$m/final")
+  models+=(--model "$m=$out/runs/$m/final")
   runs+=(--run "$m=$out/runs/$m.jsonl")
 done
-if "$leadrl" --help 2>&1 | grep -q '^  eval '; then
-  stage eval "$leadrl" eval "${models[@]}" --base base --task arith \
-    --arith-min-difficulty 1 --arith-max-difficulty 2 --max-new-tokens 96 \
-    --out-md "$out/results.md" --out-csv "$out/results.csv" "${eval_args[@]}"
-  stage plot "$leadrl" plot "${runs[@]}" --eval "$out/results.csv" --out "$out/plots"
-  echo
-  cat "$out/results.md"
-  echo
-  echo "demo: table $out/results.md ($out/results.csv), plots in $out/plots/"
-else
-  echo "demo: leadrl eval/plot are not in this build"
-fi
+stage eval "$leadrl" eval "${models[@]}" --base base --task arith \
+  --arith-min-difficulty "$(cfg_value arith_min_difficulty)" \
+  --arith-max-difficulty "$(cfg_value arith_max_difficulty)" \
+  --max-new-tokens "$(cfg_value max_response_length)" \
+  --arith-count "$eval_count" -n "$eval_n" --threads 1 \
+  --out-md "$out/results.md" --out-csv "$out/results.csv"
+stage plot "$leadrl" plot "${runs[@]}" --eval "$out/results.csv" --out "$out/plots"
+echo
+echo "Held-out test split: $eval_count problems, $eval_n answers each (leadrl eval defaults:"
+echo "temperature 0.8, top-p 0.9, seed 1); RL seed ${LEADRL_DEMO_SEED:-42}, $total_steps steps."
+cat "$out/results.md"
+echo
+echo "demo: table $out/results.md ($out/results.csv), plots in $out/plots/"
 # The training logs' view (training-split rollouts, mean of the last 10 steps).
 echo "demo: training rollouts, mean of the last 10 steps (accuracy, mean length in tokens):"
 for m in "${methods[@]}"; do

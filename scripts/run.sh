@@ -1,20 +1,14 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds, and runs a LEAD training run on the
-# built-in arithmetic task across 2 MPI ranks (generator, verifier, learner on every
-# rank; the controller on rank 0), printing a progress line per step and writing one
-# JSONL metrics line per step to out/arith_tiny_lead.jsonl.
-# Extra arguments are config overrides, e.g.: bash scripts/run.sh trainer.total_steps=50
+# The main job: installs what is missing, builds, and runs the demo (scripts/demo.sh) on
+# the built-in arithmetic task: SFT of a tiny character-level decoder on a verbose
+# step-by-step corpus (cached in out/demo/sft_model), RL from it with LEAD, GRPO,
+# Arora-Zanette and LEAD with static weights (same seed and steps), export of each
+# run's last snapshot, a held-out evaluation of the base and the four policies
+# (pass@1, mean length, AES) and plots. It prints each stage with its time, then the
+# results table; outputs go to out/demo (results.md, results.csv, plots/, runs/, logs/).
+# Arguments go to scripts/demo.sh: --smoke (a reduced run), --force-sft (retrain SFT).
+# The single LEAD run across 2 MPI ranks that this script used to run is:
+#   mpirun -np 2 build/leadrl train configs/arith_tiny_lead.ini
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${LEADRL_BUILD_DIR:-$root/build}
-ranks=${LEADRL_RANKS:-2}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-
-bash "$root/scripts/setup.sh"
-mkdir -p "$root/out"
-cd "$root/out"
-mpi_flags=(--oversubscribe --mca btl self,vader,tcp)
-[ "$(id -u)" -eq 0 ] && mpi_flags+=(--allow-run-as-root)
-mpirun "${mpi_flags[@]}" -np "$ranks" "$build/leadrl" train "$root/configs/arith_tiny_lead.ini" \
-  trainer.log_jsonl="$root/out/arith_tiny_lead.jsonl" "$@"
-echo "run: per-step metrics in $root/out/arith_tiny_lead.jsonl"
+exec bash "$root/scripts/demo.sh" "$@"
