@@ -9,7 +9,6 @@
 #include "actors/step_logic.hpp"
 #include "io/arith_grade.hpp"
 #include "lead/grader.hpp"
-#include "model/char_tokenizer.hpp"
 #include "model/chat_template.hpp"
 #include "model/checkpoint.hpp"
 #include "model/decoder.hpp"
@@ -26,7 +25,6 @@ struct eval_model::impl {
   std::string name;
   model::decoder dec{nullptr};
   std::shared_ptr<const model::tokenizer> tok;
-  bool char_level = false;
   eval_throughput last;
 };
 
@@ -52,7 +50,6 @@ result<std::unique_ptr<eval_model>> eval_model::load(const std::string& name,
   auto tok = model::load_tokenizer(dir);
   if (!tok) return tok.error().with_context("model '" + name + "' tokenizer (" + dir + ")");
   p->tok = *tok;
-  p->char_level = dynamic_cast<const model::char_tokenizer*>(p->tok.get()) != nullptr;
   if (p->tok->eos_id() < 0) {
     return fail("model '" + name + "' (" + dir + "): the tokenizer has no EOS token");
   }
@@ -68,7 +65,7 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
     return fail(where + ": samples per problem must be >= 1");
   }
   const std::int64_t context = m.dec->config().max_position_embeddings;
-  const auto tmpl = m.char_level ? model::chat_template::plain() : model::chat_template::r1_distill();
+  const auto tmpl = model::template_for(*m.tok);
 
   // Prompts, truncated from the left so that the answer keeps max_new_tokens or half the
   // context, whichever is less.
@@ -78,14 +75,10 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   std::size_t longest = 0;
   std::int64_t cut_prompts = 0;
   for (const auto& row : data.problems.rows) {
-    const std::vector<std::int32_t> ids32 =
-        data.arith ? m.tok->encode(row.prompt, true) : model::encode_prompt(*m.tok, tmpl, row.prompt);
-    std::vector<std::int64_t> ids(ids32.begin(), ids32.end());
     const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
-    if (ids.size() > keep) {
-      ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
-      ++cut_prompts;
-    }
+    bool cut = false;
+    auto ids = model::encode_problem_prompt(*m.tok, tmpl, data.arith, row.prompt, keep, &cut);
+    if (cut) ++cut_prompts;
     if (ids.empty()) return fail(where + ": problem '" + row.id + "' encodes to no tokens");
     longest = std::max(longest, ids.size());
     prompts.push_back(std::move(ids));

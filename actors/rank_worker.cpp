@@ -115,14 +115,12 @@ status rank_worker::impl::build_model() {
     if (!dec) return dec.error().with_context("model.path");
     policy = *dec;
     // A character-level checkpoint (e.g. from `leadrl sft`) carries its vocabulary as a
-    // WordLevel tokenizer.json; it keeps the plain prompt format.
+    // WordLevel tokenizer.json; template_for() keeps the plain prompt format for it.
     auto t = model::load_tokenizer(m.path);
     if (!t) return t.error().with_context("model.path tokenizer");
     tok = *t;
-    if (dynamic_cast<const model::char_tokenizer*>(tok.get()) == nullptr) {
-      tmpl = model::chat_template::r1_distill();
-    }
   }
+  tmpl = model::template_for(*tok);
   if (options.actor.kl_loss_coef > 0) {
     reference = model::decoder(policy->config(), policy->options());
     torch::NoGradGuard ng;
@@ -212,13 +210,9 @@ status rank_worker::generate(const generate_request& request) {
       return fail("generate_request: prompt id " + std::to_string(id) + " outside [0, " +
                   std::to_string(w.data.rows.size()) + ")");
     }
-    std::vector<std::int32_t> ids32 =
-        w.arith ? w.tok->encode(w.data.rows[static_cast<std::size_t>(id)].prompt, true)
-                : model::encode_prompt(*w.tok, w.tmpl,
-                                       w.data.rows[static_cast<std::size_t>(id)].prompt);
-    std::vector<std::int64_t> ids(ids32.begin(), ids32.end());
-    const auto keep = static_cast<std::size_t>(w.options.data.max_prompt_length);
-    if (ids.size() > keep) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(keep));
+    const auto ids = model::encode_problem_prompt(
+        *w.tok, w.tmpl, w.arith, w.data.rows[static_cast<std::size_t>(id)].prompt,
+        static_cast<std::size_t>(w.options.data.max_prompt_length));
     for (std::int32_t g = 0; g < request.group_size; ++g) {
       stored_rollout r;
       r.prompt_id = id;

@@ -8,27 +8,8 @@ namespace leadrl::actors {
 namespace {
 
 using i64 = std::int64_t;
-
-std::string show(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-status need_int(const std::string& key, i64 value, i64 lo) {
-  if (value < lo) {
-    return fail(key + ": expected an integer >= " + std::to_string(lo) + ", got " +
-                std::to_string(value));
-  }
-  return status::success();
-}
-
-status need_real(const std::string& key, double value, double lo, double hi, bool lo_open,
-                 const std::string& range) {
-  const bool bad = !std::isfinite(value) || (lo_open ? value <= lo : value < lo) || value > hi;
-  if (bad) return fail(key + ": expected " + range + ", got " + show(value));
-  return status::success();
-}
+using io::need_int;
+using io::need_real;
 
 // The effective INI text without the lines that do not change the checkpoint.
 std::string fingerprint_of(const std::string& text) {
@@ -91,19 +72,19 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   s.batch_size = I("sft.batch_size");
   LEADRL_TRY(need_int("sft.batch_size", s.batch_size, 1));
   s.lr = D("sft.lr");
-  LEADRL_TRY(need_real("sft.lr", s.lr, 0, HUGE_VAL, true, "a number > 0"));
+  LEADRL_TRY(need_real("sft.lr", s.lr, 0, HUGE_VAL, true, false, "a number > 0"));
   s.warmup = I("sft.warmup");
   LEADRL_TRY(need_int("sft.warmup", s.warmup, 0));
   s.min_lr_ratio = D("sft.min_lr_ratio");
-  LEADRL_TRY(need_real("sft.min_lr_ratio", s.min_lr_ratio, 0, 1, false, "a number in [0, 1]"));
+  LEADRL_TRY(need_real("sft.min_lr_ratio", s.min_lr_ratio, 0, 1, false, false, "a number in [0, 1]"));
   s.weight_decay = D("sft.weight_decay");
-  LEADRL_TRY(need_real("sft.weight_decay", s.weight_decay, 0, HUGE_VAL, false, "a number >= 0"));
+  LEADRL_TRY(need_real("sft.weight_decay", s.weight_decay, 0, HUGE_VAL, false, false, "a number >= 0"));
   s.grad_clip = D("sft.grad_clip");
-  LEADRL_TRY(need_real("sft.grad_clip", s.grad_clip, -HUGE_VAL, HUGE_VAL, false, "a finite number"));
+  LEADRL_TRY(need_real("sft.grad_clip", s.grad_clip, -HUGE_VAL, HUGE_VAL, false, false, "a finite number"));
   s.verbosity = D("sft.verbosity");
-  LEADRL_TRY(need_real("sft.verbosity", s.verbosity, 0, 1, false, "a number in [0, 1]"));
+  LEADRL_TRY(need_real("sft.verbosity", s.verbosity, 0, 1, false, false, "a number in [0, 1]"));
   s.spread = D("sft.spread");
-  LEADRL_TRY(need_real("sft.spread", s.spread, 0, 1, false, "a number in [0, 1]"));
+  LEADRL_TRY(need_real("sft.spread", s.spread, 0, 1, false, false, "a number in [0, 1]"));
   LEADRL_TRY(need_int("sft.seed", I("sft.seed"), 0));
   s.seed = static_cast<std::uint64_t>(I("sft.seed"));
   s.eval_every = I("sft.eval_every");
@@ -112,7 +93,7 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   LEADRL_TRY(need_int("sft.eval_problems", s.eval_problems, 1));
   s.eval_temperature = D("sft.eval_temperature");
   LEADRL_TRY(
-      need_real("sft.eval_temperature", s.eval_temperature, 0, HUGE_VAL, true, "a number > 0"));
+      need_real("sft.eval_temperature", s.eval_temperature, 0, HUGE_VAL, true, false, "a number > 0"));
   s.output_dir = cfg.get<std::string>("sft.output_dir");
   if (s.output_dir.empty()) return fail("sft.output_dir: expected a directory path, got ''");
 #undef LEADRL_TRY

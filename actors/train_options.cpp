@@ -14,29 +14,8 @@ namespace leadrl::actors {
 namespace {
 
 using i64 = std::int64_t;
-
-std::string show(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-status need_int(const std::string& key, i64 value, i64 lo, i64 hi = INT64_MAX) {
-  if (value < lo || value > hi) {
-    std::string range = hi == INT64_MAX ? ">= " + std::to_string(lo)
-                                        : std::to_string(lo) + ".." + std::to_string(hi);
-    return fail(key + ": expected an integer " + range + ", got " + std::to_string(value));
-  }
-  return status::success();
-}
-
-status need_real(const std::string& key, double value, double lo, double hi, bool lo_open,
-                 bool hi_open, const std::string& range) {
-  const bool bad = !std::isfinite(value) || (lo_open ? value <= lo : value < lo) ||
-                   (hi_open ? value >= hi : value > hi);
-  if (bad) return fail(key + ": expected " + range + ", got " + show(value));
-  return status::success();
-}
+using io::need_int;
+using io::need_real;
 
 status need_choice(const std::string& key, const std::string& value,
                    const std::vector<std::string>& choices) {

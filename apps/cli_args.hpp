@@ -16,6 +16,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace leadrl::cli {
 
@@ -60,5 +61,31 @@ inline bool write_text_file(const std::string& path, const std::string& text,
   }
   return true;
 }
+
+/// The CONFIG and the overrides of `leadrl train|sft CONFIG [--key=value | key=value ...]`.
+struct config_args {
+  std::string config_path;
+  std::vector<std::string> overrides;
+
+  /// Takes one argument that the command did not handle itself: the first one that is not
+  /// an override (an override contains '=' or starts with "--") is the CONFIG, every
+  /// other one an override (a second CONFIG is then reported as a malformed override).
+  void take(const std::string& arg) {
+    const bool is_override = arg.find('=') != std::string::npos || arg.rfind("--", 0) == 0;
+    if (!is_override && config_path.empty()) {
+      config_path = arg;
+    } else {
+      overrides.push_back(arg);
+    }
+  }
+
+  /// False, with "<who>: a CONFIG file is required (see --help)" on stderr, when no CONFIG
+  /// was given.
+  bool has_config(const std::string& who) const {
+    if (!config_path.empty()) return true;
+    std::cerr << who << ": a CONFIG file is required (see --help)\n";
+    return false;
+  }
+};
 
 }  // namespace leadrl::cli

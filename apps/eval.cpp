@@ -96,17 +96,7 @@ int run_eval(int argc, char** argv) {
       "out-csv", po::value(&out_csv), "write the table as CSV to FILE (leadrl plot --eval "
       "reads it)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl eval: " << e.what() << "\n\n" << options << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
 
   // Numbers first: nothing is loaded before the command line is known to be good.
   actors::eval_sampling sampling;

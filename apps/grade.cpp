@@ -92,17 +92,7 @@ int run_grade(int argc, char** argv) {
       "compare only as the reference graders do (spec/lead.md §11.3 and §11.4(a)), without "
       "structural and numeric equivalence");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl grade: " << e.what() << "\n\n" << options << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
   if (input.empty()) {
     std::cerr << "leadrl grade: --input is required\n\n" << options << "\n";
     return 2;

@@ -73,17 +73,7 @@ int run_plot(int argc, char** argv) {
       "eval", po::value(&eval_csv), "an evaluation CSV written by leadrl eval --out-csv")(
       "out", po::value(&out_dir), "output folder (created if missing)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl plot: " << e.what() << "\n\n" << options << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
   if (out_dir.empty()) {
     std::cerr << "leadrl plot: --out DIR is required (see leadrl plot --help)\n";
     return 2;

@@ -18,6 +18,7 @@
 
 #include "actors/sft_options.hpp"
 #include "actors/train_options.hpp"
+#include "apps/cli_args.hpp"
 #include "apps/command.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/checkpoint.hpp"
@@ -46,8 +47,7 @@ std::string read_text(const fs::path& p) {
 }
 
 int run_sft(int argc, char** argv) {
-  std::string config_path;
-  std::vector<std::string> overrides;
+  leadrl::cli::config_args args;
   bool force = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -59,18 +59,10 @@ int run_sft(int argc, char** argv) {
       force = true;
       continue;
     }
-    const bool is_override = a.find('=') != std::string::npos || a.rfind("--", 0) == 0;
-    if (!is_override && config_path.empty()) {
-      config_path = a;
-    } else {
-      overrides.push_back(a);
-    }
+    args.take(a);
   }
-  if (config_path.empty()) {
-    std::cerr << "leadrl sft: a CONFIG file is required (see --help)\n";
-    return 2;
-  }
-  auto options = leadrl::actors::load_sft_options(config_path, overrides);
+  if (!args.has_config("leadrl sft")) return 2;
+  auto options = leadrl::actors::load_sft_options(args.config_path, args.overrides);
   if (!options) {
     std::cerr << "leadrl sft: " << options.error().message() << "\n";
     return 2;

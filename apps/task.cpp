@@ -82,17 +82,7 @@ int run_task(int argc, char** argv) {
       "allow-negative", "let subtraction make running values negative")(
       "output,o", po::value(&output)->default_value("-"), "output JSONL file, - for stdout");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl task: " << e.what() << "\n\n" << options << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
 
   auto split = leadrl::io::parse_arith_split(split_text);
   if (!split) return bad_usage("split", "train or test", split_text);

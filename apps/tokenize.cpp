@@ -32,17 +32,7 @@ int run_tokenize(int argc, char** argv) {
       "output", po::value(&output_path)->required(), "JSONL file to write")(
       "add-special", po::bool_switch(), "apply post-processing (e.g. the R1-distill BOS)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    if (vm.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "leadrl tokenize: " << e.what() << " (see leadrl tokenize --help)\n";
-    return 2;
-  }
+  if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
 
   auto tok = leadrl::model::load_tokenizer(tokenizer_path);
   if (!tok) {

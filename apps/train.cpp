@@ -17,6 +17,7 @@
 #include "actors/run_state.hpp"
 #include "actors/train_actors.hpp"
 #include "actors/train_options.hpp"
+#include "apps/cli_args.hpp"
 #include "apps/command.hpp"
 #include "io/snapshot_store.hpp"
 #include "runtime/actor_system.hpp"
@@ -81,8 +82,7 @@ resume_choice choose_resume(const std::string& resume, const leadrl::actors::tra
 }
 
 int run_train(int argc, char** argv) {
-  std::string config_path;
-  std::vector<std::string> overrides;
+  leadrl::cli::config_args args;
   std::string resume;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -102,18 +102,10 @@ int run_train(int argc, char** argv) {
       }
       continue;
     }
-    const bool is_override = a.find('=') != std::string::npos || a.rfind("--", 0) == 0;
-    if (!is_override && config_path.empty()) {
-      config_path = a;
-    } else {
-      overrides.push_back(a);
-    }
+    args.take(a);
   }
-  if (config_path.empty()) {
-    std::cerr << "leadrl train: a CONFIG file is required (see --help)\n";
-    return 2;
-  }
-  auto options = leadrl::actors::load_train_options(config_path, overrides);
+  if (!args.has_config("leadrl train")) return 2;
+  auto options = leadrl::actors::load_train_options(args.config_path, args.overrides);
   if (!options) {
     std::cerr << "leadrl train: " << options.error().message() << "\n";
     return 2;

@@ -1,6 +1,7 @@
 #include "io/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <boost/any.hpp>
 #include <fstream>
 #include <iomanip>
@@ -171,6 +172,27 @@ std::string config_text_without(const std::string& text, const std::vector<std::
     out << line << "\n";
   }
   return out.str();
+}
+
+status need_int(const std::string& key, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+  if (value < lo || value > hi) {
+    std::string range = hi == INT64_MAX ? ">= " + std::to_string(lo)
+                                        : std::to_string(lo) + ".." + std::to_string(hi);
+    return fail(key + ": expected an integer " + range + ", got " + std::to_string(value));
+  }
+  return status::success();
+}
+
+status need_real(const std::string& key, double value, double lo, double hi, bool lo_open,
+                 bool hi_open, const std::string& range) {
+  const bool bad = !std::isfinite(value) || (lo_open ? value <= lo : value < lo) ||
+                   (hi_open ? value >= hi : value > hi);
+  if (bad) {
+    std::ostringstream shown;
+    shown << value;
+    return fail(key + ": expected " + range + ", got " + shown.str());
+  }
+  return status::success();
 }
 
 }  // namespace leadrl::io

@@ -91,4 +91,13 @@ result<config> load_config(const config_schema& schema, const std::string& ini_p
 /// kept as they are. Used to compare the configurations of two attempts of one run.
 std::string config_text_without(const std::string& text, const std::vector<std::string>& keys);
 
+/// Range checks of typed option values, shared by the commands' option readers. The error
+/// names the key, the expected range and the value: "sft.steps: expected an integer >= 1,
+/// got 0". need_int's upper bound is optional; need_real's bounds are open or closed as
+/// given, and `range` is the wording of the message ("a number in (0, 1]").
+status need_int(const std::string& key, std::int64_t value, std::int64_t lo,
+                std::int64_t hi = INT64_MAX);
+status need_real(const std::string& key, double value, double lo, double hi, bool lo_open,
+                 bool hi_open, const std::string& range);
+
 }  // namespace leadrl::io

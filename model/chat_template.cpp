@@ -1,5 +1,7 @@
 #include "model/chat_template.hpp"
 
+#include "model/char_tokenizer.hpp"
+
 namespace leadrl::model {
 
 namespace {
@@ -63,6 +65,21 @@ std::string chat_template::render(std::string_view prompt) const {
 std::vector<std::int32_t> encode_prompt(const tokenizer& tok, const chat_template& tmpl,
                                         std::string_view prompt) {
   return tok.encode(tmpl.render(prompt), /*add_special=*/false);
+}
+
+chat_template template_for(const tokenizer& tok) {
+  return dynamic_cast<const char_tokenizer*>(&tok) != nullptr ? chat_template::plain()
+                                                              : chat_template::r1_distill();
+}
+
+std::vector<std::int64_t> encode_problem_prompt(const tokenizer& tok, const chat_template& tmpl,
+                                                bool raw, std::string_view prompt,
+                                                std::size_t keep, bool* cut) {
+  const std::vector<std::int32_t> ids32 =
+      raw ? tok.encode(prompt, /*add_special=*/true) : encode_prompt(tok, tmpl, prompt);
+  const std::size_t drop = ids32.size() > keep ? ids32.size() - keep : 0;
+  if (cut != nullptr) *cut = drop > 0;
+  return std::vector<std::int64_t>(ids32.begin() + static_cast<std::ptrdiff_t>(drop), ids32.end());
 }
 
 }  // namespace leadrl::model

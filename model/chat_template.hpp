@@ -9,6 +9,7 @@
 //   std::vector<int32_t> ids = leadrl::model::encode_prompt(*tok, *tmpl, row.prompt);
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,5 +55,17 @@ class chat_template {
 /// template already contains whatever BOS the model expects).
 std::vector<std::int32_t> encode_prompt(const tokenizer& tok, const chat_template& tmpl,
                                         std::string_view prompt);
+
+/// The prompt template a policy's tokenizer implies: plain for a character-level tokenizer
+/// (the built-in task's checkpoints), the R1-distill template otherwise.
+chat_template template_for(const tokenizer& tok);
+
+/// A problem's prompt as model input, cut from the left to its last `keep` ids: with `raw`
+/// the text as it is plus the tokenizer's BOS (the built-in task's prompts are already in
+/// the model's format), otherwise encode_prompt() with `tmpl`. `cut`, when given, is set to
+/// whether ids were dropped.
+std::vector<std::int64_t> encode_problem_prompt(const tokenizer& tok, const chat_template& tmpl,
+                                                bool raw, std::string_view prompt,
+                                                std::size_t keep, bool* cut = nullptr);
 
 }  // namespace leadrl::model

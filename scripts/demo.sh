@@ -19,6 +19,8 @@
 # --smoke), LEADRL_RANKS (MPI ranks per RL run, default 1), LEADRL_SKIP_BUILD=1 (use the
 # existing build), LEADRL_DEMO_METHODS (default "lead grpo arora lead_static"),
 # LEADRL_DEMO_SEED (the RL runs' trainer.seed, default: the configs' 42),
+# LEADRL_DEMO_STEPS (the RL runs' trainer.total_steps, default: the configs' 150),
+# LEADRL_DEMO_JOBS (RL runs at once, default: cores / LEADRL_RANKS),
 # LEADRL_DEMO_EVAL_COUNT / LEADRL_DEMO_EVAL_N (held-out problems and answers per problem,
 # default 400 and 8; 16 and 2 with --smoke).
 set -euo pipefail
@@ -46,6 +48,14 @@ else
   out=${LEADRL_DEMO_OUT:-$root/out/demo}
 fi
 ranks=${LEADRL_RANKS:-1}
+positive() {  # positive NAME VALUE: exit 2 unless VALUE is a positive integer
+  case $2 in
+    '' | *[!0-9]* | 0) echo "demo: $1: expected a positive integer, got '$2'" >&2; exit 2 ;;
+  esac
+}
+positive LEADRL_RANKS "$ranks"
+[ -n "${LEADRL_DEMO_STEPS:-}" ] && positive LEADRL_DEMO_STEPS "$LEADRL_DEMO_STEPS"
+[ -n "${LEADRL_DEMO_JOBS:-}" ] && positive LEADRL_DEMO_JOBS "$LEADRL_DEMO_JOBS"
 methods=(${LEADRL_DEMO_METHODS:-lead grpo arora lead_static})
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 mkdir -p "$out/logs" "$out/runs"
@@ -83,6 +93,10 @@ eval_count=${LEADRL_DEMO_EVAL_COUNT:-400}
 eval_n=${LEADRL_DEMO_EVAL_N:-8}
 rl_args=()
 [ -n "${LEADRL_DEMO_SEED:-}" ] && rl_args+=(trainer.seed="$LEADRL_DEMO_SEED")
+if [ -n "${LEADRL_DEMO_STEPS:-}" ]; then
+  total_steps=$LEADRL_DEMO_STEPS
+  rl_args+=(trainer.total_steps="$total_steps")
+fi
 if [ "$smoke" -eq 1 ]; then
   sft_args+=(sft.steps=40 sft.eval_every=0 sft.eval_problems=8 sft.warmup=5)
   total_steps=2
@@ -103,20 +117,45 @@ if [ "$ranks" -gt 1 ]; then
 fi
 # Each run snapshots its last step (trainer.save_freq = its step count) and the snapshot
 # is exported as a Hugging Face folder, runs/METHOD/final, for the evaluation.
-for m in "${methods[@]}"; do
+rl_method() {  # rl_method METHOD: the RL run and the export of one method
+  local m=$1
   rm -rf "$out/runs/$m.jsonl" "$out/runs/$m"
   stage "rl_$m" "${mpi[@]}" "$leadrl" train "$root/configs/arith_$m.ini" \
     model.path="$out/sft_model" trainer.log_jsonl="$out/runs/$m.jsonl" trainer.progress=true \
     trainer.save_freq="$total_steps" trainer.snapshot_dir="$out/runs/$m/snapshots" \
     "${rl_args[@]}"
   tail -1 "$out/logs/rl_$m.log" | sed 's/^/  /'
+  local snap
   snap=$(ls "$out/runs/$m/snapshots"/step_*.h5 2>/dev/null | sort | tail -1)
   if [ -z "$snap" ]; then
     echo "demo: rl_$m left no snapshot in $out/runs/$m/snapshots" >&2
     exit 1
   fi
   stage "export_$m" "$leadrl" export "$snap" --hf "$out/runs/$m/final"
+}
+# The runs are independent single-process jobs (each seeded, so their results do not
+# depend on what runs beside them): LEADRL_DEMO_JOBS of them run at once, by default as
+# many as the cores hold at LEADRL_RANKS ranks (OMP_NUM_THREADS=1) each.
+parallel=${LEADRL_DEMO_JOBS:-$(($(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) / ranks))}
+[ "$parallel" -ge 1 ] || parallel=1
+failed=0
+running=0
+for m in "${methods[@]}"; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  rl_method "$m" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+if [ "$failed" -ne 0 ]; then
+  echo "demo: an RL run failed (its log is named above)" >&2
+  exit 1
+fi
 
 # 3. Held-out evaluation (the test split, the configs' difficulty range and response
 # budget) and plots. The base is the SFT model.

@@ -13,7 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libboost-program-options-dev nlohmann-json3-dev libgtest-dev libpcre2-dev
-  python3-h5py
+  python3-h5py procps
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -32,5 +32,6 @@ fi
 
 t0=$(date +%s)
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j"$(nproc)"
+# nproc honours OMP_NUM_THREADS, which the callers set to 1 for the programs they run
+cmake --build "$build" -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)"
 echo "setup: build ready in $build ($(( $(date +%s) - t0 )) s)"
