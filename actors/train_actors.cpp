@@ -100,10 +100,10 @@ caf::behavior verifier(caf::event_based_actor* self, std::shared_ptr<shared> s) 
 }
 
 // learner: the update of the step plan; replies `trained` to the controller's gateway.
-caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
+caf::behavior learner(caf::event_based_actor*, std::shared_ptr<shared> s) {
   auto target = std::make_shared<caf::actor>();
   return {[target](target_atom, const caf::actor& t) { *target = t; },
-          [self, s, target](const step_plan& plan) {
+          [s, target](const step_plan& plan) {
             const auto freq = s->options.runtime.checksum_freq;
             const bool checksum = freq > 0 && ((plan.step % freq) == 0 ||
                                                plan.step == s->options.trainer.total_steps);
@@ -114,39 +114,52 @@ caf::behavior learner(caf::event_based_actor* self, std::shared_ptr<shared> s) {
             }
             // At a snapshot step this rank's counters go first; the controller has them
             // when the `trained` of every rank is in (messages of one sender keep order).
+            // Sent anonymously: a detached actor must never be known to another rank (see
+            // run_training's end).
             if (snapshot_due(s->options.trainer, plan.step)) {
               io::rank_state c = s->worker->rank_counters();
-              self->send(*target,
-                         rank_snapshot{plan.step, static_cast<std::int32_t>(s->rank),
-                                       std::move(c.int64_counters), std::move(c.double_counters)});
+              caf::anon_send(*target, rank_snapshot{plan.step, static_cast<std::int32_t>(s->rank),
+                                                    std::move(c.int64_counters),
+                                                    std::move(c.double_counters)});
             }
-            self->send(*target, std::move(*t));
+            caf::anon_send(*target, std::move(*t));
           }};
 }
 
 // gateway: the rank's published actor. Step requests go to the local generator/learner,
-// reports (on rank 0) to the controller; `shutdown` ends the rank's run.
+// reports (on rank 0) to the controller; `shutdown` ends the rank's run. Heartbeat: on
+// ranks > 0 it answers the controller's pings with (pong, rank) to rank 0's gateway, which
+// hands the pongs to the local heartbeat actor.
 caf::behavior gateway(caf::event_based_actor* self, std::shared_ptr<shared> s, caf::actor gen,
                       caf::actor learn) {
   auto controller = std::make_shared<caf::actor>();
+  auto rank0 = std::make_shared<caf::actor>();  // ranks > 0: rank 0's gateway
+  auto beat = std::make_shared<caf::actor>();   // rank 0: the heartbeat actor
   // Ranks > 0: when the controller's pings were last heard (watched from the first one on).
   auto last_ping = std::make_shared<std::optional<clock_type::time_point>>();
   return {[controller](target_atom, const caf::actor& c) { *controller = c; },
+          [rank0](peers_atom, const caf::actor& r0) { *rank0 = r0; },
+          [beat](heartbeat_atom, const caf::actor& b) { *beat = b; },
           [gen](generate_request& r) { caf::anon_send(gen, std::move(r)); },
           [learn](step_plan& p) { caf::anon_send(learn, std::move(p)); },
           [controller](scored_rollouts& x) { caf::anon_send(*controller, std::move(x)); },
           [controller](trained& x) { caf::anon_send(*controller, std::move(x)); },
           [controller](rank_snapshot& x) { caf::anon_send(*controller, std::move(x)); },
-          [self, s, last_ping](ping_atom) {
+          [self, s, rank0, last_ping](ping_atom) {
             if (!*last_ping) self->send(self, watchdog_atom::value);
             *last_ping = clock_type::now();
-            return pong_atom::value;
+            if (*rank0)
+              caf::anon_send(*rank0, pong_atom::value, static_cast<std::int32_t>(s->rank));
+          },
+          // A pong before the heartbeat's handle is here is dropped; the next one counts.
+          [beat](pong_atom, std::int32_t rank) {
+            if (*beat) caf::anon_send(*beat, pong_atom::value, rank);
           },
           [self, s, last_ping](watchdog_atom) {
             const double limit = s->options.runtime.heartbeat_timeout_s;
             if (seconds_since(**last_ping) > limit) {
-              s->fail_job("no heartbeat from the controller (rank 0) for " +
-                          std::to_string(limit) + " s (runtime.heartbeat_timeout_s)");
+              s->fail_job("no heartbeat from the controller (rank 0) for " + std::to_string(limit) +
+                          " s (runtime.heartbeat_timeout_s)");
               return;
             }
             self->delayed_send(self, heartbeat_interval(s->options), watchdog_atom::value);
@@ -158,29 +171,36 @@ caf::behavior gateway(caf::event_based_actor* self, std::shared_ptr<shared> s, c
 }
 
 // heartbeat (rank 0, its own thread so that a busy controller or a long snapshot write
-// does not delay it): pings the gateways of ranks > 0. Every gateway answers at once, even
-// while its rank generates or trains (those run in their own threads), so a ping that times
-// out means a stopped, hung or lost rank; the pings also tell ranks > 0 that rank 0 lives.
+// does not delay it): pings the gateways of ranks > 0 every heartbeat_interval and ends the
+// job when a rank's last pong is older than runtime.heartbeat_timeout_s. Every gateway
+// answers at once, even while its rank generates or trains (those run in their own
+// threads), so a silent rank is a stopped, hung or lost one; the pings also tell ranks > 0
+// that rank 0 lives. Pings and pongs are anonymous messages: a detached actor must never
+// be known to another rank (see run_training's end).
 caf::behavior heartbeat(caf::event_based_actor* self, std::shared_ptr<shared> s,
                         std::vector<caf::actor> peers) {
+  auto last_pong =
+      std::make_shared<std::vector<clock_type::time_point>>(peers.size(), clock_type::now());
   self->send(self, heartbeat_atom::value);
-  return {[self, s, peers](heartbeat_atom) {
-    const double limit = s->options.runtime.heartbeat_timeout_s;
-    const auto timeout = std::chrono::milliseconds(static_cast<long long>(limit * 1000.0));
-    for (std::size_t r = 1; r < peers.size(); ++r) {
-      self->request(peers[r], timeout, ping_atom::value)
-          .then([](pong_atom) {},
-                [s, r, limit](caf::error& e) {
-                  // Only silence counts: a gateway that quit at the end of the run is not a
-                  // failure.
-                  if (e != caf::sec::request_timeout) return;
-                  s->fail_job("rank " + std::to_string(r) + " did not answer a heartbeat within " +
-                              std::to_string(limit) +
-                              " s (stopped, hung or unreachable; runtime.heartbeat_timeout_s)");
-                });
-    }
-    self->delayed_send(self, heartbeat_interval(s->options), heartbeat_atom::value);
-  }};
+  return {[last_pong](pong_atom, std::int32_t rank) {
+            if (rank > 0 && static_cast<std::size_t>(rank) < last_pong->size()) {
+              (*last_pong)[static_cast<std::size_t>(rank)] = clock_type::now();
+            }
+          },
+          [self, s, peers, last_pong](heartbeat_atom) {
+            const double limit = s->options.runtime.heartbeat_timeout_s;
+            for (std::size_t r = 1; r < peers.size(); ++r) {
+              if (seconds_since((*last_pong)[r]) > limit) {
+                s->fail_job("rank " + std::to_string(r) + " did not answer a heartbeat within " +
+                            std::to_string(limit) +
+                            " s (stopped, hung or unreachable; runtime.heartbeat_timeout_s)");
+                self->quit();
+                return;
+              }
+              caf::anon_send(peers[r], ping_atom::value);
+            }
+            self->delayed_send(self, heartbeat_interval(s->options), heartbeat_atom::value);
+          }};
 }
 
 struct controller_state {
@@ -538,6 +558,7 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   }
   caf::anon_send(ver, target_atom::value, (*peers)[0]);
   caf::anon_send(learn, target_atom::value, (*peers)[0]);
+  if (rank != 0) caf::anon_send(gate, peers_atom::value, (*peers)[0]);  // pongs go there
   caf::actor ctrl;
   if (rank == 0) {
     ctrl = system.spawn(controller, s);
@@ -552,6 +573,7 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   caf::actor beat;
   if (rank == 0 && world_size > 1 && options.runtime.heartbeat_timeout_s > 0) {
     beat = system.spawn<caf::detached>(heartbeat, s, *peers);
+    caf::anon_send(gate, heartbeat_atom::value, beat);
   }
 
   // Ranks other than 0 end on the controller's shutdown; every rank also bounds its wait
@@ -568,6 +590,10 @@ result<train_summary> run_training(const train_options& options, int rank, int w
   } else {
     out = future.get();
   }
+  // The caller's actor_system destructor waits until every detached actor (generator,
+  // learner, heartbeat) is destroyed. CAF 0.17.6 can keep an actor that another rank has
+  // learned as a message's sender referenced after it ends, which hung that destructor
+  // (the learner, about 1 run in 30 at -np 4), so these actors only send anonymously.
   for (auto& a : {ver, gen, learn, gate}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   if (ctrl) caf::anon_send_exit(ctrl, caf::exit_reason::user_shutdown);
   if (beat) caf::anon_send_exit(beat, caf::exit_reason::user_shutdown);

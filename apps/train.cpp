@@ -149,6 +149,7 @@ int run_train(int argc, char** argv) {
   cfg.add_message_types<caf::id_block::leadrl>();
   int rc = 0;
   {
+    leadrl::runtime::shutdown_deadline exit_deadline;  // outlives `system`
     caf::actor_system system{cfg};
     auto connect = [&w](caf::actor_system& sys, const caf::actor& local) {
       return leadrl::runtime::connect_ranks(sys, w, local);
@@ -156,6 +157,13 @@ int run_train(int argc, char** argv) {
     auto abort = [&w](const std::string& why) { w.abort(1, "leadrl train: " + why); };
     auto summary =
         leadrl::actors::run_training(*options, w.rank(), w.size(), *coll, system, connect, abort);
+    // The run is over (its snapshots and log are written); a shutdown that hangs must not
+    // keep the job alive.
+    exit_deadline.arm(std::chrono::seconds(30), [&w] {
+      w.abort(1,
+              "leadrl train: the run ended, but this rank's actor system did not shut down "
+              "within 30 s");
+    });
     if (!summary) {
       std::cerr << "leadrl train: " << summary.error().message() << "\n";
       rc = 1;

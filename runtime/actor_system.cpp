@@ -72,7 +72,8 @@ result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const m
                               std::to_string(peer_port) + " failed: ";
     auto handle = system.middleman().remote_actor(dial, peer_port);
     if (!handle) {
-      failure = where + system.render(handle.error()) + " (is the port reachable between the hosts?)";
+      failure =
+          where + system.render(handle.error()) + " (is the port reachable between the hosts?)";
       break;
     }
     caf::scoped_actor self{system};
@@ -102,6 +103,23 @@ result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const m
     }
   }
   return known->handles;
+}
+
+void shutdown_deadline::arm(std::chrono::milliseconds limit, std::function<void()> on_expiry) {
+  if (watcher_.joinable()) return;
+  watcher_ = std::thread([this, limit, f = std::move(on_expiry)] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!cv_.wait_for(lock, limit, [this] { return disarmed_; })) f();
+  });
+}
+
+shutdown_deadline::~shutdown_deadline() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    disarmed_ = true;
+  }
+  cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
 }
 
 }  // namespace leadrl::runtime

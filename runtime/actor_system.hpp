@@ -13,7 +13,12 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lead/result.hpp"
@@ -36,5 +41,32 @@ void configure_actor_system(caf::actor_system_config& cfg, int threads);
 /// any; the message names the rank and endpoint.
 result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const mpi_world& world,
                                               const caf::actor& local);
+
+/// Bounds the wait in an actor system's destructor, which waits for every actor, and for
+/// every detached actor's object to be released, without a deadline. Declared before the
+/// system (so that it outlives the system's destructor) and armed when the run is over; if
+/// it is still armed `limit` later, it calls `on_expiry`, which should end the process
+/// with a message. Its own destructor disarms it.
+///
+///   runtime::shutdown_deadline deadline;
+///   caf::actor_system sys{cfg};
+///   ... the run ...
+///   deadline.arm(std::chrono::seconds(30), [] { /* report, MPI_Abort */ });
+class shutdown_deadline {
+ public:
+  shutdown_deadline() = default;
+  shutdown_deadline(const shutdown_deadline&) = delete;
+  shutdown_deadline& operator=(const shutdown_deadline&) = delete;
+  ~shutdown_deadline();
+
+  /// Starts the clock; a second call is ignored.
+  void arm(std::chrono::milliseconds limit, std::function<void()> on_expiry);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool disarmed_ = false;
+  std::thread watcher_;
+};
 
 }  // namespace leadrl::runtime

@@ -10,9 +10,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 t0=$(date +%s)
 bash "$root/scripts/setup.sh"
 cd "$build"
-# (nproc without OMP_NUM_THREADS, which it would otherwise honour). A test that TIMES OUT
-# runs once more: the -np 4 MPI tests hang rarely (about one suite run in ten; cause not
-# found, README, "Time on this 2-core machine"); a test that fails is never repeated.
-ctest --output-on-failure --timeout 900 -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" \
-  --repeat after-timeout:2 "$@"
+# One ctest job per core (nproc without OMP_NUM_THREADS, which it would otherwise honour).
+# No test is repeated.
+ctest --output-on-failure --timeout 900 -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" "$@"
 echo "test: finished in $(( $(date +%s) - t0 )) s"

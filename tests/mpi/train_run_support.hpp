@@ -22,6 +22,8 @@ inline result<actors::train_summary> run_on(const actors::train_options& o, bool
   caf::actor_system_config cfg;
   runtime::configure_actor_system(cfg, 1);
   cfg.add_message_types<caf::id_block::leadrl>();
+  // A hung shutdown ends the test job with a message instead of ctest's timeout.
+  runtime::shutdown_deadline deadline;
   caf::actor_system system{cfg};
   auto abort = [](const std::string& why) { g_world->abort(3, why); };
   if (distributed) {
@@ -29,7 +31,12 @@ inline result<actors::train_summary> run_on(const actors::train_options& o, bool
     auto connect = [](caf::actor_system& sys, const caf::actor& local) {
       return runtime::connect_ranks(sys, *g_world, local);
     };
-    return actors::run_training(o, g_world->rank(), g_world->size(), *coll, system, connect, abort);
+    auto out =
+        actors::run_training(o, g_world->rank(), g_world->size(), *coll, system, connect, abort);
+    deadline.arm(std::chrono::seconds(30), [] {
+      g_world->abort(3, "the actor system did not shut down within 30 s after the run");
+    });
+    return out;
   }
   auto coll = actors::make_local_collectives();
   auto connect = [](caf::actor_system&, const caf::actor& local) {
