@@ -151,8 +151,8 @@ int run_train(int argc, char** argv) {
   {
     leadrl::runtime::shutdown_deadline exit_deadline;  // outlives `system`
     caf::actor_system system{cfg};
-    auto connect = [&w](caf::actor_system& sys, const caf::actor& local) {
-      return leadrl::runtime::connect_ranks(sys, w, local);
+    auto connect = [&w, timeout](caf::actor_system& sys, const caf::actor& local) {
+      return leadrl::runtime::connect_ranks(sys, w, local, timeout);
     };
     auto abort = [&w](const std::string& why) { w.abort(1, "leadrl train: " + why); };
     auto summary =

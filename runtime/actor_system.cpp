@@ -39,7 +39,8 @@ caf::behavior registrar(caf::event_based_actor*, std::shared_ptr<known_peers> kn
 }  // namespace
 
 result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const mpi_world& world,
-                                              const caf::actor& local) {
+                                              const caf::actor& local,
+                                              std::chrono::milliseconds timeout) {
   const int me = world.rank();
   const std::string who = "rank " + std::to_string(me);
   auto known = std::make_shared<known_peers>();
@@ -56,7 +57,7 @@ result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const m
   MPI_Get_processor_name(name, &len);
   const std::string host_name(name, static_cast<std::size_t>(len));
   // One collective carries "host port" for every rank.
-  auto endpoints = world.all_gather(host_name + " " + std::to_string(*port));
+  auto endpoints = world.all_gather(host_name + " " + std::to_string(*port), timeout);
   if (!endpoints) return endpoints.error();
   // Each pair of ranks is joined by exactly one connection, dialled by the higher rank:
   // two nodes dialling each other at once leave CAF's two ends free to pick different
@@ -88,7 +89,7 @@ result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const m
   }
   // After this collective every rank has dialled all lower ranks, so every registrar has
   // heard from all higher ranks. A failure on one rank is reported by every rank.
-  auto outcomes = world.all_gather(failure);
+  auto outcomes = world.all_gather(failure, timeout);
   system.middleman().unpublish(reg, *port);
   caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
   if (!outcomes) return outcomes.error();

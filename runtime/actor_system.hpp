@@ -38,9 +38,12 @@ void configure_actor_system(caf::actor_system_config& cfg, int threads);
 /// each keep a different connection, and a message is then lost.) Peers on the same host
 /// (same processor name) are reached over 127.0.0.1. Every rank must call it at the same
 /// point (it is collective). Fails on every rank if publishing or a connection fails on
-/// any; the message names the rank and endpoint.
-result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const mpi_world& world,
-                                              const caf::actor& local);
+/// any; the message names the rank and endpoint. Each collective waits at most `timeout`
+/// for the other ranks, so a rank that dies or hangs while connecting (CAF's own wait for
+/// a handshake has no deadline) makes the others fail instead of waiting forever.
+result<std::vector<caf::actor>> connect_ranks(
+    caf::actor_system& system, const mpi_world& world, const caf::actor& local,
+    std::chrono::milliseconds timeout = std::chrono::minutes(10));
 
 /// Bounds the wait in an actor system's destructor, which waits for every actor, and for
 /// every detached actor's object to be released, without a deadline. Declared before the

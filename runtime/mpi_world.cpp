@@ -62,11 +62,15 @@ mpi_world::~mpi_world() {
   if (!finalized) MPI_Finalize();
 }
 
-result<std::vector<std::string>> mpi_world::all_gather(const std::string& value) const {
+result<std::vector<std::string>> mpi_world::all_gather(const std::string& value,
+                                                       std::chrono::milliseconds timeout) const {
   const int my_len = static_cast<int>(value.size());
   std::vector<int> lens(static_cast<std::size_t>(size_));
-  LEADRL_MPI_CHECK(MPI_Allgather(&my_len, 1, MPI_INT, lens.data(), 1, MPI_INT, MPI_COMM_WORLD),
-                   "all ranks must reach the same all_gather");
+  MPI_Request req;
+  LEADRL_MPI_CHECK(
+      MPI_Iallgather(&my_len, 1, MPI_INT, lens.data(), 1, MPI_INT, MPI_COMM_WORLD, &req),
+      "all ranks must reach the same all_gather");
+  if (auto s = wait_with_deadline(&req, timeout, "MPI all_gather (lengths)"); !s) return s.error();
   std::vector<int> offsets(static_cast<std::size_t>(size_), 0);
   int total = 0;
   for (int r = 0; r < size_; ++r) {
@@ -74,9 +78,10 @@ result<std::vector<std::string>> mpi_world::all_gather(const std::string& value)
     total += lens[static_cast<std::size_t>(r)];
   }
   std::string all(static_cast<std::size_t>(total), '\0');
-  LEADRL_MPI_CHECK(MPI_Allgatherv(value.data(), my_len, MPI_CHAR, all.data(), lens.data(),
-                                  offsets.data(), MPI_CHAR, MPI_COMM_WORLD),
+  LEADRL_MPI_CHECK(MPI_Iallgatherv(value.data(), my_len, MPI_CHAR, all.data(), lens.data(),
+                                   offsets.data(), MPI_CHAR, MPI_COMM_WORLD, &req),
                    "all ranks must reach the same all_gather");
+  if (auto s = wait_with_deadline(&req, timeout, "MPI all_gather"); !s) return s.error();
   std::vector<std::string> out;
   for (int r = 0; r < size_; ++r) {
     out.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),

@@ -54,8 +54,11 @@ class mpi_world {
   int size() const { return size_; }
   MPI_Comm comm() const { return MPI_COMM_WORLD; }
 
-  /// Every rank's `value`, indexed by rank (MPI_Allgather of lengths, then Allgatherv).
-  result<std::vector<std::string>> all_gather(const std::string& value) const;
+  /// Every rank's `value`, indexed by rank (MPI_Iallgather of lengths, then Iallgatherv).
+  /// A rank that does not join within `timeout` (dead or hung) makes it fail on the others
+  /// with a message that says so; the caller then ends the job.
+  result<std::vector<std::string>> all_gather(
+      const std::string& value, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
   /// Ends the whole job now with `code` after printing `why` (the clean abort path).
   [[noreturn]] void abort(int code, const std::string& why) const;

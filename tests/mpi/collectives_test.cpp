@@ -20,6 +20,21 @@ TEST(MpiWorld, AllGatherReturnsEveryRanksStringInRankOrder) {
   }
 }
 
+TEST(MpiWorld, AllGatherWaitsForALatePeerWithinItsDeadline) {
+  // The last rank arrives 300 ms late; the others wait for it (a deadline that fires is
+  // wait_with_deadline's, tested below).
+  if (g_world->rank() == g_world->size() - 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  const auto got =
+      g_world->all_gather(std::to_string(g_world->rank() * 7), std::chrono::seconds(30));
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  ASSERT_EQ(got->size(), static_cast<std::size_t>(g_world->size()));
+  for (int r = 0; r < g_world->size(); ++r) {
+    EXPECT_EQ((*got)[static_cast<std::size_t>(r)], std::to_string(r * 7));
+  }
+}
+
 TEST(MpiCollectives, AllReduceSumsEveryTypeInPlace) {
   auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
   const int n = g_world->size();

@@ -29,7 +29,7 @@ inline result<actors::train_summary> run_on(const actors::train_options& o, bool
   if (distributed) {
     auto coll = runtime::make_mpi_collectives(*g_world, std::chrono::seconds(60));
     auto connect = [](caf::actor_system& sys, const caf::actor& local) {
-      return runtime::connect_ranks(sys, *g_world, local);
+      return runtime::connect_ranks(sys, *g_world, local, std::chrono::seconds(60));
     };
     auto out =
         actors::run_training(o, g_world->rank(), g_world->size(), *coll, system, connect, abort);
