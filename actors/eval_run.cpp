@@ -74,8 +74,8 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   std::vector<std::vector<std::int64_t>> prompts;
   std::size_t longest = 0;
   std::int64_t cut_prompts = 0;
+  const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
   for (const auto& row : data.problems.rows) {
-    const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
     bool cut = false;
     auto ids = model::encode_problem_prompt(*m.tok, tmpl, data.arith, row.prompt, keep, &cut);
     if (cut) ++cut_prompts;

@@ -19,7 +19,8 @@ std::string fingerprint_of(const std::string& text) {
   std::string out;
   while (std::getline(in, line)) {
     if (!line.empty() && line.front() == '[') section = line;
-    if (section == "[sft]" && (line.rfind("output_dir", 0) == 0 || line.rfind("eval_every", 0) == 0)) {
+    if (section == "[sft]" &&
+        (line.rfind("output_dir", 0) == 0 || line.rfind("eval_every", 0) == 0)) {
       continue;
     }
     if (section == "[trainer]" || section == "[runtime]" || section == "[rollout]" ||
@@ -76,11 +77,14 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   s.warmup = I("sft.warmup");
   LEADRL_TRY(need_int("sft.warmup", s.warmup, 0));
   s.min_lr_ratio = D("sft.min_lr_ratio");
-  LEADRL_TRY(need_real("sft.min_lr_ratio", s.min_lr_ratio, 0, 1, false, false, "a number in [0, 1]"));
+  LEADRL_TRY(
+      need_real("sft.min_lr_ratio", s.min_lr_ratio, 0, 1, false, false, "a number in [0, 1]"));
   s.weight_decay = D("sft.weight_decay");
-  LEADRL_TRY(need_real("sft.weight_decay", s.weight_decay, 0, HUGE_VAL, false, false, "a number >= 0"));
+  LEADRL_TRY(
+      need_real("sft.weight_decay", s.weight_decay, 0, HUGE_VAL, false, false, "a number >= 0"));
   s.grad_clip = D("sft.grad_clip");
-  LEADRL_TRY(need_real("sft.grad_clip", s.grad_clip, -HUGE_VAL, HUGE_VAL, false, false, "a finite number"));
+  LEADRL_TRY(need_real("sft.grad_clip", s.grad_clip, -HUGE_VAL, HUGE_VAL, false, false,
+                       "a finite number"));
   s.verbosity = D("sft.verbosity");
   LEADRL_TRY(need_real("sft.verbosity", s.verbosity, 0, 1, false, false, "a number in [0, 1]"));
   s.spread = D("sft.spread");
@@ -92,8 +96,8 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   s.eval_problems = I("sft.eval_problems");
   LEADRL_TRY(need_int("sft.eval_problems", s.eval_problems, 1));
   s.eval_temperature = D("sft.eval_temperature");
-  LEADRL_TRY(
-      need_real("sft.eval_temperature", s.eval_temperature, 0, HUGE_VAL, true, false, "a number > 0"));
+  LEADRL_TRY(need_real("sft.eval_temperature", s.eval_temperature, 0, HUGE_VAL, true, false,
+                       "a number > 0"));
   s.output_dir = cfg.get<std::string>("sft.output_dir");
   if (s.output_dir.empty()) return fail("sft.output_dir: expected a directory path, got ''");
 #undef LEADRL_TRY

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 
 #include "lead/efficiency_reward.hpp"
 #include "lead/length_target.hpp"
