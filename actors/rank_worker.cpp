@@ -9,10 +9,10 @@
 #include <unordered_map>
 
 #include "actors/step_logic.hpp"
-#include "io/arith_grade.hpp"
+#include "grading/arith_grade.hpp"
+#include "grading/grader.hpp"
 #include "io/arith_task.hpp"
-#include "lead/grader.hpp"
-#include "model/tokenizer.hpp"
+#include "io/data_sampler.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/chat_template.hpp"
 #include "model/checkpoint.hpp"
@@ -20,7 +20,9 @@
 #include "model/generation_engine.hpp"
 #include "model/learner_step.hpp"
 #include "model/optimizer.hpp"
+#include "model/policy_config.hpp"
 #include "model/policy_loss.hpp"
+#include "model/tokenizer.hpp"
 #include "runtime/gradient_sync.hpp"
 
 namespace leadrl::actors {
@@ -48,7 +50,7 @@ std::unique_ptr<runtime::collectives> make_local_collectives() {
   return std::make_unique<local_collectives>();
 }
 
-result<io::problem_dataset> load_train_problems(const train_options& options) {
+result<io::problem_dataset> load_train_problems(const io::train_options& options) {
   if (options.data.task == "jsonl") {
     return io::load_problems(options.data.train_files, io::problem_fields{});
   }
@@ -72,7 +74,7 @@ struct stored_rollout {
 };
 
 struct rank_worker::impl {
-  train_options options;
+  io::train_options options;
   int rank = 0;
   int world_size = 1;
   runtime::collectives* coll = nullptr;
@@ -105,7 +107,7 @@ status rank_worker::impl::build_model() {
   const auto& m = options.model;
   if (m.path.empty()) {
     tok = std::make_shared<model::char_tokenizer>();
-    auto c = random_policy_config(options);
+    auto c = model::random_policy_config(options);
     if (!c) return c.error();
     // Every rank seeds the same generator, so the replicas start identical.
     torch::manual_seed(m.init_seed);
@@ -172,7 +174,7 @@ status rank_worker::impl::build_model() {
 rank_worker::rank_worker(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 rank_worker::~rank_worker() = default;
 
-result<std::unique_ptr<rank_worker>> rank_worker::create(const train_options& options, int rank,
+result<std::unique_ptr<rank_worker>> rank_worker::create(const io::train_options& options, int rank,
                                                          int world_size,
                                                          runtime::collectives& coll) {
   auto p = std::make_unique<impl>();
@@ -220,7 +222,7 @@ status rank_worker::generate(const generate_request& request) {
       r.batch_position = shard_begin + static_cast<std::int64_t>(j);
       r.prompt = ids;
       w.store.push_back(std::move(r));
-      reqs.push_back({ids, rollout_seed(w.options.trainer.seed, request.step, id, g)});
+      reqs.push_back({ids, io::rollout_seed(w.options.trainer.seed, request.step, id, g)});
     }
   }
   auto out = w.engine->generate(reqs);
@@ -250,8 +252,8 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
     }
     const std::string text = w.tok->decode(ids);
     const auto& answer = w.data.rows[static_cast<std::size_t>(r.prompt_id)].answer;
-    const lead::grade_result g =
-        w.arith ? io::arith_grade(text, answer) : lead::grade_answer(text, answer);
+    const grading::grade_result g =
+        w.arith ? grading::arith_grade(text, answer) : grading::grade_answer(text, answer);
     s.prompt_ids.push_back(r.prompt_id);
     s.rollout_idx.push_back(r.rollout_idx);
     s.lengths.push_back(static_cast<double>(std::max<std::size_t>(r.response.size(), 1)));

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "actors/train_options.hpp"
+#include "base/result.hpp"
 #include "io/problem_dataset.hpp"
 #include "io/snapshot.hpp"
-#include "lead/result.hpp"
+#include "io/train_options.hpp"
 #include "runtime/collectives.hpp"
 
 namespace leadrl::actors {
@@ -27,7 +27,7 @@ namespace leadrl::actors {
 /// The training prompts of `options.data` (the built-in task's train split or a JSONL
 /// set); every rank loads them itself, so only ids travel. Fails when the file cannot be
 /// read or the task options are invalid.
-result<io::problem_dataset> load_train_problems(const train_options& options);
+result<io::problem_dataset> load_train_problems(const io::train_options& options);
 
 /// A collectives object for a single process (world of one rank): sums and broadcasts
 /// are the identity. Used by the in-process protocol runs.
@@ -38,7 +38,7 @@ class rank_worker {
   /// Builds the replica (random tiny decoder seeded by model.init_seed, or model.path),
   /// the tokenizer, the engine and the optimizer. `coll` must outlive the worker.
   /// Fails when the model, tokenizer or data cannot be loaded or a setting is invalid.
-  static result<std::unique_ptr<rank_worker>> create(const train_options& options, int rank,
+  static result<std::unique_ptr<rank_worker>> create(const io::train_options& options, int rank,
                                                      int world_size, runtime::collectives& coll);
   ~rank_worker();
   rank_worker(const rank_worker&) = delete;

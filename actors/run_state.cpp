@@ -46,7 +46,7 @@ void append_metrics(metrics_history& history, std::int64_t step,
   history["step"].push_back(static_cast<double>(step));
 }
 
-bool snapshot_due(const trainer_options& trainer, std::int64_t step) {
+bool snapshot_due(const io::trainer_options& trainer, std::int64_t step) {
   return trainer.save_freq > 0 && step > 0 &&
          (step % trainer.save_freq == 0 || step == trainer.total_steps);
 }
@@ -207,7 +207,7 @@ status import_controller_state(const io::controller_state& state, io::data_sampl
   return status::success();
 }
 
-io::snapshot_meta make_snapshot_meta(const train_options& options, std::int64_t step,
+io::snapshot_meta make_snapshot_meta(const io::train_options& options, std::int64_t step,
                                      int world_size) {
   io::snapshot_meta m;
   m.step = step;

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "actors/train_options.hpp"
+#include "base/result.hpp"
 #include "io/data_sampler.hpp"
 #include "io/snapshot.hpp"
+#include "io/train_options.hpp"
 #include "lead/estimator.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::actors {
 
@@ -37,7 +37,7 @@ void append_metrics(metrics_history& history, std::int64_t step,
 
 /// True when the end of `step` is a snapshot point: save_freq > 0 and step is a multiple
 /// of save_freq or the last step (total_steps).
-bool snapshot_due(const trainer_options& trainer, std::int64_t step);
+bool snapshot_due(const io::trainer_options& trainer, std::int64_t step);
 
 /// Config keys whose values may differ between a run and its resumption, because they do
 /// not change what is computed: trainer.total_steps (a run may be extended; with
@@ -81,7 +81,7 @@ status import_controller_state(const io::controller_state& state, io::data_sampl
 
 /// /meta for the end of `step`: policy_version = step, the world size, the config text,
 /// the seed, this build's version and the current UTC time.
-io::snapshot_meta make_snapshot_meta(const train_options& options, std::int64_t step,
+io::snapshot_meta make_snapshot_meta(const io::train_options& options, std::int64_t step,
                                      int world_size);
 
 /// Keeps the lines of the metrics log `path` whose "step" is <= `step` (the steps a

@@ -31,23 +31,6 @@ std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int6
   return out;
 }
 
-namespace {
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-}  // namespace
-
-std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
-                           std::int32_t rollout_idx) {
-  std::uint64_t h = splitmix64(seed);
-  h = splitmix64(h ^ static_cast<std::uint64_t>(step));
-  h = splitmix64(h ^ static_cast<std::uint64_t>(prompt_id));
-  return splitmix64(h ^ static_cast<std::uint64_t>(static_cast<std::uint32_t>(rollout_idx)));
-}
-
 std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size) {
   return batch_position / std::max<std::int64_t>(ppo_mini_batch_size, 1);
 }

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "base/result.hpp"
 #include "lead/estimator.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::actors {
 
@@ -32,11 +32,6 @@ std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t num_prompts, int 
 /// The step's prompt ids split by shard_range, one vector per rank.
 std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int64_t>& prompt_ids,
                                                      int world_size);
-
-/// The seed of one rollout's random stream, from (run seed, step, prompt id, rollout index)
-/// alone (splitmix64 chain): the same rollout is drawn whatever rank generates it.
-std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
-                           std::int32_t rollout_idx);
 
 /// The optimizer step (mini-batch) a prompt belongs to: its position in the step's batch
 /// divided by the mini-batch size, as the reference takes mini-batches in order.

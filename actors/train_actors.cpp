@@ -39,7 +39,7 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 // How often the controller pings every gateway (and ranks > 0 check they were pinged).
-std::chrono::milliseconds heartbeat_interval(const train_options& o) {
+std::chrono::milliseconds heartbeat_interval(const io::train_options& o) {
   return std::chrono::milliseconds(
       std::max<long long>(100, static_cast<long long>(o.runtime.heartbeat_timeout_s * 1000.0 / 6)));
 }
@@ -54,7 +54,7 @@ struct run_outcome {
 };
 
 struct shared {
-  train_options options;
+  io::train_options options;
   int rank = 0;
   int world_size = 1;
   std::shared_ptr<rank_worker> worker;
@@ -512,7 +512,7 @@ status load_resume_state(shared& s) {
 
 }  // namespace
 
-result<train_summary> run_training(const train_options& options, int rank, int world_size,
+result<train_summary> run_training(const io::train_options& options, int rank, int world_size,
                                    runtime::collectives& coll, caf::actor_system& system,
                                    const connect_function& connect, const abort_function& abort) {
   auto s = std::make_shared<shared>();

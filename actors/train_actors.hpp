@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/train_options.hpp"
-#include "lead/result.hpp"
+#include "base/result.hpp"
+#include "io/train_options.hpp"
 #include "runtime/collectives.hpp"
 
 namespace leadrl::actors {
@@ -68,7 +68,7 @@ using abort_function = std::function<void(const std::string&)>;
 /// run (other world size, names, shapes or dtypes, a sampler order or table that does not
 /// fit, a rank whose checksum after loading differs from the one recorded); with MPI the
 /// abort function ends the job first.
-result<train_summary> run_training(const train_options& options, int rank, int world_size,
+result<train_summary> run_training(const io::train_options& options, int rank, int world_size,
                                    runtime::collectives& coll, caf::actor_system& system,
                                    const connect_function& connect, const abort_function& abort);
 

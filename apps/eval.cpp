@@ -15,10 +15,10 @@
 
 #include <boost/program_options.hpp>
 
-#include "actors/eval_report.hpp"
-#include "actors/eval_run.hpp"
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
+#include "eval/eval_report.hpp"
+#include "eval/eval_run.hpp"
 #include "io/arith_task.hpp"
 #include "io/problem_dataset.hpp"
 
@@ -64,20 +64,21 @@ int run_eval(int argc, char** argv) {
       "The table goes to stdout (markdown); throughput per run goes to stderr.\n\n"
       "options");
   options.add_options()("help,h", "this text")(
-      "model", po::value(&model_specs), "NAME=DIR: a model folder (config.json, "
+      "model", po::value(&model_specs),
+      "NAME=DIR: a model folder (config.json, "
       "*.safetensors, tokenizer.json); repeat for several models")(
-      "base", po::value(&base), "NAME of the base model for AES and deltas (default: the "
-      "first --model)")(
-      "task", po::value(&tasks), "a built-in task to evaluate on: arith")(
+      "base", po::value(&base),
+      "NAME of the base model for AES and deltas (default: the "
+      "first --model)")("task", po::value(&tasks), "a built-in task to evaluate on: arith")(
       "arith-count", po::value(&count_text)->default_value("100"),
       "arith: number of test problems, 1..1000000")(
       "arith-seed", po::value(&seed_text)->default_value("1"), "arith: problem seed")(
       "arith-min-difficulty", po::value(&min_d_text)->default_value("1"),
       "arith: lowest difficulty, 1..5")(
       "arith-max-difficulty", po::value(&max_d_text)->default_value("5"),
-      "arith: highest difficulty, min..5")(
-      "jsonl", po::value(&jsonl_specs), "NAME=FILE: a JSONL problem set (id, problem or "
-      "prompt, answer); repeat for several")(
+      "arith: highest difficulty, min..5")("jsonl", po::value(&jsonl_specs),
+                                           "NAME=FILE: a JSONL problem set (id, problem or "
+                                           "prompt, answer); repeat for several")(
       "limit", po::value(&limit_text)->default_value("0"),
       "JSONL sets: evaluate only the first N problems (0: all)")(
       "samples,n", po::value(&n_text)->default_value("8"), "answers per problem, 1..1024")(
@@ -91,15 +92,15 @@ int run_eval(int argc, char** argv) {
       "seed", po::value(&sample_seed_text)->default_value("1"), "sampling seed")(
       "threads", po::value(&threads_text)->default_value("0"),
       "CPU threads per operation, 0..1024 (0: torch's default; tiny models are fastest "
-      "with 1)")(
-      "out-md", po::value(&out_md), "also write the markdown table to FILE")(
-      "out-csv", po::value(&out_csv), "write the table as CSV to FILE (leadrl plot --eval "
+      "with 1)")("out-md", po::value(&out_md), "also write the markdown table to FILE")(
+      "out-csv", po::value(&out_csv),
+      "write the table as CSV to FILE (leadrl plot --eval "
       "reads it)");
   po::variables_map vm;
   if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
 
   // Numbers first: nothing is loaded before the command line is known to be good.
-  actors::eval_sampling sampling;
+  eval::eval_sampling sampling;
   auto n = cli::parse_count(n_text, 1, 1024);
   if (!n) return bad_usage("samples", "an integer in 1..1024", n_text);
   auto temp = cli::parse_real(temp_text, 0.0, 10.0);
@@ -138,7 +139,7 @@ int run_eval(int argc, char** argv) {
   for (const auto& m : models) base_known = base_known || m.first == base;
   if (!base_known) return bad_usage("base", "the NAME of one --model", base);
 
-  std::vector<actors::eval_dataset> datasets;
+  std::vector<eval::eval_dataset> datasets;
   for (const auto& t : tasks) {
     if (t != "arith") return bad_usage("task", "arith", t);
     io::arith_task_options task;
@@ -188,10 +189,10 @@ int run_eval(int argc, char** argv) {
     }
   }
 
-  actors::set_eval_threads(static_cast<int>(*threads));
-  std::vector<actors::eval_samples> runs;
+  eval::set_eval_threads(static_cast<int>(*threads));
+  std::vector<eval::eval_samples> runs;
   for (const auto& [name, dir] : models) {
-    auto m = actors::eval_model::load(name, dir);
+    auto m = eval::eval_model::load(name, dir);
     if (!m) {
       std::cerr << "leadrl eval: --model " << name << "=" << dir << ": " << m.error().message()
                 << "\n";
@@ -209,8 +210,7 @@ int run_eval(int argc, char** argv) {
                 << (t.seconds > 0 ? static_cast<double>(t.samples) / t.seconds : 0.0)
                 << " samples/s, "
                 << (t.seconds > 0 ? static_cast<double>(t.generated_tokens) / t.seconds : 0.0)
-                << " tokens/s); " << t.truncated << " cut at " << t.max_new_tokens
-                << " new tokens";
+                << " tokens/s); " << t.truncated << " cut at " << t.max_new_tokens << " new tokens";
       if (t.truncated_prompts > 0) {
         std::cerr << "; warning: " << t.truncated_prompts
                   << " prompts longer than the model's context kept only their end";
@@ -219,15 +219,16 @@ int run_eval(int argc, char** argv) {
       runs.push_back(std::move(*s));
     }
   }
-  auto rows = actors::eval_table(runs, base);
+  auto rows = eval::eval_table(runs, base);
   if (!rows) {
     std::cerr << "leadrl eval: " << rows.error().message() << "\n";
     return 1;
   }
-  const std::string md = actors::eval_markdown(*rows);
+  const std::string md = eval::eval_markdown(*rows);
   std::cout << md;
   if (!out_md.empty() && !cli::write_text_file(out_md, md, "leadrl eval")) return 1;
-  if (!out_csv.empty() && !cli::write_text_file(out_csv, actors::eval_csv(*rows), "leadrl eval")) return 1;
+  if (!out_csv.empty() && !cli::write_text_file(out_csv, eval::eval_csv(*rows), "leadrl eval"))
+    return 1;
   return 0;
 }
 

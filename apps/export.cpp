@@ -6,9 +6,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "actors/snapshot_export.hpp"
 #include "apps/command.hpp"
 #include "io/snapshot_report.hpp"
+#include "model/hf_export.hpp"
 
 namespace {
 
@@ -23,9 +23,9 @@ int run_export(int argc, char** argv) {
       "Exit status: 0 written, 1 a write failed, 2 bad usage, not a valid snapshot, or a\n"
       "snapshot that does not match its model.\n\noptions");
   std::string path, dir;
-  leadrl::actors::export_options export_options;
+  leadrl::model::export_options export_options;
   options.add_options()("help,h", "this text")("snapshot", po::value(&path)->required(),
-                                                 "the snapshot file (step_NNNNNN.h5)")(
+                                               "the snapshot file (step_NNNNNN.h5)")(
       "hf", po::value(&dir)->required(), "output directory (created if missing)")(
       "dtype", po::value(&export_options.dtype),
       "float32, float16 or bfloat16 (default: the dtype stored in the snapshot)");
@@ -38,7 +38,7 @@ int run_export(int argc, char** argv) {
     std::cerr << "leadrl export: " << snap.error().message() << "\n";
     return 2;
   }
-  auto prepared = leadrl::actors::snapshot_export::prepare(*snap, path, export_options);
+  auto prepared = leadrl::model::snapshot_export::prepare(*snap, path, export_options);
   if (!prepared) {
     std::cerr << "leadrl export: " << prepared.error().message() << "\n";
     return 2;
@@ -47,8 +47,8 @@ int run_export(int argc, char** argv) {
     std::cerr << "leadrl export: " << st.error().message() << "\n";
     return 1;
   }
-  std::cerr << "leadrl export: step " << snap->meta.step << " of " << path << " written to "
-            << dir << " (" << snap->learner.params.size() << " tensors)\n";
+  std::cerr << "leadrl export: step " << snap->meta.step << " of " << path << " written to " << dir
+            << " (" << snap->learner.params.size() << " tensors)\n";
   return 0;
 }
 

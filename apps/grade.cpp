@@ -16,26 +16,26 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/command.hpp"
-#include "lead/grader.hpp"
+#include "grading/grader.hpp"
 
 namespace {
 
 namespace po = boost::program_options;
 using nlohmann::json;
 
-const char* source_name(leadrl::lead::answer_source s) {
+const char* source_name(leadrl::grading::answer_source s) {
   switch (s) {
-    case leadrl::lead::answer_source::none:
+    case leadrl::grading::answer_source::none:
       return "none";
-    case leadrl::lead::answer_source::boxed:
+    case leadrl::grading::answer_source::boxed:
       return "boxed";
-    case leadrl::lead::answer_source::fbox:
+    case leadrl::grading::answer_source::fbox:
       return "fbox";
-    case leadrl::lead::answer_source::boxed_unbraced:
+    case leadrl::grading::answer_source::boxed_unbraced:
       return "boxed_unbraced";
-    case leadrl::lead::answer_source::answer_phrase:
+    case leadrl::grading::answer_source::answer_phrase:
       return "answer_phrase";
-    case leadrl::lead::answer_source::last_number:
+    case leadrl::grading::answer_source::last_number:
       return "last_number";
   }
   return "none";
@@ -97,7 +97,7 @@ int run_grade(int argc, char** argv) {
     std::cerr << "leadrl grade: --input is required\n\n" << options << "\n";
     return 2;
   }
-  leadrl::lead::grader_options grader;
+  leadrl::grading::grader_options grader;
   if (fallback == "phrase" || fallback == "all") grader.extraction.answer_phrase = true;
   if (fallback == "number" || fallback == "all") grader.extraction.last_number = true;
   if (fallback != "none" && fallback != "phrase" && fallback != "number" && fallback != "all") {
@@ -106,11 +106,11 @@ int run_grade(int argc, char** argv) {
     return 2;
   }
   if (format == "none") {
-    grader.format = leadrl::lead::format_mode::none;
+    grader.format = leadrl::grading::format_mode::none;
   } else if (format == "boxed") {
-    grader.format = leadrl::lead::format_mode::boxed;
+    grader.format = leadrl::grading::format_mode::boxed;
   } else if (format == "strict") {
-    grader.format = leadrl::lead::format_mode::strict;
+    grader.format = leadrl::grading::format_mode::strict;
   } else {
     std::cerr << "leadrl grade: --format: expected none, boxed or strict, got '" << format << "'\n";
     return 2;
@@ -173,7 +173,8 @@ int run_grade(int argc, char** argv) {
       continue;
     }
     const std::string& response = record["response"].get_ref<const std::string&>();
-    leadrl::lead::grade_result best = leadrl::lead::grade_answer_any(response, references, grader);
+    leadrl::grading::grade_result best =
+        leadrl::grading::grade_answer_any(response, references, grader);
     ++graded;
     if (best.correct) ++correct;
     json result = {{"line", line_number},

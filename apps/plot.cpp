@@ -19,9 +19,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "actors/eval_report.hpp"
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
+#include "eval/eval_report.hpp"
 #include "io/run_log.hpp"
 #include "io/svg_chart.hpp"
 
@@ -34,9 +34,9 @@ using namespace leadrl;
 struct step_chart {
   const char* file;
   const char* title;
-  const char* key;       // the metric plotted
+  const char* key;  // the metric plotted
   const char* y_label;
-  const char* needs;     // a run is drawn only if it logs this key (nullptr: `key`)
+  const char* needs;  // a run is drawn only if it logs this key (nullptr: `key`)
 };
 
 const step_chart step_charts[] = {
@@ -67,9 +67,9 @@ int run_plot(int argc, char** argv) {
       "--eval (leadrl eval --out-csv) accuracy_vs_length.svg: pass@1 against mean length,\n"
       "one labelled point per model.\n\n"
       "options");
-  options.add_options()("help,h", "this text")(
-      "run", po::value(&run_specs), "NAME=LOG.jsonl: a training metrics log "
-      "(trainer.log_jsonl); repeat for several methods")(
+  options.add_options()("help,h", "this text")("run", po::value(&run_specs),
+                                               "NAME=LOG.jsonl: a training metrics log "
+                                               "(trainer.log_jsonl); repeat for several methods")(
       "eval", po::value(&eval_csv), "an evaluation CSV written by leadrl eval --out-csv")(
       "out", po::value(&out_dir), "output folder (created if missing)");
   po::variables_map vm;
@@ -100,7 +100,7 @@ int run_plot(int argc, char** argv) {
     }
     runs.emplace_back(spec.substr(0, eq), std::move(*log));
   }
-  std::vector<actors::eval_row> eval_rows;
+  std::vector<eval::eval_row> eval_rows;
   if (!eval_csv.empty()) {
     std::ifstream f(eval_csv, std::ios::binary);
     if (!f) {
@@ -109,7 +109,7 @@ int run_plot(int argc, char** argv) {
     }
     std::ostringstream text;
     text << f.rdbuf();
-    auto rows = actors::parse_eval_csv(text.str());
+    auto rows = eval::parse_eval_csv(text.str());
     if (!rows) {
       std::cerr << "leadrl plot: --eval " << eval_csv << ": " << rows.error().message() << "\n";
       return 2;
@@ -149,21 +149,23 @@ int run_plot(int argc, char** argv) {
     // several datasets and no averages, every row.
     std::vector<std::string> with_average;
     for (const auto& r : eval_rows) {
-      if (r.dataset == actors::eval_average_dataset) with_average.push_back(r.model);
+      if (r.dataset == eval::eval_average_dataset) with_average.push_back(r.model);
     }
     std::vector<std::string> seen;
     bool many = false;
     for (const auto& r : eval_rows) {
-      if (r.dataset == actors::eval_average_dataset) continue;
+      if (r.dataset == eval::eval_average_dataset) continue;
       for (const auto& m : seen) many = many || m == r.model;
       seen.push_back(r.model);
     }
     io::scatter_chart chart{"Accuracy vs response length (evaluation)",
-                            "mean response length (tokens)", "pass@1 (%)", {}};
+                            "mean response length (tokens)",
+                            "pass@1 (%)",
+                            {}};
     for (const auto& r : eval_rows) {
       const bool has_avg =
           std::find(with_average.begin(), with_average.end(), r.model) != with_average.end();
-      const bool is_avg = r.dataset == actors::eval_average_dataset;
+      const bool is_avg = r.dataset == eval::eval_average_dataset;
       if (has_avg != is_avg) continue;
       const std::string label = (!has_avg && many) ? r.model + " (" + r.dataset + ")" : r.model;
       chart.points.push_back({label, r.mean_length, 100.0 * r.pass_at_1});

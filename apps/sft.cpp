@@ -4,7 +4,7 @@
 // character tokenizer.json) that `leadrl train model.path=DIR` starts RL from.
 //
 // The model is the one `leadrl train` would build from the same model.* and data.* options
-// (actors::random_policy_config), or model.path when set. Progress (loss, lr, tokens/s and
+// (model::random_policy_config), or model.path when set. Progress (loss, lr, tokens/s and
 // held-out pass@1, sampled and greedy) goes to stderr every sft.eval_every steps. A
 // checkpoint made from the same configuration is reused (sft_config.ini in the directory
 // records it) unless --force is given. Exit codes: 0 done or cached, 1 failure while
@@ -16,12 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "actors/sft_options.hpp"
-#include "actors/train_options.hpp"
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
+#include "io/sft_options.hpp"
+#include "io/train_options.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/checkpoint.hpp"
+#include "model/policy_config.hpp"
 #include "model/sft.hpp"
 
 namespace {
@@ -36,7 +37,7 @@ void print_usage(std::ostream& out) {
          "already holds a checkpoint made from the same configuration (unless --force).\n"
          "Options (default in parentheses); the sft.* section is SFT's own, model.* and\n"
          "data.* are shared with `leadrl train`:\n";
-  leadrl::actors::sft_schema().print_help(out);
+  leadrl::io::sft_schema().print_help(out);
 }
 
 std::string read_text(const fs::path& p) {
@@ -62,7 +63,7 @@ int run_sft(int argc, char** argv) {
     args.take(a);
   }
   if (!args.has_config("leadrl sft")) return 2;
-  auto options = leadrl::actors::load_sft_options(args.config_path, args.overrides);
+  auto options = leadrl::io::load_sft_options(args.config_path, args.overrides);
   if (!options) {
     std::cerr << "leadrl sft: " << options.error().message() << "\n";
     return 2;
@@ -87,8 +88,8 @@ int run_sft(int argc, char** argv) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec || !fs::is_directory(out_dir)) {
-      std::cerr << "leadrl sft: sft.output_dir: cannot create '" << out_dir.string()
-                << "' (" << (ec ? ec.message() : "not a directory") << ")\n";
+      std::cerr << "leadrl sft: sft.output_dir: cannot create '" << out_dir.string() << "' ("
+                << (ec ? ec.message() : "not a directory") << ")\n";
       return 2;
     }
   }
@@ -101,7 +102,7 @@ int run_sft(int argc, char** argv) {
     }
     model = *loaded;
   } else {
-    auto config = leadrl::actors::random_policy_config(options->train);
+    auto config = leadrl::model::random_policy_config(options->train);
     if (!config) {
       std::cerr << "leadrl sft: " << config.error().message() << "\n";
       return 2;
@@ -164,9 +165,11 @@ int run_sft(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("sft: %s written (%.0f s, held-out pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f tokens)\n",
-              out_dir.string().c_str(), report->seconds, report->eval.accuracy,
-              so.eval_temperature, report->eval.greedy_accuracy, report->eval.mean_length);
+  std::printf(
+      "sft: %s written (%.0f s, held-out pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
+      "tokens)\n",
+      out_dir.string().c_str(), report->seconds, report->eval.accuracy, so.eval_temperature,
+      report->eval.greedy_accuracy, report->eval.mean_length);
   return 0;
 }
 

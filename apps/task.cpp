@@ -19,7 +19,7 @@
 
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
-#include "io/arith_grade.hpp"
+#include "grading/arith_grade.hpp"
 #include "io/arith_task.hpp"
 
 namespace {
@@ -146,7 +146,7 @@ int run_task(int argc, char** argv) {
       const std::string response = leadrl::io::arith_response(*problem, verbose, k, task.max_chars);
       // Every row is checked before it is written: the data is correct by construction,
       // and this keeps it so.
-      if (!leadrl::io::arith_grade(response, problem->answer).correct) {
+      if (!leadrl::grading::arith_grade(response, problem->answer).correct) {
         std::cerr << "leadrl task: internal error: response to " << problem->id
                   << " graded incorrect\n";
         return 1;

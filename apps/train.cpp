@@ -16,10 +16,10 @@
 #include "actors/messages.hpp"
 #include "actors/run_state.hpp"
 #include "actors/train_actors.hpp"
-#include "actors/train_options.hpp"
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
 #include "io/snapshot_store.hpp"
+#include "io/train_options.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/collectives.hpp"
 #include "runtime/mpi_world.hpp"
@@ -47,7 +47,7 @@ void print_usage(std::ostream& out) {
          "                continued (lines after the snapshot's step are dropped).\n\n"
          "Every option below can be set in the INI file ([section] key = value) or\n"
          "overridden on the command line. Options (default in parentheses):\n";
-  leadrl::actors::train_schema().print_help(out);
+  leadrl::io::train_schema().print_help(out);
 }
 
 // What --resume resolves to on rank 0: a snapshot path, a fresh start, or an error.
@@ -56,7 +56,7 @@ struct resume_choice {
   std::string error;  // non-empty: exit 2 with this message
 };
 
-resume_choice choose_resume(const std::string& resume, const leadrl::actors::train_options& o,
+resume_choice choose_resume(const std::string& resume, const leadrl::io::train_options& o,
                             int world_size) {
   const auto& ignored = leadrl::actors::resume_ignored_keys();
   if (resume != "auto") {
@@ -105,7 +105,7 @@ int run_train(int argc, char** argv) {
     args.take(a);
   }
   if (!args.has_config("leadrl train")) return 2;
-  auto options = leadrl::actors::load_train_options(args.config_path, args.overrides);
+  auto options = leadrl::io::load_train_options(args.config_path, args.overrides);
   if (!options) {
     std::cerr << "leadrl train: " << options.error().message() << "\n";
     return 2;

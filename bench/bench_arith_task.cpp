@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "io/arith_grade.hpp"
+#include "grading/arith_grade.hpp"
 #include "io/arith_task.hpp"
 
 namespace {
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   t0 = clock_type::now();
   std::size_t correct = 0;
   for (std::size_t i = 0; i < responses.size(); ++i) {
-    if (arith_grade(responses[i], (*problems)[i].answer).correct) ++correct;
+    if (leadrl::grading::arith_grade(responses[i], (*problems)[i].answer).correct) ++correct;
   }
   const double grade_s = seconds_since(t0);
 

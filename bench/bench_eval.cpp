@@ -12,12 +12,13 @@
 #include <filesystem>
 #include <string>
 
-#include "actors/eval_run.hpp"
-#include "actors/train_options.hpp"
+#include "eval/eval_run.hpp"
 #include "io/arith_task.hpp"
+#include "io/train_options.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/checkpoint.hpp"
 #include "model/decoder.hpp"
+#include "model/policy_config.hpp"
 
 int main(int argc, char** argv) {
   using namespace leadrl;
@@ -25,12 +26,12 @@ int main(int argc, char** argv) {
   const std::size_t problems = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 200;
   const long n = argc > 3 ? std::strtol(argv[3], nullptr, 10) : 8;
   const long max_new = argc > 4 ? std::strtol(argv[4], nullptr, 10) : 32;
-  auto opts = actors::load_train_options(config, {});
+  auto opts = io::load_train_options(config, {});
   if (!opts) {
     std::fprintf(stderr, "bench_eval: %s\n", opts.error().message().c_str());
     return 2;
   }
-  auto cfg = actors::random_policy_config(*opts);
+  auto cfg = model::random_policy_config(*opts);
   if (!cfg) {
     std::fprintf(stderr, "bench_eval: %s\n", cfg.error().message().c_str());
     return 2;
@@ -41,24 +42,24 @@ int main(int argc, char** argv) {
   model::decoder dec(*cfg);
   if (auto s = model::save_decoder(*dec, dir.string()); !s) return 1;
   if (auto s = model::save_char_tokenizer(dir.string()); !s) return 1;
-  auto m = actors::eval_model::load("random", dir.string());
+  auto m = eval::eval_model::load("random", dir.string());
   if (!m) {
     std::fprintf(stderr, "bench_eval: %s\n", m.error().message().c_str());
     return 1;
   }
   auto p = io::generate_arith_problems({}, io::arith_split::test, 1, 0, problems);
   if (!p) return 1;
-  const actors::eval_dataset data{"arith", io::to_problem_dataset(*p, "arith"), true};
-  actors::eval_sampling s;
+  const eval::eval_dataset data{"arith", io::to_problem_dataset(*p, "arith"), true};
+  eval::eval_sampling s;
   s.samples_per_problem = n;
   s.max_new_tokens = max_new;
   s.max_batch = 64;
-  std::printf("model: hidden %lld, layers %lld, context %lld; %zu problems x n=%ld, max_new %ld, "
-              "torch threads %d\n",
-              static_cast<long long>(cfg->hidden_size),
-              static_cast<long long>(cfg->num_hidden_layers),
-              static_cast<long long>(cfg->max_position_embeddings), problems, n, max_new,
-              torch::get_num_threads());
+  std::printf(
+      "model: hidden %lld, layers %lld, context %lld; %zu problems x n=%ld, max_new %ld, "
+      "torch threads %d\n",
+      static_cast<long long>(cfg->hidden_size), static_cast<long long>(cfg->num_hidden_layers),
+      static_cast<long long>(cfg->max_position_embeddings), problems, n, max_new,
+      torch::get_num_threads());
   for (int rep = 0; rep < 2; ++rep) {
     auto r = (*m)->evaluate(data, s);
     if (!r) {
@@ -66,12 +67,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto& t = (*m)->last_throughput();
-    std::printf("run %d: %lld samples, %lld tokens (%lld cut) in %.2f s: %.1f samples/s, "
-                "%.0f tokens/s\n",
-                rep, static_cast<long long>(t.samples), static_cast<long long>(t.generated_tokens),
-                static_cast<long long>(t.truncated), t.seconds,
-                static_cast<double>(t.samples) / t.seconds,
-                static_cast<double>(t.generated_tokens) / t.seconds);
+    std::printf(
+        "run %d: %lld samples, %lld tokens (%lld cut) in %.2f s: %.1f samples/s, "
+        "%.0f tokens/s\n",
+        rep, static_cast<long long>(t.samples), static_cast<long long>(t.generated_tokens),
+        static_cast<long long>(t.truncated), t.seconds, static_cast<double>(t.samples) / t.seconds,
+        static_cast<double>(t.generated_tokens) / t.seconds);
   }
   std::filesystem::remove_all(dir);
   return 0;

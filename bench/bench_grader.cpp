@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lead/grader.hpp"
+#include "grading/grader.hpp"
 
 namespace {
 
@@ -32,7 +32,7 @@ struct sample_case {
   std::string name;
   std::string response;
   std::string reference;
-  leadrl::lead::grader_options options;
+  leadrl::grading::grader_options options;
 };
 
 struct timing {
@@ -57,7 +57,7 @@ timing time_calls(const std::vector<sample_case>& cases, int repeats, std::size_
     for (const auto& c : cases) {
       double c0 = thread_cpu_us();
       auto t0 = clock_type::now();
-      auto result = leadrl::lead::grade_answer(c.response, c.reference, c.options);
+      auto result = leadrl::grading::grade_answer(c.response, c.reference, c.options);
       auto t1 = clock_type::now();
       double c1 = thread_cpu_us();
       wall.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
@@ -158,11 +158,11 @@ int main(int argc, char** argv) {
 
   // Worst cases.
   std::vector<sample_case> hostile;
-  leadrl::lead::grader_options all;
+  leadrl::grading::grader_options all;
   all.extraction.answer_phrase = true;
   all.extraction.last_number = true;
   auto add = [&](std::string name, std::string response, std::string reference,
-                 leadrl::lead::grader_options options = {}) {
+                 leadrl::grading::grader_options options = {}) {
     hostile.push_back({std::move(name), std::move(response), std::move(reference), options});
   };
   std::string prose = chain_of_thought(rng, 200000);

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "lead/answer_extraction.hpp"
-#include "lead/answer_normalization.hpp"
-#include "lead/grader.hpp"
-#include "lead/math_expression.hpp"
+#include "grading/answer_extraction.hpp"
+#include "grading/answer_normalization.hpp"
+#include "grading/grader.hpp"
+#include "grading/math_expression.hpp"
 
 namespace {
 
@@ -28,7 +28,7 @@ void check(bool ok) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace leadrl::lead;
+  using namespace leadrl::grading;
   if (size == 0) return 0;
   // First byte: option bits; the rest: "response \x1f reference".
   const std::uint8_t flags = data[0];

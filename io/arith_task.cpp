@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/splitmix64.hpp"
+
 namespace leadrl::io {
 namespace {
 
@@ -27,14 +29,8 @@ std::uint64_t mix64(std::uint64_t z) {
 // distributions differ between standard libraries, so none are used).
 class splitmix64 {
  public:
-  explicit splitmix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    std::uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  explicit splitmix64(std::uint64_t seed) : stream_(seed) {}
+  std::uint64_t next() { return stream_.next(); }
   /// Uniform in [0, n), n >= 1, without modulo bias.
   std::uint64_t below(std::uint64_t n) {
     const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % n);
@@ -51,7 +47,7 @@ class splitmix64 {
   bool chance(double p) { return unit() < p; }
 
  private:
-  std::uint64_t state_;
+  splitmix64_stream stream_;
 };
 
 std::uint64_t stream_seed(std::uint64_t seed, arith_split split, std::uint64_t index,

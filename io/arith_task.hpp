@@ -28,8 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/problem_dataset.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::io {
 

@@ -1,16 +1,19 @@
 #include "io/data_sampler.hpp"
 
+#include "base/splitmix64.hpp"
+
 #include <numeric>
 #include <string>
 
 namespace leadrl::io {
 namespace {
 
+/// Draws from the stream state `x` (advancing it) as splitmix64_stream does.
 std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  splitmix64_stream s(x);
+  const std::uint64_t z = s.next();
+  x = s.state();
+  return z;
 }
 
 }  // namespace
@@ -65,6 +68,15 @@ status data_sampler::restore(const sampler_state& state) {
   state_ = state;
   order_ = epoch_order(num_rows_, seed_, state_.epoch);
   return status::success();
+}
+
+std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
+                           std::int32_t rollout_idx) {
+  std::uint64_t h = leadrl::splitmix64(seed);
+  h = leadrl::splitmix64(h ^ static_cast<std::uint64_t>(step));
+  h = leadrl::splitmix64(h ^ static_cast<std::uint64_t>(prompt_id));
+  return leadrl::splitmix64(h ^
+                            static_cast<std::uint64_t>(static_cast<std::uint32_t>(rollout_idx)));
 }
 
 }  // namespace leadrl::io

@@ -12,9 +12,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::io {
+
+/// The seed of one rollout's random stream, from (run seed, step, prompt id, rollout index)
+/// alone (splitmix64 chain): the same rollout is drawn whatever rank generates it.
+std::uint64_t rollout_seed(std::uint64_t seed, std::int64_t step, std::int64_t prompt_id,
+                           std::int32_t rollout_idx);
 
 /// Serializable position of a sampler.
 struct sampler_state {

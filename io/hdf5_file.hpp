@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/tensor_blob.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::io {
 

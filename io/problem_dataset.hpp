@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::io {
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::io {
 

@@ -29,14 +29,6 @@ status check_metric_name(const std::string& name) {
   return status::success();
 }
 
-// Chains part statuses: `if (auto s = ...; !s) return s;` for each, with context.
-#define LEADRL_TRY(expr)         \
-  do {                           \
-    if (auto s_ = (expr); !s_) { \
-      return s_.error();         \
-    }                            \
-  } while (false)
-
 template <class T>
 status read_into(result<T> r, T& out) {
   if (!r) return r.error();
@@ -400,6 +392,5 @@ result<snapshot> read_snapshot(const std::string& path) {
 }
 
 #undef LEADRL_READ
-#undef LEADRL_TRY
 
 }  // namespace leadrl::io

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/tensor_blob.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::io {
 

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
 #include "io/snapshot.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::io {
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/snapshot.hpp"
-#include "lead/result.hpp"
 
 namespace leadrl::io {
 

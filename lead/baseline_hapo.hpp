@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "lead/group_normalization.hpp"
-#include "lead/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

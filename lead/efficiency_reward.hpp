@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "lead/length_target.hpp"
-#include "lead/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

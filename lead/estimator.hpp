@@ -35,10 +35,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "lead/baseline_hapo.hpp"
 #include "lead/baselines.hpp"
 #include "lead/lead_estimator.hpp"
-#include "lead/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

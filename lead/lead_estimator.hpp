@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "lead/efficiency_reward.hpp"
 #include "lead/group_normalization.hpp"
 #include "lead/length_target.hpp"
 #include "lead/length_target_table.hpp"
 #include "lead/psi_controller.hpp"
-#include "lead/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

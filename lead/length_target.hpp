@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

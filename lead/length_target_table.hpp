@@ -39,8 +39,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/result.hpp"
 #include "lead/length_target.hpp"
-#include "lead/result.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {

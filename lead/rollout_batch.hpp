@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::lead {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "model/tokenizer.hpp"
 
 namespace leadrl::model {

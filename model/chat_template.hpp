@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "model/tokenizer.hpp"
 
 namespace leadrl::model {
@@ -65,7 +65,7 @@ chat_template template_for(const tokenizer& tok);
 /// the model's format), otherwise encode_prompt() with `tmpl`. `cut`, when given, is set to
 /// whether ids were dropped.
 std::vector<std::int64_t> encode_problem_prompt(const tokenizer& tok, const chat_template& tmpl,
-                                                bool raw, std::string_view prompt,
-                                                std::size_t keep, bool* cut = nullptr);
+                                                bool raw, std::string_view prompt, std::size_t keep,
+                                                bool* cut = nullptr);
 
 }  // namespace leadrl::model

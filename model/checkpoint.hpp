@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "model/decoder.hpp"
 
 namespace leadrl::model {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "model/decoder.hpp"
 #include "model/sampler.hpp"
 

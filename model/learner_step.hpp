@@ -15,7 +15,7 @@
 
 #include <torch/torch.h>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "model/decoder.hpp"
 #include "model/optimizer.hpp"
 #include "model/policy_loss.hpp"

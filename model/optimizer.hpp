@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::model {
 

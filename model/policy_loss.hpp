@@ -27,7 +27,7 @@
 
 #include <string>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::model {
 

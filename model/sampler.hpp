@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::model {
 

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "io/arith_grade.hpp"
+#include "grading/arith_grade.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/generation_engine.hpp"
 #include "model/learner_step.hpp"
@@ -91,14 +91,15 @@ status validate(const arith_sft_settings& s) {
     }
     return status::success();
   };
-  for (auto st : {need("steps", s.steps, 1), need("batch_size", s.batch_size, 1),
-                  need("warmup_steps", s.warmup_steps, 0),
-                  need("max_response_tokens", s.max_response_tokens, 2),
-                  need("eval_every", s.eval_every, 0), need("eval_problems", s.eval_problems, 1),
-                  need("eval_batch", s.eval_batch, 1)}) {
+  for (auto st :
+       {need("steps", s.steps, 1), need("batch_size", s.batch_size, 1),
+        need("warmup_steps", s.warmup_steps, 0),
+        need("max_response_tokens", s.max_response_tokens, 2), need("eval_every", s.eval_every, 0),
+        need("eval_problems", s.eval_problems, 1), need("eval_batch", s.eval_batch, 1)}) {
     if (!st) return st;
   }
-  if (!(std::isfinite(s.lr) && s.lr > 0)) return fail("lr: expected a number > 0, got " + show(s.lr));
+  if (!(std::isfinite(s.lr) && s.lr > 0))
+    return fail("lr: expected a number > 0, got " + show(s.lr));
   if (!(s.min_lr_ratio >= 0 && s.min_lr_ratio <= 1)) {
     return fail("min_lr_ratio: expected a number in [0, 1], got " + show(s.min_lr_ratio));
   }
@@ -112,7 +113,8 @@ status validate(const arith_sft_settings& s) {
   return status::success();
 }
 
-result<arith_eval_result> evaluate_arith(decoder model, const std::vector<io::arith_problem>& problems,
+result<arith_eval_result> evaluate_arith(decoder model,
+                                         const std::vector<io::arith_problem>& problems,
                                          double temperature, std::int64_t max_new_tokens,
                                          std::int64_t batch, std::uint64_t seed) {
   arith_eval_result out;
@@ -139,7 +141,7 @@ result<arith_eval_result> evaluate_arith(decoder model, const std::vector<io::ar
       for (auto t : (*gen)[i].tokens) {
         if (t != char_tokenizer::eos) text_ids.push_back(static_cast<std::int32_t>(t));
       }
-      correct += io::arith_grade(tok.decode(text_ids), problems[i].answer).correct ? 1.0 : 0.0;
+      correct += grading::arith_grade(tok.decode(text_ids), problems[i].answer).correct ? 1.0 : 0.0;
       length += static_cast<double>((*gen)[i].tokens.size());
     }
     const double n = static_cast<double>(gen->size());
@@ -191,7 +193,8 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
     examples.reserve(problems->size());
     for (const auto& p : *problems) {
       // Keep prompt + response (+ EOS) within the response budget.
-      const std::size_t max_chars = p.prompt.size() + static_cast<std::size_t>(s.max_response_tokens) - 1;
+      const std::size_t max_chars =
+          p.prompt.size() + static_cast<std::size_t>(s.max_response_tokens) - 1;
       auto e = arith_sft_example(p, io::arith_response(p, s.verbosity, p.index, max_chars));
       if (!e) return e.error();
       examples.push_back(std::move(*e));

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "io/arith_task.hpp"
-#include "lead/result.hpp"
 #include "model/decoder.hpp"
 
 namespace leadrl::model {
@@ -65,10 +65,10 @@ struct arith_sft_settings {
   std::uint64_t seed = 1;  ///< problems and their responses (train split)
   /// Longest response in tokens, EOS included: verbose responses are shortened to fit.
   std::int64_t max_response_tokens = 160;
-  std::int64_t eval_every = 0;        ///< evaluation every N steps (0: only at the end)
-  std::int64_t eval_problems = 128;   ///< held-out test-split problems
-  double eval_temperature = 0.8;      ///< the sampled evaluation's temperature
-  std::int64_t eval_batch = 64;       ///< sequences decoded together
+  std::int64_t eval_every = 0;       ///< evaluation every N steps (0: only at the end)
+  std::int64_t eval_problems = 128;  ///< held-out test-split problems
+  double eval_temperature = 0.8;     ///< the sampled evaluation's temperature
+  std::int64_t eval_batch = 64;      ///< sequences decoded together
 };
 
 /// Checks ranges; the error names the field ("steps: expected >= 1, got 0").
@@ -76,16 +76,17 @@ status validate(const arith_sft_settings& settings);
 
 /// Pass@1 of a decoder on arithmetic problems.
 struct arith_eval_result {
-  double accuracy = 0;          ///< sampled at the evaluation temperature, one per problem
-  double greedy_accuracy = 0;   ///< greedy decoding
-  double mean_length = 0;       ///< sampled responses, tokens (EOS included)
+  double accuracy = 0;         ///< sampled at the evaluation temperature, one per problem
+  double greedy_accuracy = 0;  ///< greedy decoding
+  double mean_length = 0;      ///< sampled responses, tokens (EOS included)
   double greedy_mean_length = 0;
 };
 
 /// Generates one sampled (seed = `seed` + problem position) and one greedy response per
-/// problem, at most `max_new_tokens` tokens each, and grades them with io::arith_grade.
+/// problem, at most `max_new_tokens` tokens each, and grades them with grading::arith_grade.
 /// Fails when generation fails (e.g. the context is too short for max_new_tokens).
-result<arith_eval_result> evaluate_arith(decoder model, const std::vector<io::arith_problem>& problems,
+result<arith_eval_result> evaluate_arith(decoder model,
+                                         const std::vector<io::arith_problem>& problems,
                                          double temperature, std::int64_t max_new_tokens,
                                          std::int64_t batch, std::uint64_t seed);
 

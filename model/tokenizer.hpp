@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::model {
 

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "runtime/mpi_world.hpp"
 
 namespace leadrl::runtime {

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 #include "runtime/mpi_world.hpp"
 
 namespace leadrl::runtime {

@@ -16,18 +16,18 @@
 #include <string>
 #include <vector>
 
-#include "lead/result.hpp"
+#include "base/result.hpp"
 
 namespace leadrl::runtime {
 
 /// What `leadrl launch` was asked to do.
 struct launch_options {
-  int max_restarts = 3;              ///< restarts after the first attempt (0: never restart)
-  double restart_delay_s = 1.0;      ///< pause before each restart
-  std::string log_path;              ///< also append the supervisor's log lines here (empty: no)
-  std::size_t stderr_tail_lines = 5; ///< stderr lines of a failed attempt repeated in the log
-  bool help = false;                 ///< --help was given (nothing else is parsed)
-  std::vector<std::string> command;  ///< the command and its arguments (after `--`)
+  int max_restarts = 3;               ///< restarts after the first attempt (0: never restart)
+  double restart_delay_s = 1.0;       ///< pause before each restart
+  std::string log_path;               ///< also append the supervisor's log lines here (empty: no)
+  std::size_t stderr_tail_lines = 5;  ///< stderr lines of a failed attempt repeated in the log
+  bool help = false;                  ///< --help was given (nothing else is parsed)
+  std::vector<std::string> command;   ///< the command and its arguments (after `--`)
 };
 
 /// Parses the arguments after `leadrl launch`:
@@ -57,8 +57,8 @@ std::string describe(const attempt_end& end);
 
 /// One finished attempt, as the supervisor logs it.
 struct attempt_record {
-  int number = 0;                        ///< 1-based
-  std::vector<std::string> command;      ///< what was run
+  int number = 0;                    ///< 1-based
+  std::vector<std::string> command;  ///< what was run
   attempt_end end;
   double duration_s = 0.0;
   std::vector<std::string> stderr_tail;  ///< its last stderr lines, oldest first
@@ -66,10 +66,10 @@ struct attempt_record {
 
 /// How the supervised run ended.
 struct launch_outcome {
-  int exit_code = 0;        ///< the final attempt's exit_code(), or 127 if it could not start
-  int attempts = 0;         ///< attempts started
-  bool exhausted = false;   ///< the last attempt failed and no restart was left
-  bool interrupted = false; ///< stopped by SIGINT/SIGTERM (forwarded; no restart after it)
+  int exit_code = 0;         ///< the final attempt's exit_code(), or 127 if it could not start
+  int attempts = 0;          ///< attempts started
+  bool exhausted = false;    ///< the last attempt failed and no restart was left
+  bool interrupted = false;  ///< stopped by SIGINT/SIGTERM (forwarded; no restart after it)
   std::vector<attempt_record> history;
 };
 

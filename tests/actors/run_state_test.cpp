@@ -229,7 +229,7 @@ TEST_F(run_state_test, metrics_history_fills_absent_metrics_with_nan) {
 }
 
 TEST_F(run_state_test, snapshots_are_due_every_save_freq_steps_and_at_the_end) {
-  trainer_options t;
+  io::trainer_options t;
   t.total_steps = 7;
   t.save_freq = 0;
   for (int k = 1; k <= 7; ++k) EXPECT_FALSE(snapshot_due(t, k));
@@ -243,7 +243,7 @@ TEST_F(run_state_test, snapshots_are_due_every_save_freq_steps_and_at_the_end) {
 
 TEST_F(run_state_test, resume_ignores_the_total_steps_but_not_the_learning_rate) {
   auto make = [](const std::vector<std::string>& o) {
-    auto r = load_train_options("", o);
+    auto r = io::load_train_options("", o);
     EXPECT_TRUE(r.ok()) << r.error().message();
     return *r;
   };

@@ -1,4 +1,5 @@
 #include "actors/step_logic.hpp"
+#include "io/data_sampler.hpp"
 
 #include <gtest/gtest.h>
 
@@ -50,10 +51,10 @@ TEST(StepLogic, RolloutSeedsDependOnEveryInputOnly) {
   std::set<std::uint64_t> seen;
   for (std::int64_t step : {1, 2})
     for (std::int64_t p : {0, 1, 17})
-      for (std::int32_t r : {0, 1, 2}) seen.insert(rollout_seed(42, step, p, r));
+      for (std::int32_t r : {0, 1, 2}) seen.insert(io::rollout_seed(42, step, p, r));
   EXPECT_EQ(seen.size(), 18u);
-  EXPECT_EQ(rollout_seed(42, 3, 5, 1), rollout_seed(42, 3, 5, 1));
-  EXPECT_NE(rollout_seed(42, 3, 5, 1), rollout_seed(43, 3, 5, 1));
+  EXPECT_EQ(io::rollout_seed(42, 3, 5, 1), io::rollout_seed(42, 3, 5, 1));
+  EXPECT_NE(io::rollout_seed(42, 3, 5, 1), io::rollout_seed(43, 3, 5, 1));
   EXPECT_EQ(minibatch_of(0, 2), 0);
   EXPECT_EQ(minibatch_of(3, 2), 1);
 }

@@ -7,10 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "io/arith_grade.hpp"
+#include "grading/arith_grade.hpp"
 #include "io/arith_task.hpp"
 
 namespace leadrl::io {
+using grading::arith_grade;
+using grading::count_arith_steps;
+using grading::parse_arith_integer;
+
 namespace {
 
 // An evaluator written independently of the task's: scan the text, multiply within a
@@ -422,7 +426,7 @@ TEST(ArithGrade, ReadsTheLastAnswerLine) {
   EXPECT_TRUE(g.has_answer);
   EXPECT_EQ(g.extracted, "103");
   EXPECT_EQ(g.format, 1.0);
-  EXPECT_EQ(g.source, lead::answer_source::answer_phrase);
+  EXPECT_EQ(g.source, grading::answer_source::answer_phrase);
 
   EXPECT_FALSE(arith_grade("37+85=122\nA:104", "103").correct);
   // The last answer line counts; two answer lines are not the taught format.
@@ -453,7 +457,7 @@ TEST(ArithGrade, ReadsTheLastAnswerLine) {
   g = arith_grade("so A:103", "103");
   EXPECT_FALSE(g.correct);
   EXPECT_FALSE(g.has_answer);
-  EXPECT_EQ(g.source, lead::answer_source::none);
+  EXPECT_EQ(g.source, grading::answer_source::none);
   EXPECT_EQ(g.format, 0.0);
   // Not an integer.
   for (const char* r : {"A:", "A:103.0", "A:1e2", "A:10 3", "A:--5", "A:12x", "A:+"}) {
@@ -517,7 +521,7 @@ TEST(ArithGrade, GarbageNeverThrowsAndIsNeverCorrectByAccident) {
     for (char& c : text) {
       c = bytes ? static_cast<char>(next() & 0xFF) : alphabet[next() % alphabet.size()];
     }
-    lead::grade_result g;
+    grading::grade_result g;
     EXPECT_NO_THROW(g = arith_grade(text, "12345678"));
     EXPECT_NO_THROW(count_arith_steps(text));
     if (g.has_answer) ++answered;

@@ -41,28 +41,28 @@ void remove_shared_dir(const std::string& dir) {
   if (g_world->rank() == 0) fs::remove_all(dir);
 }
 
-train_options resume_run(const std::string& dir, int total_steps, const std::string& resume) {
-  auto r = load_train_options("", {"data.train_size=10",
-                                   "data.train_batch_size=4",
-                                   "data.max_response_length=12",
-                                   "rollout.n=4",
-                                   "actor.ppo_mini_batch_size=2",
-                                   "actor.ppo_micro_batch_size=3",
-                                   "actor.lr=0.01",
-                                   "algorithm.lead_lstar_floor=2",
-                                   "algorithm.lead_bmax=12",
-                                   "algorithm.lead_lstar_table=table",
-                                   "algorithm.lead_aggregator=median_correct",
-                                   "algorithm.lead_lstar_table_history=3",
-                                   "trainer.save_freq=1",
-                                   "trainer.keep_last=10",
-                                   "trainer.snapshot_dir=" + dir + "/snapshots",
-                                   "trainer.log_jsonl=" + dir + "/m.jsonl",
-                                   "trainer.total_steps=" + std::to_string(total_steps),
-                                   "trainer.progress=false",
-                                   "runtime.scheduler_threads=1",
-                                   "runtime.step_timeout_s=120",
-                                   "runtime.collective_timeout_s=60"});
+io::train_options resume_run(const std::string& dir, int total_steps, const std::string& resume) {
+  auto r = io::load_train_options("", {"data.train_size=10",
+                                       "data.train_batch_size=4",
+                                       "data.max_response_length=12",
+                                       "rollout.n=4",
+                                       "actor.ppo_mini_batch_size=2",
+                                       "actor.ppo_micro_batch_size=3",
+                                       "actor.lr=0.01",
+                                       "algorithm.lead_lstar_floor=2",
+                                       "algorithm.lead_bmax=12",
+                                       "algorithm.lead_lstar_table=table",
+                                       "algorithm.lead_aggregator=median_correct",
+                                       "algorithm.lead_lstar_table_history=3",
+                                       "trainer.save_freq=1",
+                                       "trainer.keep_last=10",
+                                       "trainer.snapshot_dir=" + dir + "/snapshots",
+                                       "trainer.log_jsonl=" + dir + "/m.jsonl",
+                                       "trainer.total_steps=" + std::to_string(total_steps),
+                                       "trainer.progress=false",
+                                       "runtime.scheduler_threads=1",
+                                       "runtime.step_timeout_s=120",
+                                       "runtime.collective_timeout_s=60"});
   EXPECT_TRUE(r.ok()) << r.error().message();
   r->resume_path = resume;
   return *r;

@@ -18,7 +18,7 @@
 
 namespace leadrl::test {
 
-inline result<actors::train_summary> run_on(const actors::train_options& o, bool distributed) {
+inline result<actors::train_summary> run_on(const io::train_options& o, bool distributed) {
   caf::actor_system_config cfg;
   runtime::configure_actor_system(cfg, 1);
   cfg.add_message_types<caf::id_block::leadrl>();

@@ -23,8 +23,8 @@ namespace {
 
 using test::g_world;
 
-train_options small_run() {
-  auto r = load_train_options(
+io::train_options small_run() {
+  auto r = io::load_train_options(
       "", {"data.train_size=32", "data.train_batch_size=4", "data.max_response_length=12",
            "rollout.n=4", "actor.ppo_mini_batch_size=2", "actor.ppo_micro_batch_size=3",
            "actor.lr=0.01", "algorithm.lead_lstar_floor=2", "algorithm.lead_bmax=12",

@@ -5,7 +5,7 @@
 // snapshot's /learner, and a small controller state (length table, PSI, metrics). Used by
 // the export round-trip tests and by the leadrl_test_snapshot program the CLI tests run.
 //
-//   auto options = actors::load_train_options("", {"model.hidden_size=16"});
+//   auto options = io::load_train_options("", {"model.hidden_size=16"});
 //   model::decoder dec = test::random_policy(*options, 7);
 //   io::snapshot s = test::policy_snapshot(*options, *dec, /*step=*/3);
 #pragma once
@@ -17,9 +17,10 @@
 #include <cstring>
 #include <string>
 
-#include "actors/train_options.hpp"
 #include "io/snapshot.hpp"
+#include "io/train_options.hpp"
 #include "model/decoder.hpp"
+#include "model/policy_config.hpp"
 
 namespace leadrl::test {
 
@@ -36,11 +37,11 @@ inline io::tensor_blob to_blob(const torch::Tensor& t) {
   return b;
 }
 
-/// A random decoder of `options`' model (random_policy_config), initialised from `seed`.
-inline model::decoder random_policy(const actors::train_options& options, std::uint64_t seed,
+/// A random decoder of `options`' model (model::random_policy_config), initialised from `seed`.
+inline model::decoder random_policy(const io::train_options& options, std::uint64_t seed,
                                     torch::Dtype dtype = torch::kFloat32) {
   torch::manual_seed(seed);
-  return model::decoder(*actors::random_policy_config(options),
+  return model::decoder(*model::random_policy_config(options),
                         model::decoder_options{dtype, torch::kCPU});
 }
 
@@ -48,7 +49,7 @@ inline model::decoder random_policy(const actors::train_options& options, std::u
 /// its parameters and Adam moments derived from them; the controller a 12-row length
 /// table (L* of row i is 20 + 7 * ((5 * i) % 12), row 11 without an L*: NaN), PSI
 /// weights {0.75, 0.25} and two metric columns of `step` rows.
-inline io::snapshot policy_snapshot(const actors::train_options& options,
+inline io::snapshot policy_snapshot(const io::train_options& options,
                                     const model::decoder_impl& policy, std::int64_t step) {
   io::snapshot s;
   s.meta.step = step;

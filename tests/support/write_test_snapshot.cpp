@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::vector<std::string> overrides(argv + 3, argv + argc);
-  auto options = leadrl::actors::load_train_options("", overrides);
+  auto options = leadrl::io::load_train_options("", overrides);
   if (!options) {
     std::cerr << "leadrl_test_snapshot: " << options.error().message() << "\n";
     return 2;

@@ -1,0 +1,144 @@
+#include "eval/eval_run.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "grading/arith_grade.hpp"
+#include "grading/grader.hpp"
+#include "io/data_sampler.hpp"
+#include "model/chat_template.hpp"
+#include "model/checkpoint.hpp"
+#include "model/decoder.hpp"
+#include "model/generation_engine.hpp"
+#include "model/tokenizer.hpp"
+
+namespace leadrl::eval {
+
+void set_eval_threads(int n) {
+  if (n >= 1) torch::set_num_threads(n);
+}
+
+struct eval_model::impl {
+  std::string name;
+  model::decoder dec{nullptr};
+  std::shared_ptr<const model::tokenizer> tok;
+  eval_throughput last;
+};
+
+eval_model::eval_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+eval_model::~eval_model() = default;
+
+const std::string& eval_model::name() const {
+  return impl_->name;
+}
+const eval_throughput& eval_model::last_throughput() const {
+  return impl_->last;
+}
+
+result<std::unique_ptr<eval_model>> eval_model::load(const std::string& name,
+                                                     const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return fail("model '" + name + "': " + dir +
+                " is not a folder (expected a Hugging Face "
+                "model folder with config.json, *.safetensors and tokenizer.json)");
+  }
+  auto p = std::make_unique<impl>();
+  p->name = name;
+  auto dec = model::load_decoder(dir);
+  if (!dec) return dec.error().with_context("model '" + name + "' (" + dir + ")");
+  p->dec = *dec;
+  p->dec->eval();
+  auto tok = model::load_tokenizer(dir);
+  if (!tok) return tok.error().with_context("model '" + name + "' tokenizer (" + dir + ")");
+  p->tok = *tok;
+  if (p->tok->eos_id() < 0) {
+    return fail("model '" + name + "' (" + dir + "): the tokenizer has no EOS token");
+  }
+  return std::unique_ptr<eval_model>(new eval_model(std::move(p)));
+}
+
+result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_sampling& sampling) {
+  auto& m = *impl_;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string where = "model '" + m.name + "' on '" + data.name + "'";
+  if (data.problems.rows.empty()) return fail(where + ": the dataset has no problems");
+  if (sampling.samples_per_problem < 1) {
+    return fail(where + ": samples per problem must be >= 1");
+  }
+  const std::int64_t context = m.dec->config().max_position_embeddings;
+  const auto tmpl = model::template_for(*m.tok);
+
+  // Prompts, truncated from the left so that the answer keeps max_new_tokens or half the
+  // context, whichever is less.
+  const std::int64_t answer_room =
+      std::max<std::int64_t>(1, std::min(sampling.max_new_tokens, context / 2));
+  std::vector<std::vector<std::int64_t>> prompts;
+  std::size_t longest = 0;
+  std::int64_t cut_prompts = 0;
+  const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
+  for (const auto& row : data.problems.rows) {
+    bool cut = false;
+    auto ids = model::encode_problem_prompt(*m.tok, tmpl, data.arith, row.prompt, keep, &cut);
+    if (cut) ++cut_prompts;
+    if (ids.empty()) return fail(where + ": problem '" + row.id + "' encodes to no tokens");
+    longest = std::max(longest, ids.size());
+    prompts.push_back(std::move(ids));
+  }
+  model::generation_params gp;
+  gp.sampling.temperature = sampling.temperature;
+  gp.sampling.top_p = sampling.top_p;
+  gp.max_new_tokens =
+      std::min(sampling.max_new_tokens, context - static_cast<std::int64_t>(longest));
+  gp.max_batch = sampling.max_batch;
+  gp.eos_token_ids = {m.tok->eos_id()};
+  if (gp.max_new_tokens < 1) {
+    return fail(where + ": the model's context (" + std::to_string(context) +
+                " tokens) leaves no room for an answer");
+  }
+  if (auto s = model::validate(gp); !s) return s.error().with_context(where);
+
+  std::vector<model::generation_request> reqs;
+  eval_samples out;
+  out.model = m.name;
+  out.dataset = data.name;
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const auto id = static_cast<std::int64_t>(i);
+    for (std::int64_t g = 0; g < sampling.samples_per_problem; ++g) {
+      reqs.push_back(
+          {prompts[i], io::rollout_seed(sampling.seed, 0, id, static_cast<std::int32_t>(g))});
+      out.problem_ids.push_back(id);
+    }
+  }
+  model::generation_engine engine(m.dec, gp);
+  auto gen = engine.generate(reqs);
+  if (!gen) return gen.error().with_context(where);
+
+  eval_throughput t;
+  t.max_new_tokens = gp.max_new_tokens;
+  t.truncated_prompts = cut_prompts;
+  for (std::size_t i = 0; i < gen->size(); ++i) {
+    const auto& o = (*gen)[i];
+    std::vector<std::int32_t> ids;
+    for (auto x : o.tokens) {
+      if (x != m.tok->eos_id()) ids.push_back(static_cast<std::int32_t>(x));
+    }
+    const std::string text = m.tok->decode(ids);
+    const auto& answer = data.problems.rows[static_cast<std::size_t>(out.problem_ids[i])].answer;
+    const grading::grade_result g =
+        data.arith ? grading::arith_grade(text, answer) : grading::grade_answer(text, answer);
+    out.correctness.push_back(g.correct ? 1.0 : 0.0);
+    out.lengths.push_back(static_cast<double>(std::max<std::size_t>(o.tokens.size(), 1)));
+    t.generated_tokens += static_cast<std::int64_t>(o.tokens.size());
+    t.truncated += o.reason == model::finish_reason::length ? 1 : 0;
+  }
+  t.samples = static_cast<std::int64_t>(gen->size());
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.last = t;
+  return out;
+}
+
+}  // namespace leadrl::eval

@@ -1,0 +1,152 @@
+// The step protocol in one process: the real controller, generator, verifier, learner and
+// gateway actors of one rank over a tiny random model on the built-in arithmetic task,
+// with single-process collectives. Checks the controller's records step by step against
+// the pure step logic and the learner's effect on the weights.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "actors/rank_worker.hpp"
+#include "actors/step_logic.hpp"
+#include "actors/train_actors.hpp"
+#include "runtime/actor_system.hpp"
+
+namespace leadrl::actors {
+namespace {
+
+io::train_options tiny(const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> o{"data.train_size=16",
+                             "data.train_batch_size=4",
+                             "data.max_response_length=12",
+                             "rollout.n=3",
+                             "actor.ppo_mini_batch_size=2",
+                             "actor.ppo_micro_batch_size=4",
+                             "actor.lr=0.01",
+                             "algorithm.lead_lstar_floor=2",
+                             "algorithm.lead_bmax=12",
+                             "trainer.total_steps=3",
+                             "trainer.progress=false",
+                             "runtime.scheduler_threads=1",
+                             "runtime.step_timeout_s=120"};
+  // An override replaces the default of the same key (a key may be given once).
+  for (const auto& e : extra) {
+    const auto key = e.substr(0, e.find('='));
+    o.erase(std::remove_if(o.begin(), o.end(),
+                           [&](const std::string& d) { return d.substr(0, d.find('=')) == key; }),
+            o.end());
+    o.push_back(e);
+  }
+  auto r = io::load_train_options("", o);
+  EXPECT_TRUE(r.ok()) << r.error().message();
+  return *r;
+}
+
+result<train_summary> run_local(const io::train_options& o, std::string* aborted = nullptr) {
+  caf::actor_system_config cfg;
+  runtime::configure_actor_system(cfg, static_cast<int>(o.runtime.scheduler_threads));
+  cfg.add_message_types<caf::id_block::leadrl>();
+  caf::actor_system system{cfg};
+  auto coll = make_local_collectives();
+  auto connect = [](caf::actor_system&, const caf::actor& local) {
+    return result<std::vector<caf::actor>>(std::vector<caf::actor>{local});
+  };
+  auto abort = [aborted](const std::string& why) {
+    if (aborted) *aborted = why;
+  };
+  return run_training(o, 0, 1, *coll, system, connect, abort);
+}
+
+TEST(Protocol, OneRankRunsEveryStepThroughTheActors) {
+  auto o = tiny({"trainer.log_jsonl=" + std::string(LEADRL_BINARY_DIR) + "/protocol_test.jsonl"});
+  auto before_worker = [&] {
+    auto coll = make_local_collectives();
+    return rank_worker::create(o, 0, 1, *coll).value()->flat_parameters();
+  }();
+  auto s = run_local(o);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  ASSERT_EQ(s->steps.size(), 3u);
+  lead::estimator_state replay = lead::make_estimator_state(o.estimator);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto& rec = s->steps[k];
+    EXPECT_EQ(rec.step, static_cast<std::int64_t>(k + 1));
+    ASSERT_EQ(rec.prompt_ids.size(), 4u);
+    ASSERT_EQ(rec.lengths.size(), 12u);
+    EXPECT_EQ(rec.advantages.size(), 12u);
+    // The controller's decision equals the pure step logic replayed on its inputs.
+    scored_rollouts sr;
+    sr.step = rec.step;
+    for (std::size_t i = 0; i < 12; ++i) {
+      sr.prompt_ids.push_back(rec.prompt_ids[i / 3]);
+      sr.rollout_idx.push_back(static_cast<std::int32_t>(i % 3));
+    }
+    sr.lengths = rec.lengths;
+    sr.correctness = rec.correctness;
+    auto b = assemble_batch({sr}, rec.step);
+    ASSERT_TRUE(b.ok());
+    auto adv = run_estimator(o.estimator, replay, *b);
+    ASSERT_TRUE(adv.ok());
+    EXPECT_EQ(adv->advantages, rec.advantages);
+    EXPECT_EQ(adv->w_corr, rec.w_corr);
+    EXPECT_EQ(adv->lstar, rec.lstar);
+    for (double l : rec.lengths) {
+      EXPECT_GE(l, 1);
+      EXPECT_LE(l, 12);
+    }
+    for (const char* key :
+         {"lead/w_corr", "critic/accuracy", "response_length/mean", "timing/gen", "timing/train",
+          "actor/pg_loss", "optim/grad_norm", "caf/bytes_per_step"}) {
+      EXPECT_TRUE(rec.metrics.count(key)) << key;
+    }
+    EXPECT_EQ(rec.metrics.at("optim/steps"), 2.0);  // two mini-batches of two prompts
+    EXPECT_NE(rec.parameter_checksum, 0u);
+    EXPECT_GT(rec.caf_bytes, 0u);
+  }
+  // The learner changed the weights, and the checksum of the last step is the final one.
+  ASSERT_EQ(s->final_parameters.size(), before_worker.size());
+  EXPECT_NE(s->final_parameters, before_worker);
+  EXPECT_EQ(s->steps.back().parameter_checksum, s->final_checksum);
+  // One JSONL line per step.
+  std::ifstream in(std::string(LEADRL_BINARY_DIR) + "/protocol_test.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_EQ(line.rfind("{\"step\":" + std::to_string(lines) + ",", 0), 0u);
+  }
+  EXPECT_EQ(lines, 3);
+}
+
+TEST(Protocol, SameSeedSameRunDifferentSeedDifferentRollouts) {
+  auto a = run_local(tiny({"trainer.total_steps=1", "algorithm.adv_estimator=grpo"}));
+  auto b = run_local(tiny({"trainer.total_steps=1", "algorithm.adv_estimator=grpo"}));
+  auto c =
+      run_local(tiny({"trainer.total_steps=1", "algorithm.adv_estimator=grpo", "trainer.seed=7"}));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->final_parameters, b->final_parameters);
+  EXPECT_EQ(a->steps[0].lengths, b->steps[0].lengths);
+  EXPECT_EQ(a->steps[0].w_corr, 1.0);  // single-reward estimator
+  EXPECT_NE(a->steps[0].prompt_ids, c->steps[0].prompt_ids);
+}
+
+TEST(Protocol, WorkerRejectsAPlanThatDoesNotMatchTheStore) {
+  auto o = tiny();
+  auto coll = make_local_collectives();
+  auto w = rank_worker::create(o, 0, 1, *coll);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  ASSERT_TRUE((*w)->generate(generate_request{1, 0, {0, 1}, 3}).ok());
+  auto scored = (*w)->grade(1);
+  EXPECT_EQ(scored.prompt_ids.size(), 6u);
+  step_plan bad;
+  bad.step = 1;
+  bad.advantages.assign(5, 0.0);
+  auto t = (*w)->train(bad, true);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message().find("5 advantages for 6"), std::string::npos);
+  EXPECT_FALSE((*w)->generate(generate_request{2, 0, {999}, 3}).ok());
+}
+
+}  // namespace
+}  // namespace leadrl::actors

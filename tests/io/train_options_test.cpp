@@ -1,0 +1,142 @@
+#include "io/train_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace leadrl::io {
+namespace {
+
+std::string write_ini(const std::string& name, const std::string& text) {
+  const std::string path = std::string(LEADRL_BINARY_DIR) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(TrainOptions, DefaultsAndOverridesBothStyles) {
+  const auto ini = write_ini("train_opts_ok.ini",
+                             "[algorithm]\nadv_estimator = grpo\n[data]\ntrain_batch_size = 16\n");
+  auto o = load_train_options(ini, {"--actor.lr=3e-4", "rollout.n=6", "trainer.progress=false"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->estimator.name, "grpo");
+  EXPECT_EQ(o->data.train_batch_size, 16);
+  EXPECT_DOUBLE_EQ(o->actor.lr, 3e-4);
+  EXPECT_EQ(o->rollout.n, 6);
+  EXPECT_FALSE(o->trainer.progress);
+  EXPECT_EQ(o->trainer.seed, 42u);
+  EXPECT_FALSE(o->estimator.lead.static_w_corr.has_value());
+  EXPECT_NE(o->config_text.find("adv_estimator"), std::string::npos);
+}
+
+TEST(TrainOptions, LeadKnobsReachTheEstimator) {
+  auto o = load_train_options(
+      "", {"algorithm.lead_alpha=2", "algorithm.lead_beta=0.5", "algorithm.lead_lambda_min=0.1",
+           "algorithm.lead_bmax=64", "algorithm.lead_lstar_floor=8", "algorithm.lead_short_len=4",
+           "algorithm.lead_lstar_mode=max_asym", "algorithm.lead_aggregator=median_correct",
+           "algorithm.lead_static_lambda_corr=0.25", "algorithm.lead_lstar_table=table",
+           "algorithm.adv_estimator=arora"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  const auto& L = o->estimator.lead;
+  EXPECT_DOUBLE_EQ(L.alpha, 2);
+  EXPECT_DOUBLE_EQ(L.beta, 0.5);
+  EXPECT_DOUBLE_EQ(L.w_min, 0.1);
+  EXPECT_DOUBLE_EQ(L.bmax, 64);
+  EXPECT_DOUBLE_EQ(L.lstar_floor, 8);
+  EXPECT_DOUBLE_EQ(L.short_len, 4);
+  EXPECT_EQ(L.lstar_mode, lead::efficiency_mode::max_asym);
+  EXPECT_EQ(L.aggregator, lead::length_aggregator::median_correct);
+  ASSERT_TRUE(L.static_w_corr.has_value());
+  EXPECT_DOUBLE_EQ(*L.static_w_corr, 0.25);
+  EXPECT_EQ(L.lstar_table_mode, lead::length_target_mode::table);
+  EXPECT_EQ(o->estimator.name, "arora_zanette");  // alias resolved
+}
+
+// Each bad case names its key (or file) in the message.
+struct bad_case {
+  std::vector<std::string> overrides;
+  std::string names;
+};
+
+TEST(TrainOptions, BadValuesNameTheKey) {
+  const std::vector<bad_case> cases = {
+      {{"no.such_key=1"}, "no.such_key"},
+      {{"algorithm.unknown=1"}, "algorithm.unknown"},
+      {{"actor.lr=abc"}, "actor.lr"},
+      {{"actor.lr=-1"}, "actor.lr"},
+      {{"rollout.n=0"}, "rollout.n"},
+      {{"rollout.temperature=0"}, "rollout.temperature"},
+      {{"rollout.top_p=1.5"}, "rollout.top_p"},
+      {{"data.task=images"}, "data.task"},
+      {{"data.task=jsonl"}, "data.train_files"},
+      {{"data.task=jsonl", "data.train_files=/nonexistent/x.jsonl"}, "/nonexistent/x.jsonl"},
+      {{"model.path=/nonexistent/model"}, "/nonexistent/model"},
+      {{"algorithm.adv_estimator=ppo2"}, "algorithm.adv_estimator"},
+      {{"algorithm.lead_beta=1.5"}, "algorithm.lead_beta"},
+      {{"algorithm.lead_lambda_min=-0.1"}, "algorithm.lead_lambda_min"},
+      {{"algorithm.lead_lstar_mode=sym"}, "algorithm.lead_lstar_mode"},
+      {{"algorithm.lead_aggregator=max"}, "algorithm.lead_aggregator"},
+      {{"algorithm.lead_static_lambda_corr=2"}, "algorithm.lead_static_lambda_corr"},
+      {{"algorithm.lead_lstar_floor=0"}, "algorithm.lead_lstar_floor"},
+      {{"algorithm.lead_lstar_table=cache"}, "algorithm.lead_lstar_table"},
+      {{"actor.kl_loss_type=js"}, "actor.kl_loss_type"},
+      {{"actor.loss_agg_mode=sum"}, "actor.loss_agg_mode"},
+      {{"actor.clip_ratio_low=1"}, "actor.clip_ratio_low"},
+      {{"data.train_batch_size=8", "actor.ppo_mini_batch_size=3"}, "actor.ppo_mini_batch_size"},
+      {{"trainer.total_steps=0"}, "trainer.total_steps"},
+      {{"trainer.progress=maybe"}, "trainer.progress"},
+      {{"runtime.backend=gloo"}, "runtime.backend"},
+      {{"runtime.collective_timeout_s=0"}, "runtime.collective_timeout_s"},
+      {{"model.hidden_size=30", "model.num_heads=4"}, "model.num_heads"},
+      {{"actor.lr"}, "actor.lr"},
+  };
+  for (const auto& c : cases) {
+    auto o = load_train_options("", c.overrides);
+    ASSERT_FALSE(o.ok()) << c.overrides.front();
+    EXPECT_NE(o.error().message().find(c.names), std::string::npos)
+        << c.overrides.front() << " -> " << o.error().message();
+  }
+}
+
+TEST(TrainOptions, MissingAndBadFilesNameTheFile) {
+  auto missing = load_train_options("/nonexistent/run.ini", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("/nonexistent/run.ini"), std::string::npos);
+  const auto ini = write_ini("train_opts_bad.ini", "[actor]\nlearning_rate = 1\n");
+  auto unknown = load_train_options(ini, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("actor.learning_rate"), std::string::npos)
+      << unknown.error().message();
+}
+
+TEST(TrainOptions, HelpListsEveryOptionWithDefault) {
+  std::ostringstream out;
+  const auto schema = train_schema();
+  schema.print_help(out);
+  const std::string text = out.str();
+  for (const auto& name : schema.names()) {
+    EXPECT_NE(text.find("--" + name + "  (default"), std::string::npos) << name;
+  }
+  for (const char* must : {"algorithm.lead_alpha", "algorithm.lead_lstar_table", "actor.ppo_epochs",
+                           "runtime.checksum_freq", "trainer.log_jsonl", "rollout.top_k"}) {
+    EXPECT_NE(text.find(must), std::string::npos) << must;
+  }
+}
+
+TEST(TrainOptions, ShippedConfigsParse) {
+  for (const char* name : {"arith_tiny_lead.ini", "arith_tiny_grpo.ini",
+                           "r1_distill_1p5b_math_lead.ini", "r1_distill_1p5b_math_grpo.ini"}) {
+    const std::string path = std::string(LEADRL_SOURCE_DIR) + "/configs/" + name;
+    auto cfg = io::load_config(train_schema(), path, {});
+    ASSERT_TRUE(cfg.ok()) << name << ": " << cfg.error().message();
+    if (std::string(name).rfind("arith", 0) == 0) {
+      auto o = read_train_options(*cfg);
+      EXPECT_TRUE(o.ok()) << name << ": " << o.error().message();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace leadrl::io
