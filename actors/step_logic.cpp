@@ -6,8 +6,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include "lead/lead_estimator.hpp"
-
 namespace leadrl::actors {
 
 std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t num_prompts, int world_size,
@@ -75,29 +73,8 @@ result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_ra
   return out;
 }
 
-result<step_advantages> run_estimator(const lead::estimator_config& config,
-                                      lead::estimator_state& state, const assembled_batch& batch) {
-  step_advantages out;
-  if (config.name == "lead") {
-    // lead_step directly (as the registry does) to keep L* per prompt and the weights.
-    auto r = lead::lead_step(batch.batch, config.lead, state.lead, &state.lstar_table);
-    if (!r) return r.error();
-    out.advantages = std::move(r->advantages);
-    out.w_corr = r->psi.w_corr;
-    out.w_eff = r->psi.w_eff;
-    out.lstar_prompt_ids = r->groups.prompts;
-    for (const auto& t : r->lstar) out.lstar.push_back(t.lstar);
-    out.metrics = std::move(r->metrics);
-    return out;
-  }
-  auto r = lead::compute_advantages(config, batch.batch, state);
-  if (!r) return r.error();
-  out.advantages = std::move(r->advantages);
-  out.metrics = std::move(r->metrics);
-  return out;
-}
-
-std::vector<step_plan> make_step_plans(const assembled_batch& batch, const step_advantages& adv) {
+std::vector<step_plan> make_step_plans(const assembled_batch& batch,
+                                       const lead::estimator_output& adv) {
   std::vector<step_plan> plans;
   for (std::size_t r = 0; r + 1 < batch.rank_offsets.size(); ++r) {
     step_plan p;
@@ -115,7 +92,7 @@ std::vector<step_plan> make_step_plans(const assembled_batch& batch, const step_
 }
 
 result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
-                                                   const step_advantages& adv,
+                                                   const lead::estimator_output& adv,
                                                    const std::vector<trained>& by_rank,
                                                    const step_timings& timings) {
   std::map<std::string, double> m = adv.metrics;

@@ -8,8 +8,9 @@
 // of a prompt, which every rank derives alone so the result does not depend on the number
 // of ranks.
 //
-//   auto shards = actors::shard_prompts(batch_prompt_ids, world_size);
-//   auto step = actors::run_estimator(cfg, state, actors::assemble_batch(by_rank).value());
+//   auto batch = actors::assemble_batch(by_rank, step).value();
+//   auto plans = actors::make_step_plans(batch, *lead::compute_advantages(cfg, batch.batch,
+//   state));
 #pragma once
 
 #include <cstdint>
@@ -50,25 +51,10 @@ struct assembled_batch {
 result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_rank,
                                        std::int64_t step);
 
-/// The estimator's result for one step.
-struct step_advantages {
-  std::vector<double> advantages;  ///< per row of the assembled batch
-  double w_corr = 1.0;             ///< LEAD's weights; (1, 0) for single-reward methods
-  double w_eff = 0.0;
-  std::vector<std::int64_t> lstar_prompt_ids;  ///< LEAD: the batch's prompts, first-seen order
-  std::vector<double> lstar;                   ///< LEAD: their L*
-  std::map<std::string, double> metrics;       ///< the estimator's metrics (lead/*, reward/*)
-};
-
-/// Runs `config.name` on the assembled batch, advancing `state` (see lead/estimator.hpp).
-/// For LEAD the L* of every prompt and the PSI weights are kept for the step plan.
-/// Fails as lead::compute_advantages does.
-result<step_advantages> run_estimator(const lead::estimator_config& config,
-                                      lead::estimator_state& state, const assembled_batch& batch);
-
 /// One step_plan per rank: the shared weights and L*, and each rank's advantages in the
 /// order of its scored_rollouts.
-std::vector<step_plan> make_step_plans(const assembled_batch& batch, const step_advantages& adv);
+std::vector<step_plan> make_step_plans(const assembled_batch& batch,
+                                       const lead::estimator_output& adv);
 
 /// Wall-clock seconds of the phases of one step.
 struct step_timings {
@@ -81,7 +67,7 @@ struct step_timings {
 /// equal "params/checksum"), timings ("timing/*") and throughput. Fails when the learners
 /// report different parameter checksums (the replicas diverged).
 result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
-                                                   const step_advantages& adv,
+                                                   const lead::estimator_output& adv,
                                                    const std::vector<trained>& by_rank,
                                                    const step_timings& timings);
 

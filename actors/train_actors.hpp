@@ -1,18 +1,16 @@
 // File: actors/train_actors.hpp
 //
-// The four actors of a training run (ARCHITECTURE.md §3-4) and the per-rank driver that
-// wires them: controller (rank 0: sampler, estimator state, step loop, per-step
-// step_plan broadcast, metrics, deadline), generator, verifier and learner (every rank,
-// thin glue over actors::rank_worker), and a gateway per rank, the one actor published to
-// the other ranks, which routes the step messages to its local actors. Only control
-// messages and per-rollout summaries go through CAF. With trainer.save_freq > 0 the
-// controller writes a snapshot at the end of every save_freq-th and of the last step,
-// before the next step starts (ARCHITECTURE.md §5; the state mapping is
-// actors/run_state.hpp); options.resume_path makes every rank continue from one.
-// A heartbeat actor on rank 0 (its own thread) pings the other gateways every
-// runtime.heartbeat_timeout_s / 6; a rank silent for heartbeat_timeout_s, or a rank > 0
-// that hears no ping for that long, ends the job: a stopped or hung peer is found in
-// bounded time however long a step may legitimately take.
+// A training run on one rank (ARCHITECTURE.md §3-4): run_training builds the rank's
+// worker, spawns the actors and wires them across ranks. The controller (rank 0: sampler,
+// estimator state, step loop, per-step step_plan broadcast, metrics, deadline, snapshots)
+// is actors/controller.hpp; the generator, verifier, learner, gateway and heartbeat that
+// every rank runs are actors/rank_actors.hpp; what they share is actors/rank_context.hpp.
+// Only control messages and per-rollout summaries go through CAF. With
+// trainer.save_freq > 0 the controller writes a snapshot at the end of every save_freq-th
+// and of the last step, before the next step starts (ARCHITECTURE.md §5; the state mapping
+// is actors/run_state.hpp); options.resume_path makes every rank continue from one. A
+// rank silent to rank 0's heartbeat for runtime.heartbeat_timeout_s, or a rank > 0 that
+// hears no ping for that long, ends the job however long a step may legitimately take.
 //
 //   auto summary = actors::run_training(opts, rank, size, *coll, system, connect, abort);
 //   // rank 0: summary->steps[k] holds the controller's decision and metrics of step k

@@ -79,6 +79,15 @@ result<estimator_output> run_lead(const estimator_config& config, const rollout_
   if (!r) return r.error();
   estimator_output out;
   out.advantages = std::move(r->advantages);
+  out.w_corr = r->psi.w_corr;
+  out.w_eff = r->psi.w_eff;
+  out.lstar_prompt_ids = r->groups.prompts;
+  for (const length_target& t : r->lstar) out.lstar.push_back(t.lstar);
+  std::vector<double> eff_of_correct;
+  for (std::size_t i = 0; i < r->r_eff.size(); ++i) {
+    if (r->is_correct[i]) eff_of_correct.push_back(r->r_eff[i]);
+  }
+  add_summary("reward/efficiency", eff_of_correct, r->metrics);
   out.metrics = std::move(r->metrics);
   return out;
 }
@@ -401,6 +410,7 @@ result<estimator_output> compute_advantages(const std::string& name, const estim
   if (!out) return out;
   add_summary("advantage", out->advantages, out->metrics);
   add_summary("reward", out->rewards, out->metrics);
+  add_summary("reward/correctness", batch.correctness, out->metrics);
   return out;
 }
 

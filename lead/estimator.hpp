@@ -31,6 +31,7 @@
 // its advantage on one token; its pieces are lead::lcr1 in lead/baselines.hpp.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -99,13 +100,24 @@ struct estimator_state {
 /// aggregator and history.
 estimator_state make_estimator_state(const estimator_config& config);
 
-/// The result of one step.
+/// The result of one step: everything the controller needs from any estimator.
 struct estimator_output {
   std::vector<double> advantages;  ///< final per-rollout advantage (broadcast to its tokens)
   /// Per-rollout scalar reward the advantage was computed from; empty for the
   /// multi-reward methods (lead, gdpo), which have no single reward.
   std::vector<double> rewards;
-  std::map<std::string, double> metrics;  ///< "reward/*", "advantage/*", "<method>/*"
+  /// The weights of the correctness and efficiency advantages (LEAD's PSI weights, after
+  /// the floor or the static pair); (1, 0) for the methods with one reward.
+  double w_corr = 1.0;
+  double w_eff = 0.0;
+  /// LEAD: the batch's prompts in first-seen order and their L*_q; empty otherwise.
+  std::vector<std::int64_t> lstar_prompt_ids;
+  std::vector<double> lstar;
+  /// Every method: "advantage/{mean,std,min,max}" and "reward/correctness/{...}" (the
+  /// score); single-reward methods also "reward/{...}" of `rewards`; lead also
+  /// "reward/efficiency/{...}" (R_eff of the correct rollouts) and the lead/* metrics of
+  /// spec/lead.md §9.1; other methods their "<method>/*".
+  std::map<std::string, double> metrics;
 };
 
 /// Every accepted name, canonical names first, then aliases ("arora").

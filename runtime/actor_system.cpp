@@ -95,12 +95,13 @@ result<std::vector<caf::actor>> connect_ranks(caf::actor_system& system, const m
   if (!outcomes) return outcomes.error();
   for (int r = 0; r < world.size(); ++r) {
     const auto& f = (*outcomes)[static_cast<std::size_t>(r)];
-    if (!f.empty()) return fail("rank " + std::to_string(r) + ": " + f);
+    if (!f.empty()) return fail("rank " + std::to_string(r) + ": " + f, errc::peer_gone);
   }
   std::lock_guard<std::mutex> lock(known->mutex);
   for (int r = 0; r < world.size(); ++r) {
     if (!known->handles[static_cast<std::size_t>(r)]) {
-      return fail(who + ": rank " + std::to_string(r) + " never introduced its actor");
+      return fail(who + ": rank " + std::to_string(r) + " never introduced its actor",
+                  errc::peer_gone);
     }
   }
   return known->handles;

@@ -26,8 +26,10 @@ status wait_with_deadline(MPI_Request* request, std::chrono::milliseconds timeou
     if (waited > timeout) {
       return fail(
           what + ": no completion after " +
-          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
-          " ms; a peer rank is dead or hung (deadline set by runtime.collective_timeout_s)");
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+              " ms; a peer rank is dead or hung (deadline set by runtime.collective_timeout_s)",
+          errc::peer_gone);
     }
     // Back off to at most 1 ms so a waiting rank does not spin a core (2-core machines).
     std::this_thread::sleep_for(pause);

@@ -23,20 +23,21 @@ namespace leadrl::runtime {
 std::string describe_mpi_error(int code, const char* call, const char* file, int line,
                                const char* hint);
 
-/// Evaluates an MPI call; on failure returns a leadrl::error naming it (use in functions
-/// returning status or result).
-#define LEADRL_MPI_CHECK(call, hint)                                                               \
-  do {                                                                                             \
-    const int leadrl_mpi_rc_ = (call);                                                             \
-    if (leadrl_mpi_rc_ != MPI_SUCCESS) {                                                           \
-      return ::leadrl::error(                                                                      \
-          ::leadrl::runtime::describe_mpi_error(leadrl_mpi_rc_, #call, __FILE__, __LINE__, hint)); \
-    }                                                                                              \
+/// Evaluates an MPI call; on failure returns a leadrl::error naming it, code errc::peer_gone
+/// (use in functions returning status or result).
+#define LEADRL_MPI_CHECK(call, hint)                                                              \
+  do {                                                                                            \
+    const int leadrl_mpi_rc_ = (call);                                                            \
+    if (leadrl_mpi_rc_ != MPI_SUCCESS) {                                                          \
+      return ::leadrl::error(                                                                     \
+          ::leadrl::runtime::describe_mpi_error(leadrl_mpi_rc_, #call, __FILE__, __LINE__, hint), \
+          ::leadrl::errc::peer_gone);                                                             \
+    }                                                                                             \
   } while (0)
 
 /// Waits for `request` until `deadline`, polling; on timeout the request is left pending
-/// and an error naming `what` and the wait is returned, so the caller can abort the job
-/// instead of hanging on a dead peer (ARCHITECTURE.md §5).
+/// and an error naming `what` and the wait is returned (code errc::peer_gone), so the caller
+/// can abort the job instead of hanging on a dead peer (ARCHITECTURE.md §5).
 status wait_with_deadline(MPI_Request* request, std::chrono::milliseconds timeout,
                           const std::string& what);
 

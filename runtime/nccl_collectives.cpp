@@ -106,11 +106,13 @@ class nccl_collectives final : public collectives {
       ncclCommGetAsyncError(comm_, &async);
       if (async != ncclSuccess) {
         ncclCommAbort(comm_);
-        return fail(what + ": NCCL error '" + ncclGetErrorString(async) + "' (a peer failed)");
+        return fail(what + ": NCCL error '" + ncclGetErrorString(async) + "' (a peer failed)",
+                    errc::peer_gone);
       }
       if (std::chrono::steady_clock::now() - start > timeout_) {
         ncclCommAbort(comm_);
-        return fail(what + ": no completion within the deadline; a peer rank is dead or hung");
+        return fail(what + ": no completion within the deadline; a peer rank is dead or hung",
+                    errc::peer_gone);
       }
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }

@@ -60,8 +60,8 @@ result<double> parse_seconds(const std::string& name, const std::string& text, d
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
   const auto t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
-                      .count() % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
@@ -240,8 +240,8 @@ attempt_run run_once(const std::vector<std::string>& command, std::size_t tail_l
   ::close(exec_pipe[1]);
 
   int exec_errno = 0;
-  const bool exec_failed =
-      ::read(exec_pipe[0], &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno);
+  const bool exec_failed = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
+                           static_cast<ssize_t>(sizeof exec_errno);
   ::close(exec_pipe[0]);
 
   tail_buffer tail(tail_lines);
@@ -286,7 +286,8 @@ attempt_run run_once(const std::vector<std::string>& command, std::size_t tail_l
   g_child_group = 0;
 
   if (exec_failed) {
-    out.start_error = std::string("cannot run '") + command.front() + "': " + std::strerror(exec_errno);
+    out.start_error =
+        std::string("cannot run '") + command.front() + "': " + std::strerror(exec_errno);
     return out;
   }
   out.started = true;
@@ -384,7 +385,8 @@ std::vector<std::string> resume_command(const std::vector<std::string>& command)
 std::string describe(const attempt_end& end) {
   if (!end.signaled) return "exit code " + std::to_string(end.code);
   const char* name = ::strsignal(end.code);
-  return "killed by signal " + std::to_string(end.code) + (name ? std::string(" (") + name + ")" : "");
+  return "killed by signal " + std::to_string(end.code) +
+         (name ? std::string(" (") + name + ")" : "");
 }
 
 result<launch_outcome> supervise(const launch_options& options, std::ostream& log_stream) {
@@ -413,8 +415,7 @@ result<launch_outcome> supervise(const launch_options& options, std::ostream& lo
       outcome.exit_code = 127;
       return outcome;
     }
-    attempt_record rec{attempt, command, run.end, duration,
-                       {run.tail.begin(), run.tail.end()}};
+    attempt_record rec{attempt, command, run.end, duration, {run.tail.begin(), run.tail.end()}};
     outcome.history.push_back(rec);
     outcome.exit_code = run.end.exit_code();
     char dur[32];
@@ -423,8 +424,8 @@ result<launch_outcome> supervise(const launch_options& options, std::ostream& lo
       log.line("attempt " + std::to_string(attempt) + " succeeded after " + dur + " s");
       return outcome;
     }
-    std::string msg = "attempt " + std::to_string(attempt) + " failed after " + dur +
-                      " s: " + describe(run.end);
+    std::string msg =
+        "attempt " + std::to_string(attempt) + " failed after " + dur + " s: " + describe(run.end);
     if (!rec.stderr_tail.empty()) {
       msg += "; last stderr line(s):";
       for (const auto& l : rec.stderr_tail) msg += "\n    | " + l;
@@ -438,8 +439,9 @@ result<launch_outcome> supervise(const launch_options& options, std::ostream& lo
       return outcome;
     }
     if (!run.end.signaled && run.end.code == k_usage_exit_code) {
-      log.line("exit code 2 means bad usage or configuration (leadrl's convention): "
-               "restarting cannot help; not restarting");
+      log.line(
+          "exit code 2 means bad usage or configuration (leadrl's convention): "
+          "restarting cannot help; not restarting");
       return outcome;
     }
     if (attempt >= max_attempts) {

@@ -73,7 +73,7 @@ TEST(StepLogic, AssemblyIsInRankOrderAndPlansSplitBack) {
   cfg.lead.lstar_floor = 4;
   cfg.lead.bmax = 64;
   auto state = lead::make_estimator_state(cfg);
-  auto adv = run_estimator(cfg, state, *b);
+  auto adv = lead::compute_advantages(cfg, b->batch, state);
   ASSERT_TRUE(adv.ok()) << adv.error().message();
   EXPECT_EQ(adv->advantages.size(), 12u);
   EXPECT_NEAR(adv->w_corr + adv->w_eff, 1.0, 1e-12);
@@ -95,7 +95,7 @@ TEST(StepLogic, AssemblyIsInRankOrderAndPlansSplitBack) {
   // A single-reward estimator: weights (1, 0), no L*.
   lead::estimator_config grpo;
   grpo.name = "grpo";
-  auto g = run_estimator(grpo, state, *b);
+  auto g = lead::compute_advantages(grpo, b->batch, state);
   ASSERT_TRUE(g.ok());
   EXPECT_DOUBLE_EQ(g->w_corr, 1.0);
   EXPECT_TRUE(g->lstar.empty());
@@ -120,7 +120,7 @@ TEST(StepLogic, MetricsAggregateRanksAndCatchDivergedReplicas) {
   lead::estimator_config cfg;
   cfg.lead.lstar_floor = 4;
   auto state = lead::make_estimator_state(cfg);
-  auto adv = run_estimator(cfg, state, *b);
+  auto adv = lead::compute_advantages(cfg, b->batch, state);
   ASSERT_TRUE(adv.ok());
   std::vector<trained> t(2);
   for (int r = 0; r < 2; ++r) {

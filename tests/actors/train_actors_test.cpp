@@ -86,7 +86,7 @@ TEST(Protocol, OneRankRunsEveryStepThroughTheActors) {
     sr.correctness = rec.correctness;
     auto b = assemble_batch({sr}, rec.step);
     ASSERT_TRUE(b.ok());
-    auto adv = run_estimator(o.estimator, replay, *b);
+    auto adv = lead::compute_advantages(o.estimator, b->batch, replay);
     ASSERT_TRUE(adv.ok());
     EXPECT_EQ(adv->advantages, rec.advantages);
     EXPECT_EQ(adv->w_corr, rec.w_corr);
@@ -97,9 +97,16 @@ TEST(Protocol, OneRankRunsEveryStepThroughTheActors) {
     }
     for (const char* key :
          {"lead/w_corr", "critic/accuracy", "response_length/mean", "timing/gen", "timing/train",
-          "actor/pg_loss", "optim/grad_norm", "caf/bytes_per_step"}) {
+          "actor/pg_loss", "optim/grad_norm", "caf/bytes_per_step", "advantage/mean",
+          "advantage/std", "reward/correctness/mean"}) {
       EXPECT_TRUE(rec.metrics.count(key)) << key;
     }
+    // LEAD goes through the estimator entry point like every baseline: the controller logs
+    // its summary of the very advantages it sent.
+    double mean = 0;
+    for (double a : rec.advantages) mean += a / static_cast<double>(rec.advantages.size());
+    EXPECT_NEAR(rec.metrics.at("advantage/mean"), mean, 1e-12);
+    EXPECT_EQ(adv->metrics.at("advantage/max"), rec.metrics.at("advantage/max"));
     EXPECT_EQ(rec.metrics.at("optim/steps"), 2.0);  // two mini-batches of two prompts
     EXPECT_NE(rec.parameter_checksum, 0u);
     EXPECT_GT(rec.caf_bytes, 0u);

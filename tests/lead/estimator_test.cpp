@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -93,6 +94,47 @@ TEST_F(Estimator, EveryNameRunsOnTheWorkedBatch) {
     // Every estimator separates the mixed group p1: its wrong row (index 2) is worst.
     for (std::size_t i : {0, 1, 3}) {
       EXPECT_GT(out->advantages[i], out->advantages[2]) << name << " row " << i;
+    }
+  }
+}
+
+// One door for every method: each logs the same summary metrics, computed from what it
+// returned, and LEAD alone carries PSI weights and L* targets.
+TEST_F(Estimator, EveryMethodLogsTheSameSummaryMetrics) {
+  const rollout_batch batch = worked_batch();
+  const estimator_inputs inputs = worked_inputs();
+  const group_index groups = index_groups(batch.prompt_ids);
+  for (const std::string& name : estimator_names()) {
+    estimator_config config;
+    config.name = name;
+    estimator_state state = make_estimator_state(config);
+    const auto out = compute_advantages(config, batch, state, inputs);
+    ASSERT_TRUE(out.ok()) << name << ": " << out.error().message();
+    for (const char* stat : {"mean", "std", "min", "max"}) {
+      EXPECT_EQ(out->metrics.count(std::string("advantage/") + stat), 1u) << name << " " << stat;
+      EXPECT_EQ(out->metrics.count(std::string("reward/correctness/") + stat), 1u)
+          << name << " " << stat;
+    }
+    double adv_mean = 0, adv_max = out->advantages.front(), corr_mean = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      adv_mean += out->advantages[i] / static_cast<double>(batch.size());
+      adv_max = std::max(adv_max, out->advantages[i]);
+      corr_mean += batch.correctness[i] / static_cast<double>(batch.size());
+    }
+    EXPECT_NEAR(out->metrics.at("advantage/mean"), adv_mean, 1e-12) << name;
+    EXPECT_EQ(out->metrics.at("advantage/max"), adv_max) << name;
+    EXPECT_NEAR(out->metrics.at("reward/correctness/mean"), corr_mean, 1e-12) << name;
+    EXPECT_NEAR(out->w_corr + out->w_eff, 1.0, 1e-12) << name;
+    if (name == "lead") {
+      EXPECT_EQ(out->lstar_prompt_ids, groups.prompts);
+      EXPECT_EQ(out->lstar.size(), groups.prompts.size());
+      EXPECT_EQ(out->metrics.count("reward/efficiency/mean"), 1u);
+      EXPECT_EQ(out->w_corr, out->metrics.at("lead/w_corr"));
+      EXPECT_EQ(out->metrics.count("reward/mean"), 0u);  // no single reward
+    } else {
+      EXPECT_EQ(out->w_corr, 1.0) << name;
+      EXPECT_TRUE(out->lstar.empty()) << name;
+      EXPECT_EQ(out->metrics.count("reward/mean"), out->rewards.empty() ? 0u : 1u) << name;
     }
   }
 }
