@@ -8,7 +8,7 @@
 # results table; outputs go to out/demo (results.md, results.csv, plots/, runs/, logs/).
 # Arguments go to scripts/demo.sh: --smoke (a reduced run), --force-sft (retrain SFT).
 # The single LEAD run across 2 MPI ranks that this script used to run is:
-#   mpirun -np 2 build/leadrl train configs/arith_tiny_lead.ini
+#   bash scripts/mpirun.sh -np 2 build/leadrl train configs/arith_tiny_lead.ini
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 exec bash "$root/scripts/demo.sh" "$@"
