@@ -155,16 +155,43 @@ void start_step(caf::event_based_actor* self, controller_state& st) {
   st.gen_start = clock_type::now();
 }
 
-// Whether a report of `kind` for (step, rank) is the one expected now; ends the job if not.
+// Whether a report of `kind` for (step, rank) is the one expected now (the current step,
+// a known rank, not yet reported: `taken`); ends the job if not.
 bool expected_report(controller_state& st, const char* kind, std::int64_t step, std::int32_t rank,
-                     bool (*already)(const controller_state&, std::size_t)) {
+                     const std::vector<bool>& taken) {
   if (step == st.step && rank >= 0 && rank < static_cast<int>(st.peers.size()) &&
-      !already(st, static_cast<std::size_t>(rank))) {
+      !taken[static_cast<std::size_t>(rank)]) {
     return true;
   }
   st.s->fail_job(std::string("controller: unexpected ") + kind + " (step " + std::to_string(step) +
                  ", rank " + std::to_string(rank) + ")");
   return false;
+}
+
+template <class Report>
+std::vector<bool> filled(const std::vector<std::optional<Report>>& slots) {
+  std::vector<bool> out;
+  for (const auto& x : slots) out.push_back(x.has_value());
+  return out;
+}
+
+// Stores one rank's report of the current step in `slots` (its bytes counted as CAF
+// traffic). Returns the arrival time when it completes the set of every rank's reports;
+// nothing while some are missing, or when the report was unexpected (the job then ends).
+template <class Report>
+std::optional<clock_type::time_point> collect(caf::event_based_actor* self, controller_state& st,
+                                              const char* kind,
+                                              std::vector<std::optional<Report>>& slots,
+                                              std::size_t& count, Report& x) {
+  if (!expected_report(st, kind, x.step, x.rank, filled(slots))) return std::nullopt;
+  const auto t0 = clock_type::now();
+  st.caf_bytes += serialized_bytes(self->system(), x);
+  slots[static_cast<std::size_t>(x.rank)] = std::move(x);
+  if (++count < st.peers.size()) {
+    st.busy += seconds_since(t0);
+    return std::nullopt;
+  }
+  return t0;
 }
 
 // Once every rank has scored: the global batch, the estimator, one step_plan per rank.
@@ -195,30 +222,16 @@ void plan_step(caf::event_based_actor* self, controller_state& st) {
 }
 
 void on_scored(caf::event_based_actor* self, controller_state& st, scored_rollouts& x) {
-  if (!expected_report(
-          st, "scored_rollouts", x.step, x.rank,
-          [](const controller_state& c, std::size_t r) { return c.scored[r].has_value(); })) {
-    return;
-  }
-  const auto t0 = clock_type::now();
-  st.caf_bytes += serialized_bytes(self->system(), x);
-  st.scored[static_cast<std::size_t>(x.rank)] = std::move(x);
-  if (++st.num_scored < st.peers.size()) {
-    st.busy += seconds_since(t0);
-    return;
-  }
-  st.gen_s = std::chrono::duration<double>(t0 - st.gen_start).count();
+  const auto t0 = collect(self, st, "scored_rollouts", st.scored, st.num_scored, x);
+  if (!t0) return;
+  st.gen_s = std::chrono::duration<double>(*t0 - st.gen_start).count();
   plan_step(self, st);
-  st.busy += seconds_since(t0);
+  st.busy += seconds_since(*t0);
   st.train_start = clock_type::now();
 }
 
 void on_rank_snapshot(controller_state& st, rank_snapshot& x) {
-  if (!expected_report(
-          st, "rank_snapshot", x.step, x.rank,
-          [](const controller_state& c, std::size_t r) { return c.rank_states[r].has_value(); })) {
-    return;
-  }
+  if (!expected_report(st, "rank_snapshot", x.step, x.rank, filled(st.rank_states))) return;
   st.rank_states[static_cast<std::size_t>(x.rank)] =
       io::rank_state{std::move(x.int64_counters), std::move(x.double_counters)};
 }
@@ -285,20 +298,10 @@ void finish_step(caf::event_based_actor* self, controller_state& st, clock_type:
 }
 
 void on_trained(caf::event_based_actor* self, controller_state& st, trained& x) {
-  if (!expected_report(st, "trained", x.step, x.rank, [](const controller_state& c, std::size_t r) {
-        return c.reports[r].has_value();
-      })) {
-    return;
-  }
-  const auto t0 = clock_type::now();
-  st.caf_bytes += serialized_bytes(self->system(), x);
-  st.reports[static_cast<std::size_t>(x.rank)] = std::move(x);
-  if (++st.num_trained < st.peers.size()) {
-    st.busy += seconds_since(t0);
-    return;
-  }
-  st.train_s = std::chrono::duration<double>(t0 - st.train_start).count();
-  finish_step(self, st, t0);
+  const auto t0 = collect(self, st, "trained", st.reports, st.num_trained, x);
+  if (!t0) return;
+  st.train_s = std::chrono::duration<double>(*t0 - st.train_start).count();
+  finish_step(self, st, *t0);
 }
 
 void on_deadline(controller_state& st, std::int64_t step) {

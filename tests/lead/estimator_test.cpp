@@ -64,6 +64,14 @@ class Estimator : public ::testing::Test {
     return in;
   }
 
+  /// The estimator `name` with default parameters on the worked batch, from a fresh state.
+  static result<estimator_output> run_on_worked_batch(const std::string& name) {
+    estimator_config config;
+    config.name = name;
+    estimator_state state = make_estimator_state(config);
+    return compute_advantages(config, worked_batch(), state, worked_inputs());
+  }
+
   static json file_;
 };
 json Estimator::file_;
@@ -78,13 +86,9 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& exp
 
 TEST_F(Estimator, EveryNameRunsOnTheWorkedBatch) {
   const rollout_batch batch = worked_batch();
-  const estimator_inputs inputs = worked_inputs();
   ASSERT_GE(estimator_names().size(), 18u);
   for (const std::string& name : estimator_names()) {
-    estimator_config config;
-    config.name = name;
-    estimator_state state = make_estimator_state(config);
-    const auto out = compute_advantages(config, batch, state, inputs);
+    const auto out = run_on_worked_batch(name);
     ASSERT_TRUE(out.ok()) << name << ": " << out.error().message();
     ASSERT_EQ(out->advantages.size(), batch.size()) << name;
     for (double a : out->advantages) EXPECT_TRUE(std::isfinite(a)) << name;
@@ -102,13 +106,9 @@ TEST_F(Estimator, EveryNameRunsOnTheWorkedBatch) {
 // returned, and LEAD alone carries PSI weights and L* targets.
 TEST_F(Estimator, EveryMethodLogsTheSameSummaryMetrics) {
   const rollout_batch batch = worked_batch();
-  const estimator_inputs inputs = worked_inputs();
   const group_index groups = index_groups(batch.prompt_ids);
   for (const std::string& name : estimator_names()) {
-    estimator_config config;
-    config.name = name;
-    estimator_state state = make_estimator_state(config);
-    const auto out = compute_advantages(config, batch, state, inputs);
+    const auto out = run_on_worked_batch(name);
     ASSERT_TRUE(out.ok()) << name << ": " << out.error().message();
     for (const char* stat : {"mean", "std", "min", "max"}) {
       EXPECT_EQ(out->metrics.count(std::string("advantage/") + stat), 1u) << name << " " << stat;
