@@ -208,9 +208,9 @@ result<train_options> read_train_options(const io::config& cfg) {
   LEADRL_TRY(need_real("algorithm.lead_beta", L.beta, 0, 1, false, false, "a number in [0, 1]"));
   L.epsilon = D("algorithm.lead_epsilon");
   LEADRL_TRY(need_real("algorithm.lead_epsilon", L.epsilon, 0, inf, true, false, "a number > 0"));
-  L.w_min = D("algorithm.lead_lambda_min");
-  LEADRL_TRY(
-      need_real("algorithm.lead_lambda_min", L.w_min, 0, 1, false, false, "a number in [0, 1]"));
+  L.lambda_min = D("algorithm.lead_lambda_min");
+  LEADRL_TRY(need_real("algorithm.lead_lambda_min", L.lambda_min, 0, 1, false, false,
+                       "a number in [0, 1]"));
   L.bmax = D("algorithm.lead_bmax");
   LEADRL_TRY(need_real("algorithm.lead_bmax", L.bmax, 1, inf, false, false, "a number >= 1"));
   auto mode = lead::parse_efficiency_mode(S("algorithm.lead_lstar_mode"));
@@ -232,7 +232,7 @@ result<train_options> read_train_options(const io::config& cfg) {
       return fail("algorithm.lead_static_lambda_corr: expected none or a number in [0, 1], got '" +
                   fixed + "'");
     }
-    L.static_w_corr = w;
+    L.static_lambda_corr = w;
   }
   L.lstar_floor = D("algorithm.lead_lstar_floor");
   LEADRL_TRY(
@@ -242,7 +242,7 @@ result<train_options> read_train_options(const io::config& cfg) {
       need_real("algorithm.lead_short_len", L.short_len, 0, inf, false, false, "a number >= 0"));
   auto table = lead::parse_length_target_mode(S("algorithm.lead_lstar_table"));
   if (!table) return fail("algorithm.lead_lstar_table: " + table.error().message());
-  L.lstar_table_mode = *table;
+  L.lstar_table = *table;
   L.lstar_table_history = I("algorithm.lead_lstar_table_history");
   LEADRL_TRY(need_int("algorithm.lead_lstar_table_history", L.lstar_table_history, 1));
   e.grpo_epsilon = D("algorithm.grpo_epsilon");
@@ -252,9 +252,9 @@ result<train_options> read_train_options(const io::config& cfg) {
   e.arora_zanette.alpha = D("algorithm.arora_alpha");
   LEADRL_TRY(need_real("algorithm.arora_alpha", e.arora_zanette.alpha, 0, 1, false, true,
                        "a number in [0, 1)"));
-  e.lead_repo_grpo.lam_corr = D("algorithm.threshold_lam_corr");
-  e.lead_repo_grpo.lam_len = D("algorithm.threshold_lam_len");
-  e.lead_repo_grpo.threshold = D("algorithm.threshold_len");
+  e.threshold.lam_corr = D("algorithm.threshold_lam_corr");
+  e.threshold.lam_len = D("algorithm.threshold_lam_len");
+  e.threshold.len = D("algorithm.threshold_len");
   e.kimi_weight = D("algorithm.kimi_weight");
   e.thinkprune_limit = D("algorithm.thinkprune_limit");
   e.shorterbetter.alpha = D("algorithm.shorterbetter_alpha");

@@ -27,7 +27,7 @@ TEST(TrainOptions, DefaultsAndOverridesBothStyles) {
   EXPECT_EQ(o->rollout.n, 6);
   EXPECT_FALSE(o->trainer.progress);
   EXPECT_EQ(o->trainer.seed, 42u);
-  EXPECT_FALSE(o->estimator.lead.static_w_corr.has_value());
+  EXPECT_FALSE(o->estimator.lead.static_lambda_corr.has_value());
   EXPECT_NE(o->config_text.find("adv_estimator"), std::string::npos);
 }
 
@@ -42,15 +42,15 @@ TEST(TrainOptions, LeadKnobsReachTheEstimator) {
   const auto& L = o->estimator.lead;
   EXPECT_DOUBLE_EQ(L.alpha, 2);
   EXPECT_DOUBLE_EQ(L.beta, 0.5);
-  EXPECT_DOUBLE_EQ(L.w_min, 0.1);
+  EXPECT_DOUBLE_EQ(L.lambda_min, 0.1);
   EXPECT_DOUBLE_EQ(L.bmax, 64);
   EXPECT_DOUBLE_EQ(L.lstar_floor, 8);
   EXPECT_DOUBLE_EQ(L.short_len, 4);
   EXPECT_EQ(L.lstar_mode, lead::efficiency_mode::max_asym);
   EXPECT_EQ(L.aggregator, lead::length_aggregator::median_correct);
-  ASSERT_TRUE(L.static_w_corr.has_value());
-  EXPECT_DOUBLE_EQ(*L.static_w_corr, 0.25);
-  EXPECT_EQ(L.lstar_table_mode, lead::length_target_mode::table);
+  ASSERT_TRUE(L.static_lambda_corr.has_value());
+  EXPECT_DOUBLE_EQ(*L.static_lambda_corr, 0.25);
+  EXPECT_EQ(L.lstar_table, lead::length_target_mode::table);
   EXPECT_EQ(o->estimator.name, "arora_zanette");  // alias resolved
 }
 
