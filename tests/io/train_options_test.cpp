@@ -127,6 +127,24 @@ TEST(TrainOptions, HelpListsEveryOptionWithDefault) {
   }
 }
 
+TEST(TrainOptions, HelpPrintsDefaultsAsWritten) {
+  std::ostringstream train_help;
+  train_schema().print_help(train_help);
+  EXPECT_NE(train_help.str().find("--algorithm.shorterbetter_beta  (default 0.001)\n"),
+            std::string::npos)
+      << train_help.str();
+  EXPECT_NE(train_help.str().find("--actor.lr  (default 1e-06)\n"), std::string::npos);
+  std::ostringstream sft_help;
+  sft_schema().print_help(sft_help);
+  EXPECT_NE(sft_help.str().find("--sft.lr  (default 0.003)\n"), std::string::npos)
+      << sft_help.str();
+  EXPECT_NE(sft_help.str().find("--sft.eval_temperature  (default 0.8)\n"), std::string::npos);
+  // The stored configuration keeps every digit (snapshots compare it line by line).
+  auto cfg = load_config(sft_schema(), "", {});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_NE(cfg->text().find("lr = 0.0030000000000000001\n"), std::string::npos);
+}
+
 // Each default is written once, in the options structs: the schema's default of every key
 // equals the field of a default-constructed train_options, written back through the table.
 TEST(TrainOptions, SchemaDefaultsAreTheStructDefaults) {
