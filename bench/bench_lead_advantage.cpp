@@ -65,7 +65,7 @@ double thread_cpu_us() {
 timing time_steps(const rollout_batch& batch, const lead_config& config, int reps) {
   lead_state state;
   leadrl::lead::length_target_table table = leadrl::lead::make_length_target_table(config);
-  const bool use_table = config.lstar_table_mode == length_target_mode::table;
+  const bool use_table = config.lstar_table == length_target_mode::table;
   std::vector<double> us, cpu;
   us.reserve(static_cast<std::size_t>(reps));
   cpu.reserve(static_cast<std::size_t>(reps));
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
       const rollout_batch batch = make_batch(sc.prompts, 8, 42, 0);
       for (auto mode : {length_target_mode::group, length_target_mode::table}) {
         lead_config config;
-        config.lstar_table_mode = mode;
+        config.lstar_table = mode;
         const timing t = time_steps(batch, config, sc.reps);
         std::printf(
             "%6zu rollouts (%4d prompts x 8), %-5s mode: wall %9.1f us [%.1f, %.1f], cpu %9.1f us"

@@ -1,11 +1,13 @@
 #include "io/config.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <boost/any.hpp>
+#include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+
+#include "base/number_text.hpp"
 
 namespace leadrl::io {
 namespace po = boost::program_options;
@@ -26,6 +28,13 @@ std::string value_text(const boost::any& v) {
     out << "?";
   }
   return out.str();
+}
+
+// As value_text, with doubles as written (0.003, not 0.0030000000000000001): --help shows
+// them to people, while text() keeps the 17-digit form that snapshots store and compare.
+std::string help_text(const boost::any& v) {
+  if (const auto* d = boost::any_cast<double>(&v)) return shortest_text(*d);
+  return value_text(v);
 }
 
 std::string split_section(const std::string& name, std::string* key) {
@@ -71,7 +80,7 @@ void config_schema::print_help(std::ostream& out) const {
     }
     boost::any def;
     std::string def_text = "no default";
-    if (opt->semantic()->apply_default(def)) def_text = "default " + value_text(def);
+    if (opt->semantic()->apply_default(def)) def_text = "default " + help_text(def);
     out << "  --" << opt->long_name() << "  (" << def_text << ")\n      " << opt->description()
         << "\n";
   }

@@ -44,7 +44,8 @@ class config_schema {
 
   const boost::program_options::options_description& options() const { return options_; }
   const std::vector<std::string>& names() const { return names_; }
-  /// Writes every option as `  name (default)  help`, grouped by section.
+  /// Writes every option as `  name (default)  help`, grouped by section; a double
+  /// default in its shortest exact text (0.003).
   void print_help(std::ostream& out) const;
 
  private:

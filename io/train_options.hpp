@@ -1,9 +1,11 @@
 // File: io/train_options.hpp
 //
-// Every option of `leadrl train` (ARCHITECTURE.md §7): the io::config_schema with the
-// verl/reference names and defaults (data.*, model.*, rollout.*, algorithm.*, actor.*,
-// trainer.*, runtime.*), and the checked, typed train_options read from a parsed config.
-// Each bad value is reported with its dotted key, the expected range and the value.
+// Every option of `leadrl train` (ARCHITECTURE.md §7) with the verl/reference names
+// (data.*, model.*, rollout.*, algorithm.*, actor.*, trainer.*, runtime.*). The structs
+// below hold each option's default (their member initializers; a field is named after the
+// last part of its key); io/train_options.cpp declares each key once in an option table
+// (io/option_table.hpp) from which come the schema, the reading and the checks. Each bad
+// value is reported with its dotted key, the expected range and the value.
 //
 //   auto opts = io::load_train_options("configs/arith_tiny.ini", {"trainer.total_steps=3"});
 //   if (!opts) { std::cerr << opts.error().message(); return 2; }
@@ -110,14 +112,21 @@ struct train_options {
   std::string resume_path;
 };
 
-/// The schema of every option with its default and help text.
+/// The schema of every option with its default (from a default-constructed train_options)
+/// and help text.
 io::config_schema train_schema();
+
+/// Every option of `options` as a `key=value` override whose value reads back exactly
+/// (load_config(train_schema(), "", these) then read_train_options gives `options` again,
+/// config_text aside).
+std::vector<std::string> train_option_overrides(const train_options& options);
 
 /// Reads and checks `cfg` (parsed with train_schema()). Fails on the first bad value with
 /// a message naming its key: ranges (sizes >= 1, probabilities in their intervals,
 /// train_batch_size a multiple of ppo_mini_batch_size, ...), names (task, estimator,
 /// aggregator, lstar mode, loss aggregation, KL type, schedule, backend), a missing
-/// data.train_files for task=jsonl, a model.path that is not a directory.
+/// data.train_files for task=jsonl, a model.path that is not a directory. The
+/// algorithm.lead_* keys are checked by lead::validate_config, its messages naming the key.
 result<train_options> read_train_options(const io::config& cfg);
 
 /// load_config(train_schema(), ini_path, overrides) then read_train_options. Errors of both.

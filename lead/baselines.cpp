@@ -121,12 +121,12 @@ result<std::vector<double>> threshold_rewards(const std::vector<double>& correct
   }
   for (auto [name, v] : {std::pair<const char*, double>{"lam_corr", config.lam_corr},
                          {"lam_len", config.lam_len},
-                         {"threshold", config.threshold}}) {
+                         {"len", config.len}}) {
     if (auto s = check_parameter(name, v); !s) return s.error();
   }
   std::vector<double> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const bool short_enough = estimated_length[i] <= config.threshold;
+    const bool short_enough = estimated_length[i] <= config.len;
     const bool bonus = config.mode == threshold_mode::classic
                            ? short_enough
                            : short_enough && is_correct(correctness[i]);

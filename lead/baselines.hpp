@@ -91,7 +91,7 @@ enum class threshold_mode {
 struct threshold_reward_config {
   double lam_corr = 1.0;
   double lam_len = 1.0;
-  double threshold = 2000.0;  ///< T, in the units of the estimated length
+  double len = 2000.0;  ///< T, the length threshold, in the units of the estimated length
   threshold_mode mode = threshold_mode::conditioned;
 };
 

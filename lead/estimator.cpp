@@ -158,7 +158,7 @@ result<estimator_output> run_lead_repo_grpo(const estimator_config& config,
                                             estimator_state&, const estimator_inputs& inputs) {
   const std::vector<double>& est =
       inputs.estimated_length.empty() ? batch.lengths : inputs.estimated_length;
-  auto r = threshold_rewards(batch.correctness, est, config.lead_repo_grpo);
+  auto r = threshold_rewards(batch.correctness, est, config.threshold);
   if (!r) return r.error().with_context("lead_repo_grpo");
   return grpo_on(std::move(*r), groups, config);
 }

@@ -67,7 +67,7 @@ struct estimator_config {
   lead_config lead;
   double grpo_epsilon = 1e-6;  ///< every GRPO-based baseline
   arora_zanette_config arora_zanette;
-  threshold_reward_config lead_repo_grpo;
+  threshold_reward_config threshold;  ///< lead_repo_grpo (keys algorithm.threshold_*)
   gdpo_config gdpo;
   double kimi_weight = 1.0;
   l1_config l1;

@@ -8,19 +8,6 @@
 namespace leadrl::lead {
 namespace {
 
-std::string describe(double v) {
-  std::ostringstream out;
-  out.precision(17);
-  out << v;
-  return out.str();
-}
-
-// "lead config <field>: expected <what>, got <value>" when `ok` is false or v is not finite.
-status require(bool ok, const char* field, const char* what, double v) {
-  if (ok && std::isfinite(v)) return status::success();
-  return fail(std::string("lead config ") + field + ": expected " + what + ", got " + describe(v));
-}
-
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t m = v.size();
@@ -96,7 +83,7 @@ void fill_metrics(const rollout_batch& batch, const lead_config& config, const l
   m["lead/potential_eff"] = p.eff.potential;
   m["lead/D_corr"] = p.corr.D;
   m["lead/D_eff"] = p.eff.D;
-  if (config.static_w_corr) m["lead/static_w_corr"] = *config.static_w_corr;
+  if (config.static_lambda_corr) m["lead/static_w_corr"] = *config.static_lambda_corr;
   m["lead/target_w_corr"] = p.target[0];
   m["lead/target_w_eff"] = p.target[1];
   m["lead/w_corr"] = p.w_corr;
@@ -104,57 +91,6 @@ void fill_metrics(const rollout_batch& batch, const lead_config& config, const l
 }
 
 }  // namespace
-
-status validate_config(const lead_config& c) {
-  for (auto s : {
-           require(c.lstar_floor > 0.0, "lstar_floor", "a finite number > 0", c.lstar_floor),
-           require(c.bmax >= 1.0, "bmax", "a finite number >= 1", c.bmax),
-           require(c.short_len >= 0.0, "short_len", "a finite number >= 0", c.short_len),
-           require(c.alpha >= 0.0, "alpha", "a finite number >= 0", c.alpha),
-           require(c.beta >= 0.0 && c.beta <= 1.0, "beta", "a number in [0, 1]", c.beta),
-           require(c.w_min >= 0.0 && c.w_min <= 1.0, "w_min", "a number in [0, 1]", c.w_min),
-           require(c.epsilon > 0.0, "epsilon", "a finite number > 0", c.epsilon),
-           require(c.grpo_epsilon > 0.0, "grpo_epsilon", "a finite number > 0", c.grpo_epsilon),
-           require(c.sigma_floor >= 0.0, "sigma_floor", "a finite number >= 0", c.sigma_floor),
-           require(c.whiten_epsilon > 0.0, "whiten_epsilon", "a finite number > 0",
-                   c.whiten_epsilon),
-           require(true, "correct_threshold", "a finite number", c.correct_threshold),
-       }) {
-    if (!s) return s;
-  }
-  if (c.static_w_corr) {
-    const double w = *c.static_w_corr;
-    if (auto s = require(w >= 0.0 && w <= 1.0, "static_w_corr", "a number in [0, 1] or unset", w);
-        !s) {
-      return s;
-    }
-  }
-  if (c.lstar_table_history < 1) {
-    return fail("lead config lstar_table_history: expected an integer >= 1, got " +
-                std::to_string(c.lstar_table_history));
-  }
-  return status::success();
-}
-
-std::vector<std::string> config_warnings(const lead_config& c) {
-  std::vector<std::string> w;
-  if (c.lstar_floor > c.bmax) {
-    w.push_back("lstar_floor " + describe(c.lstar_floor) + " > bmax " + describe(c.bmax) +
-                ": every aggregated L* equals lstar_floor and every prompt counts as unsolved");
-  }
-  if (c.lstar_mode == efficiency_mode::max_asym && c.short_len > c.lstar_floor) {
-    w.push_back("max_asym with short_len " + describe(c.short_len) + " > lstar_floor " +
-                describe(c.lstar_floor) +
-                ": correct rollouts shorter than short_len get R_eff = 0; scale short_len down "
-                "with the response budget");
-  }
-  if (c.correct_threshold < 0.0 || c.correct_threshold >= 1.0) {
-    w.push_back("correct_threshold " + describe(c.correct_threshold) +
-                ": with 0/1 correctness scores every rollout counts as " +
-                (c.correct_threshold < 0.0 ? "correct" : "incorrect"));
-  }
-  return w;
-}
 
 length_target_table make_length_target_table(const lead_config& config) {
   return length_target_table(config.aggregator, static_cast<std::size_t>(std::max<std::int64_t>(
@@ -165,9 +101,9 @@ result<lead_result> lead_step(const rollout_batch& batch, const lead_config& con
                               lead_state& state, length_target_table* table) {
   if (auto s = validate_config(config); !s) return s.error();
   if (auto s = validate(batch); !s) return s.error().with_context("lead");
-  const bool table_mode = config.lstar_table_mode == length_target_mode::table;
+  const bool table_mode = config.lstar_table == length_target_mode::table;
   if (table_mode && table == nullptr) {
-    return fail("lead: lstar_table_mode is 'table' but no length_target_table was given");
+    return fail("lead: lstar_table is 'table' but no length_target_table was given");
   }
   if (table != nullptr &&
       (table->aggregator() != config.aggregator ||
@@ -216,9 +152,7 @@ result<lead_result> lead_step(const rollout_batch& batch, const lead_config& con
   r.adv_eff = group_normalize(r.r_eff, r.groups, gn, &r.eff_group_stats);
 
   // §6.
-  const psi_options po{config.alpha, config.beta,          config.epsilon,
-                       config.w_min, config.static_w_corr, config.sigma_floor};
-  r.psi = psi_update(batch.correctness, r.r_eff, r.is_correct, r.groups, po, state);
+  r.psi = psi_update(batch.correctness, r.r_eff, r.is_correct, r.groups, config, state);
 
   // §7: combine, then whiten over all tokens (each rollout counts lengths[i] times).
   r.adv_combined.resize(n);

@@ -11,56 +11,19 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
 #include "lead/efficiency_reward.hpp"
 #include "lead/group_normalization.hpp"
+#include "lead/lead_config.hpp"
 #include "lead/length_target.hpp"
 #include "lead/length_target_table.hpp"
 #include "lead/psi_controller.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {
-
-/// Every LEAD knob of spec/lead.md §2.1 with the C++ defaults, plus the table mode.
-struct lead_config {
-  length_aggregator aggregator = length_aggregator::mean_correct;
-  efficiency_mode lstar_mode =
-      efficiency_mode::max_sym;         ///< §14.1: max_sym, not the yaml's max_asym
-  double lstar_floor = 1000.0;          ///< tokens; scale down for small budgets (e.g. 8)
-  double bmax = 8000.0;                 ///< tokens; e.g. max_response_length
-  double short_len = 500.0;             ///< tokens; max_asym only
-  double alpha = 1.0;                   ///< potential exponent
-  double beta = 0.95;                   ///< EMA momentum
-  double epsilon = 1e-8;                ///< CV / normalisation guard
-  double w_min = 0.3;                   ///< floor on w_corr (dynamic mode only)
-  std::optional<double> static_w_corr;  ///< set: static ablation (w, 1 - w)
-  double grpo_epsilon = 1e-6;           ///< added to the group std
-  double sigma_floor = 1e-8;            ///< added under the PSI sigma square roots
-  double whiten_epsilon = 1e-8;         ///< added to the batch variance
-  double correct_threshold = 0.5;       ///< correct iff correctness > threshold (strict)
-  /// Which L*_q is used: the reference `group`, or the persistent `table` estimate (needs a
-  /// length_target_table passed to lead_step).
-  length_target_mode lstar_table_mode = length_target_mode::group;
-  std::int64_t lstar_table_history = 32;  ///< H of the table's update rule, >= 1
-};
-
-/// Checks `config`. Fails, naming the field, the expected range and the value, unless:
-/// lstar_floor > 0; bmax >= 1; short_len >= 0; alpha >= 0; 0 <= beta <= 1; 0 <= w_min <= 1;
-/// static_w_corr (if set) in [0, 1]; epsilon, grpo_epsilon, whiten_epsilon > 0;
-/// sigma_floor >= 0; correct_threshold finite; lstar_table_history >= 1; every number
-/// finite. lstar_floor > bmax is legal (spec/lead.md §2.1: odd, every aggregated L* is then
-/// lstar_floor).
-status validate_config(const lead_config& config);
-
-/// Legal but suspicious settings of a valid config, one sentence each, for the caller to log
-/// at start-up (spec/lead.md §2.1): lstar_floor > bmax (every aggregated L* is the floor),
-/// max_asym with short_len > lstar_floor (correct rollouts near the floor earn nothing),
-/// correct_threshold outside [0, 1) for 0/1 scores (§14.19).
-std::vector<std::string> config_warnings(const lead_config& config);
 
 /// An empty length-target table matching `config` (aggregator and history).
 length_target_table make_length_target_table(const lead_config& config);
@@ -87,7 +50,7 @@ struct lead_result {
 
 /// One LEAD step (spec/lead.md §2.2) over the whole step batch. On success advances
 /// `state` (step_count + 1, EMA vector, initialized) and, when given, records this step's
-/// visits in `table`; L*_q comes from the table when config.lstar_table_mode is `table`.
+/// visits in `table`; L*_q comes from the table when config.lstar_table is `table`.
 /// On failure neither `state` nor `table` changes. Fails when: the config is invalid
 /// (validate_config); the batch is invalid (validate: empty, mismatched sizes, a length not
 /// finite or < 1, a non-finite score); table mode without a table; a table whose

@@ -37,7 +37,7 @@ const char* to_string(length_target_mode m) {
 result<length_target_mode> parse_length_target_mode(std::string_view name) {
   if (name == "group") return length_target_mode::group;
   if (name == "table") return length_target_mode::table;
-  return fail("lstar_table_mode: unknown name '" + std::string(name) +
+  return fail("lstar_table: unknown name '" + std::string(name) +
               "'; expected one of group, table");
 }
 

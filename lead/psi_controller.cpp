@@ -33,7 +33,7 @@ void pooled_stats(const std::vector<double>& means, const std::vector<double>& v
 
 psi_weights psi_update(const std::vector<double>& correctness, const std::vector<double>& r_eff,
                        const std::vector<bool>& is_correct, const group_index& groups,
-                       const psi_options& options, const lead_state& state) {
+                       const lead_config& config, const lead_state& state) {
   psi_weights w;
   const std::size_t num_groups = groups.num_groups();
   w.groups.resize(num_groups);
@@ -79,18 +79,18 @@ psi_weights psi_update(const std::vector<double>& correctness, const std::vector
       eff_vars.push_back(s.eff_var_biased);
     }
   }
-  pooled_stats(corr_means, corr_vars, options.sigma_floor, w.corr);
-  pooled_stats(eff_means, eff_vars, options.sigma_floor, w.eff);
+  pooled_stats(corr_means, corr_vars, config.sigma_floor, w.corr);
+  pooled_stats(eff_means, eff_vars, config.sigma_floor, w.eff);
 
   // spec/lead.md §6.2. std::pow(0, 0) is 1, as the spec requires for alpha = 0.
-  const double eps = options.epsilon;
+  const double eps = config.epsilon;
   w.corr.cv = w.corr.sigma / (std::fabs(w.corr.mu) + eps);
   w.eff.cv = w.eff.sigma / (std::fabs(w.eff.mu) + eps);
   const double cv_sum = w.corr.cv + w.eff.cv + eps;
   w.corr.cv_norm = w.corr.cv / cv_sum;
   w.eff.cv_norm = w.eff.cv / cv_sum;
-  w.corr.potential = std::pow(1.0 - std::clamp(w.corr.mu, 0.0, 1.0), options.alpha);
-  w.eff.potential = std::pow(1.0 - (std::clamp(w.eff.mu, -1.0, 1.0) + 1.0) / 2.0, options.alpha);
+  w.corr.potential = std::pow(1.0 - std::clamp(w.corr.mu, 0.0, 1.0), config.alpha);
+  w.eff.potential = std::pow(1.0 - (std::clamp(w.eff.mu, -1.0, 1.0) + 1.0) / 2.0, config.alpha);
   w.corr.D = w.corr.cv_norm * w.corr.potential;
   w.eff.D = w.eff.cv_norm * w.eff.potential;
 
@@ -99,9 +99,9 @@ psi_weights psi_update(const std::vector<double>& correctness, const std::vector
   w.target = {w.corr.D / d_sum, w.eff.D / d_sum};
 
   // §6.4.
-  if (options.static_w_corr) {
+  if (config.static_lambda_corr) {
     // Static ablation: no floor, the pair overwrites the stored vector.
-    w.w_corr = *options.static_w_corr;
+    w.w_corr = *config.static_lambda_corr;
     w.w_eff = 1.0 - w.w_corr;
     w.ema_next = {w.w_corr, w.w_eff};
     w.ema_prev_used.reset();
@@ -110,12 +110,12 @@ psi_weights psi_update(const std::vector<double>& correctness, const std::vector
                                            ? *state.ema_weights
                                            : std::array<double, 2>{0.5, 0.5};
     w.ema_prev_used = prev;
-    const double beta = options.beta;
+    const double beta = config.beta;
     w.ema_next = {beta * prev[0] + (1.0 - beta) * w.target[0],
                   beta * prev[1] + (1.0 - beta) * w.target[1]};
     // The floor applies to the correctness weight only; w_eff is its complement, not the
     // EMA's second component.
-    w.w_corr = std::max(w.ema_next[0], options.w_min);
+    w.w_corr = std::max(w.ema_next[0], config.lambda_min);
     w.w_eff = 1.0 - w.w_corr;
   }
   return w;

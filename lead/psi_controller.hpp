@@ -2,10 +2,10 @@
 //
 // The PSI controller of spec/lead.md §6: batch statistics of the correctness and
 // efficiency rewards, their CVs and potentials, the target weights, and the EMA with
-// its w_min floor (or the static-weight ablation), plus the state it carries across steps.
+// its lambda_min floor (or the static-weight ablation), plus the state it carries across steps.
 //
-//   lead::lead_state state;                       // fresh: uniform prior on first use
-//   auto w = lead::psi_update(batch.correctness, r_eff, is_correct, groups, {}, state);
+//   lead::lead_state state;  lead::lead_config config;  // fresh: uniform prior on first use
+//   auto w = lead::psi_update(batch.correctness, r_eff, is_correct, groups, config, state);
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "lead/lead_config.hpp"
 #include "lead/rollout_batch.hpp"
 
 namespace leadrl::lead {
@@ -27,16 +28,6 @@ struct lead_state {
   bool initialized = false;
   /// Steps taken (after the increment of the current step); feeds `lead/step`.
   std::int64_t step_count = 0;
-};
-
-/// PSI hyperparameters (spec/lead.md §2.1).
-struct psi_options {
-  double alpha = 1.0;                   ///< potential exponent, >= 0 (0^0 = 1)
-  double beta = 0.95;                   ///< EMA momentum in [0, 1]
-  double epsilon = 1e-8;                ///< CV and normalisation guard
-  double w_min = 0.3;                   ///< floor on the applied correctness weight
-  std::optional<double> static_w_corr;  ///< if set: fixed (w, 1 - w), no floor
-  double sigma_floor = 1e-8;            ///< added under the square root of the sigmas
 };
 
 /// Per-prompt inputs of the PSI statistics (spec/lead.md §6.1).
@@ -74,11 +65,12 @@ struct psi_weights {
 /// Batch statistics, targets and weights for one step (spec/lead.md §6). `correctness` and
 /// `r_eff` are the raw scores and efficiency rewards of every rollout of `groups`;
 /// `is_correct` selects the R_eff values that enter the efficiency statistics. Reads but
-/// does not change `state`; see commit_psi_weights. Options are assumed validated
-/// (lead/lead_estimator.hpp validate_config).
+/// does not change `state`; see commit_psi_weights. Reads the PSI knobs of `config` (alpha,
+/// beta, epsilon, lambda_min, static_lambda_corr, sigma_floor), assumed validated
+/// (validate_config).
 psi_weights psi_update(const std::vector<double>& correctness, const std::vector<double>& r_eff,
                        const std::vector<bool>& is_correct, const group_index& groups,
-                       const psi_options& options, const lead_state& state);
+                       const lead_config& config, const lead_state& state);
 
 /// Stores the step's EMA vector (or static pair) in `state` and marks it initialized
 /// (spec/lead.md §6.4). Does not touch step_count.

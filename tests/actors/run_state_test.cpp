@@ -50,7 +50,7 @@ lead::estimator_config lead_config(const char* aggregator, const char* table_mod
   lead::estimator_config c;
   c.name = "lead";
   c.lead.aggregator = lead::parse_length_aggregator(aggregator).value();
-  c.lead.lstar_table_mode = lead::parse_length_target_mode(table_mode).value();
+  c.lead.lstar_table = lead::parse_length_target_mode(table_mode).value();
   c.lead.lstar_table_history = 3;
   c.lead.lstar_floor = 2;
   c.lead.bmax = 12;

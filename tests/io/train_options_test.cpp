@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "io/sft_options.hpp"
+
 namespace leadrl::io {
 namespace {
 
@@ -27,7 +29,7 @@ TEST(TrainOptions, DefaultsAndOverridesBothStyles) {
   EXPECT_EQ(o->rollout.n, 6);
   EXPECT_FALSE(o->trainer.progress);
   EXPECT_EQ(o->trainer.seed, 42u);
-  EXPECT_FALSE(o->estimator.lead.static_w_corr.has_value());
+  EXPECT_FALSE(o->estimator.lead.static_lambda_corr.has_value());
   EXPECT_NE(o->config_text.find("adv_estimator"), std::string::npos);
 }
 
@@ -42,15 +44,15 @@ TEST(TrainOptions, LeadKnobsReachTheEstimator) {
   const auto& L = o->estimator.lead;
   EXPECT_DOUBLE_EQ(L.alpha, 2);
   EXPECT_DOUBLE_EQ(L.beta, 0.5);
-  EXPECT_DOUBLE_EQ(L.w_min, 0.1);
+  EXPECT_DOUBLE_EQ(L.lambda_min, 0.1);
   EXPECT_DOUBLE_EQ(L.bmax, 64);
   EXPECT_DOUBLE_EQ(L.lstar_floor, 8);
   EXPECT_DOUBLE_EQ(L.short_len, 4);
   EXPECT_EQ(L.lstar_mode, lead::efficiency_mode::max_asym);
   EXPECT_EQ(L.aggregator, lead::length_aggregator::median_correct);
-  ASSERT_TRUE(L.static_w_corr.has_value());
-  EXPECT_DOUBLE_EQ(*L.static_w_corr, 0.25);
-  EXPECT_EQ(L.lstar_table_mode, lead::length_target_mode::table);
+  ASSERT_TRUE(L.static_lambda_corr.has_value());
+  EXPECT_DOUBLE_EQ(*L.static_lambda_corr, 0.25);
+  EXPECT_EQ(L.lstar_table, lead::length_target_mode::table);
   EXPECT_EQ(o->estimator.name, "arora_zanette");  // alias resolved
 }
 
@@ -123,6 +125,112 @@ TEST(TrainOptions, HelpListsEveryOptionWithDefault) {
                            "runtime.checksum_freq", "trainer.log_jsonl", "rollout.top_k"}) {
     EXPECT_NE(text.find(must), std::string::npos) << must;
   }
+}
+
+TEST(TrainOptions, HelpPrintsDefaultsAsWritten) {
+  std::ostringstream train_help;
+  train_schema().print_help(train_help);
+  EXPECT_NE(train_help.str().find("--algorithm.shorterbetter_beta  (default 0.001)\n"),
+            std::string::npos)
+      << train_help.str();
+  EXPECT_NE(train_help.str().find("--actor.lr  (default 1e-06)\n"), std::string::npos);
+  std::ostringstream sft_help;
+  sft_schema().print_help(sft_help);
+  EXPECT_NE(sft_help.str().find("--sft.lr  (default 0.003)\n"), std::string::npos)
+      << sft_help.str();
+  EXPECT_NE(sft_help.str().find("--sft.eval_temperature  (default 0.8)\n"), std::string::npos);
+  // The stored configuration keeps every digit (snapshots compare it line by line).
+  auto cfg = load_config(sft_schema(), "", {});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_NE(cfg->text().find("lr = 0.0030000000000000001\n"), std::string::npos);
+}
+
+// Each default is written once, in the options structs: the schema's default of every key
+// equals the field of a default-constructed train_options, written back through the table.
+TEST(TrainOptions, SchemaDefaultsAreTheStructDefaults) {
+  const auto schema = train_schema();
+  auto from_schema = load_config(schema, "", {});
+  ASSERT_TRUE(from_schema.ok()) << from_schema.error().message();
+  const auto overrides = train_option_overrides(train_options{});
+  ASSERT_EQ(overrides.size(), schema.names().size());
+  auto from_struct = load_config(schema, "", overrides);
+  ASSERT_TRUE(from_struct.ok()) << from_struct.error().message();
+  EXPECT_EQ(from_schema->text(), from_struct->text());
+
+  auto o = read_train_options(*from_schema);
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  const train_options d;
+  EXPECT_EQ(o->data.task, d.data.task);
+  EXPECT_EQ(o->data.train_size, d.data.train_size);
+  EXPECT_EQ(o->model.init_seed, d.model.init_seed);
+  EXPECT_EQ(o->rollout.top_p, d.rollout.top_p);
+  EXPECT_EQ(o->estimator.name, d.estimator.name);
+  EXPECT_EQ(o->estimator.lead.alpha, d.estimator.lead.alpha);
+  EXPECT_EQ(o->estimator.lead.lambda_min, d.estimator.lead.lambda_min);
+  EXPECT_EQ(o->estimator.lead.static_lambda_corr, d.estimator.lead.static_lambda_corr);
+  EXPECT_EQ(o->estimator.lead.lstar_mode, d.estimator.lead.lstar_mode);
+  EXPECT_EQ(o->estimator.lead.lstar_table, d.estimator.lead.lstar_table);
+  EXPECT_EQ(o->estimator.lead.grpo_epsilon, d.estimator.lead.grpo_epsilon);
+  EXPECT_EQ(o->estimator.threshold.len, d.estimator.threshold.len);
+  EXPECT_EQ(o->estimator.dapo.overlong.l_cache, d.estimator.dapo.overlong.l_cache);
+  EXPECT_EQ(o->actor.lr, d.actor.lr);
+  EXPECT_EQ(o->trainer.seed, d.trainer.seed);
+  EXPECT_EQ(o->trainer.progress, d.trainer.progress);
+  EXPECT_EQ(o->runtime.heartbeat_timeout_s, d.runtime.heartbeat_timeout_s);
+
+  auto sft = load_sft_options("", {});
+  ASSERT_TRUE(sft.ok()) << sft.error().message();
+  const sft_section sd;
+  EXPECT_EQ(sft->sft.lr, sd.lr);
+  EXPECT_EQ(sft->sft.seed, sd.seed);
+  EXPECT_EQ(sft->sft.eval_temperature, sd.eval_temperature);
+  EXPECT_EQ(sft->sft.output_dir, sd.output_dir);
+}
+
+// Values other than the defaults survive the table's writing and reading exactly.
+TEST(TrainOptions, OverridesOfTheTableReadBackExactly) {
+  train_options want;
+  want.estimator.lead.lambda_min = 0.15;
+  want.estimator.lead.static_lambda_corr = 0.1;
+  want.estimator.lead.lstar_mode = lead::efficiency_mode::max_asym;
+  want.estimator.lead.lstar_table = lead::length_target_mode::table;
+  want.estimator.name = "arora_zanette";
+  want.actor.lr = 3e-4;
+  want.trainer.seed = 7;
+  want.trainer.log_jsonl = "";
+  want.runtime.backend = "nccl";
+  auto o = load_train_options("", train_option_overrides(want));
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->estimator.lead.lambda_min, 0.15);
+  EXPECT_EQ(o->estimator.lead.static_lambda_corr, std::optional<double>(0.1));
+  EXPECT_EQ(o->estimator.lead.lstar_mode, lead::efficiency_mode::max_asym);
+  EXPECT_EQ(o->estimator.lead.lstar_table, lead::length_target_mode::table);
+  EXPECT_EQ(o->estimator.name, "arora_zanette");
+  EXPECT_EQ(o->actor.lr, 3e-4);
+  EXPECT_EQ(o->trainer.seed, 7u);
+  EXPECT_EQ(o->runtime.backend, "nccl");
+}
+
+// lead::validate_config is the rule set of algorithm.lead_*; its messages name the key.
+TEST(TrainOptions, LeadRulesNameTheKeyTheRangeAndTheValue) {
+  auto o = load_train_options("", {"algorithm.lead_lambda_min=-0.1"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().message(),
+            "algorithm.lead_lambda_min: expected a number in [0, 1], got -0.1");
+  o = load_train_options("", {"algorithm.lead_lstar_table_history=0"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().message(),
+            "algorithm.lead_lstar_table_history: expected an integer >= 1, got 0");
+  o = load_train_options("", {"algorithm.lead_static_lambda_corr=abc"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().message(),
+            "algorithm.lead_static_lambda_corr: expected none or a number, got 'abc'");
+  o = load_train_options("", {"data.train_size=0"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().message(), "data.train_size: expected an integer >= 1, got 0");
+  o = load_train_options("", {"rollout.top_p=1.5"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.error().message(), "rollout.top_p: expected a number in (0, 1], got 1.5");
 }
 
 TEST(TrainOptions, ShippedConfigsParse) {

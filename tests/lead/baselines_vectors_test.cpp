@@ -191,7 +191,7 @@ void run_threshold(const json& c, tolerance tol) {
   threshold_reward_config config;
   config.lam_corr = cfg.at("lam_corr");
   config.lam_len = cfg.at("lam_len");
-  config.threshold = cfg.at("threshold");
+  config.len = cfg.at("threshold");
   config.mode = ok_or_fail(parse_threshold_mode(cfg.at("mode")), check.name());
   const auto rewards =
       ok_or_fail(threshold_rewards(doubles(in.at("correct")), doubles(in.at("est_len")), config),

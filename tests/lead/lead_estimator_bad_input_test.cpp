@@ -86,8 +86,8 @@ TEST(LeadBadInput, ConfigOutOfRange) {
       {"alpha", [](lead_config& c) { c.alpha = -0.5; }},
       {"beta", [](lead_config& c) { c.beta = 1.5; }},
       {"beta", [](lead_config& c) { c.beta = -0.1; }},
-      {"w_min", [](lead_config& c) { c.w_min = 1.2; }},
-      {"static_w_corr", [](lead_config& c) { c.static_w_corr = -0.1; }},
+      {"lambda_min", [](lead_config& c) { c.lambda_min = 1.2; }},
+      {"static_lambda_corr", [](lead_config& c) { c.static_lambda_corr = -0.1; }},
       {"epsilon", [](lead_config& c) { c.epsilon = std::numeric_limits<double>::infinity(); }},
       {"grpo_epsilon", [](lead_config& c) { c.grpo_epsilon = 0; }},
       {"sigma_floor", [](lead_config& c) { c.sigma_floor = -1e-8; }},
@@ -108,8 +108,8 @@ TEST(LeadBadInput, ConfigOutOfRange) {
   lead_config edge;
   edge.beta = 1.0;
   edge.alpha = 0.0;
-  edge.w_min = 0.0;
-  edge.static_w_corr = 1.0;
+  edge.lambda_min = 0.0;
+  edge.static_lambda_corr = 1.0;
   edge.lstar_floor = 1000;
   edge.bmax = 1.0;  // floor above bmax is legal (spec §2.1)
   EXPECT_TRUE(validate_config(edge).ok());
@@ -140,7 +140,7 @@ TEST(LeadBadInput, UnknownNamesListTheValidOnes) {
 
 TEST(LeadBadInput, TableModeNeedsAMatchingTable) {
   lead_config c;
-  c.lstar_table_mode = length_target_mode::table;
+  c.lstar_table = length_target_mode::table;
   expect_error(good_batch(), c, "no length_target_table", /*with_table=*/false);
   lead_state s;
   length_target_table wrong(length_aggregator::min_correct, 32);

@@ -143,8 +143,8 @@ lead_config config_from(const json& j) {
   c.alpha = j.at("alpha").get<double>();
   c.beta = j.at("beta").get<double>();
   c.epsilon = j.at("epsilon").get<double>();
-  c.w_min = j.at("w_min").get<double>();
-  if (!j.at("static_w_corr").is_null()) c.static_w_corr = j.at("static_w_corr").get<double>();
+  c.lambda_min = j.at("w_min").get<double>();
+  if (!j.at("static_w_corr").is_null()) c.static_lambda_corr = j.at("static_w_corr").get<double>();
   c.grpo_epsilon = j.at("grpo_epsilon").get<double>();
   c.sigma_floor = j.at("sigma_floor").get<double>();
   c.whiten_epsilon = j.at("whiten_epsilon").get<double>();
@@ -229,7 +229,7 @@ TEST_P(LeadVectors, EveryStepMatchesEveryExpectedField) {
 
   lead_config config = config_from(kase.at("config"));
   const table_use use = GetParam().table;
-  if (use == table_use::table_mode) config.lstar_table_mode = length_target_mode::table;
+  if (use == table_use::table_mode) config.lstar_table = length_target_mode::table;
   ASSERT_TRUE(validate_config(config).ok());
   length_target_table table = make_length_target_table(config);
   length_target_table* table_ptr = use == table_use::none ? nullptr : &table;

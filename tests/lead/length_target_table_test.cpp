@@ -217,7 +217,7 @@ TEST(LengthTargetTable, RestoreRejectsInconsistentRows) {
 
 TEST(LengthTargetTable, LeadStepInTableModeUsesTheHistory) {
   lead_config cfg;
-  cfg.lstar_table_mode = length_target_mode::table;
+  cfg.lstar_table = length_target_mode::table;
   lead_state state;
   length_target_table table = make_length_target_table(cfg);
   rollout_batch first{{1, 1, 1, 1, 2, 2, 2, 2},

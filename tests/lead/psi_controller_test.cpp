@@ -66,7 +66,7 @@ TEST(PsiController, NothingCorrectGivesExactlyZeroEfficiencyStatistics) {
   const std::vector<double> corr{0, 0, 0.2, 0};
   const std::vector<double> r_eff{0.1, 0.9, -0.4, 0.3};
   const std::vector<bool> ok{false, false, false, false};
-  psi_options o;
+  lead_config o;
   o.alpha = 2.0;
   const psi_weights w = psi_update(corr, r_eff, ok, index_groups({1, 1, 2, 2}), o, lead_state{});
   EXPECT_EQ(w.eff.mu, 0.0);
@@ -83,7 +83,7 @@ TEST(PsiController, AlphaZeroMakesEveryPotentialOne) {
   const std::vector<double> corr{1, 1, 1, 1};
   const std::vector<double> r_eff{1, 0.5, 1, 0.2};
   const std::vector<bool> ok(4, true);
-  psi_options o;
+  lead_config o;
   o.alpha = 0.0;
   const psi_weights w = psi_update(corr, r_eff, ok, index_groups({1, 1, 2, 2}), o, lead_state{});
   EXPECT_EQ(w.corr.potential, 1.0);
@@ -143,7 +143,7 @@ TEST(PsiController, BetaOneKeepsTheVectorAndBetaZeroJumpsToTheTarget) {
   lead_state s;
   s.ema_weights = std::array<double, 2>{0.6, 0.4};
   s.initialized = true;
-  psi_options o;
+  lead_config o;
   o.beta = 1.0;
   EXPECT_EQ(psi_update(h.corr, h.r_eff, h.ok, h.groups, o, s).ema_next,
             (std::array<double, 2>{0.6, 0.4}));
@@ -157,8 +157,8 @@ TEST(PsiController, StaticAblationBypassesTheFloorButStillReportsTargets) {
   lead_state s;
   s.ema_weights = std::array<double, 2>{0.6, 0.4};
   s.initialized = true;
-  psi_options o;
-  o.static_w_corr = 0.2;
+  lead_config o;
+  o.static_lambda_corr = 0.2;
   const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, o, s);
   EXPECT_EQ(w.w_corr, 0.2);
   EXPECT_DOUBLE_EQ(w.w_eff, 0.8);
