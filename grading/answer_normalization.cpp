@@ -5,15 +5,10 @@
 #include <cstdlib>
 #include <vector>
 
+#include "grading/char_class.hpp"
+
 namespace leadrl::grading {
 namespace {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
