@@ -200,12 +200,7 @@ std::size_t element_count(const std::vector<hsize_t>& dims) {
 }
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    if (i > 0) s += ", ";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
+  return io::shape_text(std::vector<std::int64_t>(dims.begin(), dims.end()));
 }
 
 // Chunk dimensions of at most about `target_bytes`: trailing dimensions whole while they
@@ -946,9 +941,7 @@ result<std::vector<std::string>> hdf5_file::read_strings(const std::string& path
 namespace {
 
 std::string tensor_description(dtype t, const std::vector<std::int64_t>& shape) {
-  std::string s = std::string(dtype_name(t)) + " [";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
+  return std::string(dtype_name(t)) + " " + io::shape_text(shape);
 }
 
 }  // namespace

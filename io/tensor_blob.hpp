@@ -2,7 +2,8 @@
 //
 // A tensor as the file layer sees it: raw bytes in host (little-endian) order, an
 // element type named as safetensors names it (F32, F16, BF16, F64, I64, I32, U8) and a
-// shape. io/ never includes torch; model/ converts torch::Tensor to and from this.
+// shape. io/ never includes torch; model/ converts torch::Tensor to and from this
+// (model/tensor_types.hpp).
 //
 //   io::tensor_blob w{io::dtype::bf16, {2, 3}, std::vector<std::uint8_t>(12)};
 //   if (auto s = w.check(); !s) std::cerr << s.error().message() << "\n";
@@ -72,6 +73,13 @@ inline result<dtype> parse_tensor_dtype(std::string_view name) {
   }
   return fail("dtype '" + std::string(name) +
               "': expected one of F32, F16, BF16, F64, I64, I32, U8");
+}
+
+/// A shape as messages and reports write it: "[2,3]", "[]" for a 0-d tensor.
+inline std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
 }
 
 /// An owned tensor: `bytes.size()` must equal element_count() * dtype_size(type).

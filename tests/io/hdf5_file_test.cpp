@@ -200,8 +200,8 @@ TEST_F(hdf5_file_test, a_tensor_reads_into_existing_memory_only_when_it_matches)
   std::vector<std::uint8_t> untouched(12, 0);
   auto shape = f->read_tensor_into("/w", dtype::bf16, {3, 2}, untouched.data(), 12);
   ASSERT_FALSE(shape);
-  EXPECT_NE(shape.error().message().find("expected a tensor BF16 [3, 2] (12 bytes), the file "
-                                         "holds BF16 [2, 3]"),
+  EXPECT_NE(shape.error().message().find("expected a tensor BF16 [3,2] (12 bytes), the file "
+                                         "holds BF16 [2,3]"),
             std::string::npos)
       << shape.error().message();
   EXPECT_EQ(untouched, std::vector<std::uint8_t>(12, 0));
