@@ -17,20 +17,8 @@ namespace leadrl::model {
 namespace {
 
 io::hf_config char_config(int64_t hidden, int64_t context) {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.architectures = {"Qwen2ForCausalLM"};
-  c.hidden_size = hidden;
-  c.intermediate_size = 2 * hidden;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = hidden / 2;
-  c.vocab_size = static_cast<int64_t>(char_tokenizer::size);
-  c.max_position_embeddings = context;
-  c.tie_word_embeddings = false;
-  c.qkv_bias = true;
-  return c;
+  return io::qwen2_config(hidden, 2 * hidden, /*layers=*/1, /*heads=*/2, /*kv_heads=*/1,
+                          static_cast<int64_t>(char_tokenizer::size), context);
 }
 
 TEST(SftBatch, MasksThePromptAndPadsOnTheRight) {
