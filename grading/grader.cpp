@@ -8,6 +8,7 @@
 #include "grading/answer_normalization.hpp"
 #include "grading/char_class.hpp"
 #include "grading/math_expression.hpp"
+#include "grading/text_edit.hpp"
 
 namespace leadrl::grading {
 namespace {
@@ -21,22 +22,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space_no_vt(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space_no_vt(s.back())) s.remove_suffix(1);
   return s;
-}
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  if (from.empty() || s.find(from) == std::string::npos) return;
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  for (;;) {
-    std::size_t p = s.find(from, i);
-    if (p == std::string::npos) break;
-    out.append(s, i, p - i);
-    out.append(to);
-    i = p + from.size();
-  }
-  out.append(s, i, std::string::npos);
-  s = std::move(out);
 }
 
 // Removes the command `\name` where it is not followed by a letter (so "\left" does not eat
