@@ -3,7 +3,7 @@
 // Strict parsing of numeric command-line values shared by the subcommands: the whole text
 // must be the number and lie in the given range (boost's own unsigned parsing would wrap
 // "-1" around), so that a bad value is reported and exits 2 instead of running with it;
-// and writing an output file with a message on failure.
+// and writing an output file (or stdout) with a message on failure.
 //
 //   auto n = leadrl::cli::parse_count(text, 1, 64);          // nullopt: report, exit 2
 //   auto t = leadrl::cli::parse_real(text, 0.0, 10.0);
@@ -61,6 +61,24 @@ inline bool write_text_file(const std::string& path, const std::string& text,
   }
   return true;
 }
+
+/// Where a command writes its rows: std::cout for "-", else the file `path`, replaced.
+class output_target {
+ public:
+  /// Opens `path` unless it is "-". On failure prints "<what> '<path>' for writing" to
+  /// stderr and is false.
+  output_target(const std::string& path, const std::string& what) : to_stdout_(path == "-") {
+    if (to_stdout_) return;
+    file_.open(path, std::ios::binary | std::ios::trunc);
+    if (!file_) std::cerr << what << " '" << path << "' for writing\n";
+  }
+  explicit operator bool() const { return to_stdout_ || file_.is_open(); }
+  std::ostream& stream() { return to_stdout_ ? std::cout : file_; }
+
+ private:
+  bool to_stdout_;
+  std::ofstream file_;
+};
 
 /// The CONFIG and the overrides of `leadrl train|sft CONFIG [--key=value | key=value ...]`.
 struct config_args {

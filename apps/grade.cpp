@@ -15,6 +15,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_args.hpp"
 #include "apps/command.hpp"
 #include "grading/grader.hpp"
 
@@ -122,15 +123,9 @@ int run_grade(int argc, char** argv) {
     std::cerr << "leadrl grade: cannot open input file '" << input << "'\n";
     return 2;
   }
-  std::ofstream file_out;
-  if (output != "-") {
-    file_out.open(output, std::ios::binary | std::ios::trunc);
-    if (!file_out) {
-      std::cerr << "leadrl grade: cannot open output file '" << output << "' for writing\n";
-      return 2;
-    }
-  }
-  std::ostream& out = output == "-" ? std::cout : file_out;
+  leadrl::cli::output_target target(output, "leadrl grade: cannot open output file");
+  if (!target) return 2;
+  std::ostream& out = target.stream();
 
   std::size_t line_number = 0;
   std::size_t graded = 0;

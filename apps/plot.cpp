@@ -6,6 +6,7 @@
 // (lead/lstar_mean). From an eval CSV (`leadrl eval --out-csv`): accuracy_vs_length.svg,
 // one labelled point per model (its "average" row when there is one, else its only
 // dataset's row; with several datasets and no average, one point per model x dataset).
+// A method has one colour in every chart (io::assign_colours over all run and model names).
 //
 //   leadrl plot --run LEAD=runs/lead.jsonl --run GRPO=runs/grpo.jsonl --eval eval.csv --out plots
 #include <algorithm>
@@ -123,8 +124,14 @@ int run_plot(int argc, char** argv) {
     return 1;
   }
 
+  // One colour per method in every chart: dealt once over all run and model names.
+  std::vector<std::string> names;
+  for (const auto& run : runs) names.push_back(run.first);
+  for (const auto& r : eval_rows) names.push_back(r.model);
+  const io::series_colours colours = io::assign_colours(names);
+
   for (const auto& c : step_charts) {
-    io::line_chart chart{c.title, "training step", c.y_label, {}, /*integer_x=*/true};
+    io::line_chart chart{c.title, "training step", c.y_label, {}, /*integer_x=*/true, colours};
     const std::string need = c.needs ? c.needs : c.key;
     for (const auto& [name, log] : runs) {
       auto it = log.series.find(c.key);
@@ -161,14 +168,15 @@ int run_plot(int argc, char** argv) {
     io::scatter_chart chart{"Accuracy vs response length (evaluation)",
                             "mean response length (tokens)",
                             "pass@1 (%)",
-                            {}};
+                            {},
+                            colours};
     for (const auto& r : eval_rows) {
       const bool has_avg =
           std::find(with_average.begin(), with_average.end(), r.model) != with_average.end();
       const bool is_avg = r.dataset == eval::eval_average_dataset;
       if (has_avg != is_avg) continue;
       const std::string label = (!has_avg && many) ? r.model + " (" + r.dataset + ")" : r.model;
-      chart.points.push_back({label, r.mean_length, 100.0 * r.pass_at_1});
+      chart.points.push_back({label, r.mean_length, 100.0 * r.pass_at_1, r.model});
     }
     if (chart.points.empty()) {
       std::cerr << "note: " << eval_csv << " has no rows; accuracy_vs_length.svg not written\n";

@@ -4,11 +4,14 @@
 // character tokenizer.json) that `leadrl train model.path=DIR` starts RL from.
 //
 // The model is the one `leadrl train` would build from the same model.* and data.* options
-// (model::random_policy_config), or model.path when set. Progress (loss, lr, tokens/s and
-// held-out pass@1, sampled and greedy) goes to stderr every sft.eval_every steps. A
-// checkpoint made from the same configuration is reused (sft_config.ini in the directory
-// records it) unless --force is given. Exit codes: 0 done or cached, 1 failure while
-// training or writing, 2 bad usage or configuration (the message names the key).
+// (model::random_policy_config), or model.path when set. Progress (step, loss, lr,
+// tokens/s, ETA) goes to stderr about 25 times a run, with held-out pass@1 (sampled and
+// greedy) every sft.eval_every steps and at the end. A checkpoint made from the same
+// configuration is reused (sft_config.ini in the directory records it) unless --force is
+// given. Exit codes: 0 done or cached, 1 failure while training or writing, 2 bad usage
+// or configuration (the message names the key).
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -127,6 +130,7 @@ int run_sft(int argc, char** argv) {
   s.eval_every = so.eval_every;
   s.eval_problems = so.eval_problems;
   s.eval_temperature = so.eval_temperature;
+  s.progress_every = std::max<std::int64_t>(1, so.steps / 25);
   if (auto st = leadrl::model::validate(s); !st) {
     std::cerr << "leadrl sft: " << st.error().message() << "\n";
     return 2;
@@ -135,14 +139,23 @@ int run_sft(int argc, char** argv) {
             << so.steps << " steps of " << so.batch_size << " sequences, difficulty "
             << s.task.min_difficulty << ".." << s.task.max_difficulty << ", verbosity "
             << so.verbosity << "\n";
+  const auto start = std::chrono::steady_clock::now();
   auto report = leadrl::model::run_arith_sft(model, s, [&](const leadrl::model::sft_progress& p) {
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "sft step %lld/%lld | loss %.4f | lr %.2e | %.0f tok/s | held-out pass@1 "
-                  "%.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens",
-                  static_cast<long long>(p.step), static_cast<long long>(so.steps), p.loss, p.lr,
-                  p.tokens_per_s, p.eval.accuracy, so.eval_temperature, p.eval.greedy_accuracy,
-                  p.eval.mean_length);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto eta = static_cast<long>(
+        elapsed / static_cast<double>(p.step) * static_cast<double>(so.steps - p.step) + 0.5);
+    char line[320];
+    int n = std::snprintf(line, sizeof line,
+                          "sft step %lld/%lld | loss %.4f | lr %.2e | %.0f tok/s | ETA %ldm%02lds",
+                          static_cast<long long>(p.step), static_cast<long long>(so.steps), p.loss,
+                          p.lr, p.tokens_per_s, eta / 60, eta % 60);
+    if (p.has_eval && n > 0 && static_cast<std::size_t>(n) < sizeof line) {
+      std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n),
+                    " | held-out pass@1 %.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens",
+                    p.eval.accuracy, so.eval_temperature, p.eval.greedy_accuracy,
+                    p.eval.mean_length);
+    }
     std::cerr << line << std::endl;
   });
   if (!report) {

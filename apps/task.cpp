@@ -120,15 +120,9 @@ int run_task(int argc, char** argv) {
   task.allow_negative = vm.count("allow-negative") > 0;
   const leadrl::io::arith_verbosity verbose{*verbosity, *spread};
 
-  std::ofstream file_out;
-  if (output != "-") {
-    file_out.open(output, std::ios::binary | std::ios::trunc);
-    if (!file_out) {
-      std::cerr << "leadrl task: --output: cannot open '" << output << "' for writing\n";
-      return 2;
-    }
-  }
-  std::ostream& out = output == "-" ? std::cout : file_out;
+  leadrl::cli::output_target target(output, "leadrl task: --output: cannot open");
+  if (!target) return 2;
+  std::ostream& out = target.stream();
 
   double minimal_chars = 0;
   double response_chars = 0;

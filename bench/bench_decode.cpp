@@ -38,18 +38,7 @@ const shape shapes[] = {
 };
 
 io::hf_config config_of(const shape& s) {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.hidden_size = s.hidden;
-  c.intermediate_size = s.intermediate;
-  c.num_hidden_layers = s.layers;
-  c.num_attention_heads = s.heads;
-  c.num_key_value_heads = s.kv_heads;
-  c.head_dim = s.hidden / s.heads;
-  c.vocab_size = s.vocab;
-  c.max_position_embeddings = 4096;
-  c.qkv_bias = true;
-  return c;
+  return io::qwen2_config(s.hidden, s.intermediate, s.layers, s.heads, s.kv_heads, s.vocab, 4096);
 }
 
 int run_point(const shape& s, int64_t batch, int threads) {

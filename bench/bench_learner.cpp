@@ -32,21 +32,9 @@ struct bench_model {
 
 io::hf_config qwen2_config(int64_t hidden, int64_t layers, int64_t heads, int64_t kv_heads,
                            int64_t intermediate, int64_t vocab, bool tied) {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.architectures = {"Qwen2ForCausalLM"};
-  c.hidden_size = hidden;
-  c.intermediate_size = intermediate;
-  c.num_hidden_layers = layers;
-  c.num_attention_heads = heads;
-  c.num_key_value_heads = kv_heads;
-  c.head_dim = hidden / heads;
-  c.vocab_size = vocab;
-  c.max_position_embeddings = 4096;
+  io::hf_config c = io::qwen2_config(hidden, intermediate, layers, heads, kv_heads, vocab, 4096);
   c.rope_theta = 1000000.0;
-  c.rms_norm_eps = 1e-6;
   c.tie_word_embeddings = tied;
-  c.qkv_bias = true;
   return c;
 }
 

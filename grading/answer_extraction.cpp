@@ -1,26 +1,17 @@
 #include "grading/answer_extraction.hpp"
 
-#include <cctype>
 #include <cstddef>
+
+#include "grading/char_class.hpp"
 
 namespace leadrl::grading {
 namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_letter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space_no_vt(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space_no_vt(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -42,16 +33,12 @@ std::size_t last_of(std::string_view text, std::string_view needle) {
   return text.rfind(needle);
 }
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Last position of `needle` (lower-case ASCII) in `text`, ignoring ASCII case.
 std::size_t rfind_icase(std::string_view text, std::string_view needle) {
   if (needle.empty() || text.size() < needle.size()) return npos;
   for (std::size_t i = text.size() - needle.size() + 1; i-- > 0;) {
     std::size_t k = 0;
-    while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+    while (k < needle.size() && to_lower(text[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return i;
   }
   return npos;
@@ -109,7 +96,7 @@ namespace {
 // The content of the box command (of `name_length` characters) at `p`.
 std::optional<std::string> box_at(std::string_view text, std::size_t p, std::size_t name_length) {
   std::size_t i = p + name_length;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  while (i < text.size() && is_blank(text[i])) ++i;
   if (i >= text.size()) return std::nullopt;
   if (text[i] == '{') {
     std::size_t close = matching_brace(text, i);
@@ -154,9 +141,9 @@ std::optional<std::string> extract_answer_phrase(std::string_view text) {
   std::size_t best_end = npos;
   for (std::size_t i = text.size() >= word.size() ? text.size() - word.size() + 1 : 0;
        i-- > 0 && best_end == npos;) {
-    if (lower(text[i]) != 'a') continue;
+    if (to_lower(text[i]) != 'a') continue;
     std::size_t k = 1;
-    while (k < word.size() && lower(text[i + k]) == word[k]) ++k;
+    while (k < word.size() && to_lower(text[i + k]) == word[k]) ++k;
     if (k < word.size()) continue;
     std::string_view rest = text.substr(i + word.size());
     for (std::string_view suffix : {std::string_view(" is"), std::string_view(":"),
@@ -169,7 +156,7 @@ std::optional<std::string> extract_answer_phrase(std::string_view text) {
   }
   if (best_end == npos) return std::nullopt;
   std::size_t i = best_end;
-  while (i < text.size() && (is_space(text[i]) || text[i] == ':' || text[i] == '*')) ++i;
+  while (i < text.size() && (is_space_no_vt(text[i]) || text[i] == ':' || text[i] == '*')) ++i;
   std::optional<std::string_view> span;
   if (text.substr(i, 2) == "$$") {
     span = delimited(text, i, "$$", "$$");
@@ -183,7 +170,7 @@ std::optional<std::string> extract_answer_phrase(std::string_view text) {
   if (!span) {
     std::size_t end = i;
     while (end < text.size() && text[end] != '\n') {
-      if (text[end] == '.' && (end + 1 == text.size() || is_space(text[end + 1]))) break;
+      if (text[end] == '.' && (end + 1 == text.size() || is_space_no_vt(text[end + 1]))) break;
       ++end;
     }
     span = text.substr(i, end - i);
@@ -210,9 +197,7 @@ std::optional<std::string> extract_last_number(std::string_view text) {
       continue;
     }
     std::string number;
-    if (i > 0 && text[i - 1] == '-' &&
-        (i < 2 || !std::isalnum(static_cast<unsigned char>(text[i - 2]))))
-      number.push_back('-');
+    if (i > 0 && text[i - 1] == '-' && (i < 2 || !is_alnum(text[i - 2]))) number.push_back('-');
     std::size_t j = i;
     while (j < text.size()) {
       if (is_digit(text[j])) {
@@ -253,7 +238,7 @@ extracted_answer extract_answer(std::string_view text, const extraction_options&
     if (!boxed) continue;
     if (trim(*boxed).empty()) break;  // an empty box (the prompt's \boxed{}) is no answer
     std::size_t after = c.position + c.name_length;
-    while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+    while (after < text.size() && is_blank(text[after])) ++after;
     out.source = c.is_fbox                                     ? answer_source::fbox
                  : (after < text.size() && text[after] == '{') ? answer_source::boxed
                                                                : answer_source::boxed_unbraced;

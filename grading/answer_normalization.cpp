@@ -5,36 +5,16 @@
 #include <cstdlib>
 #include <vector>
 
+#include "grading/char_class.hpp"
+#include "grading/text_edit.hpp"
+
 namespace leadrl::grading {
 namespace {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string replace_all(std::string_view s, std::string_view from, std::string_view to) {
-  if (s.find(from) == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  for (;;) {
-    std::size_t p = s.find(from, i);
-    if (p == std::string_view::npos) break;
-    out.append(s.substr(i, p - i));
-    out.append(to);
-    i = p + from.size();
-  }
-  out.append(s.substr(i));
-  return out;
 }
 
 std::size_t count_of(std::string_view s, std::string_view needle) {
@@ -69,23 +49,23 @@ bool is_canonical_int(std::string_view s) {
 
 // §11.4(a) steps 3-19; nullopt where the reference raises.
 std::optional<std::string> mathd_steps(std::string s) {
-  s = replace_all(s, "\n", "");         // 3
-  s = replace_all(s, "\\!", "");        // 4
-  s = replace_all(s, "\\\\", "\\");     // 5
-  s = replace_all(s, "tfrac", "frac");  // 6
-  s = replace_all(s, "dfrac", "frac");
-  s = replace_all(s, "\\left", "");  // 7
-  s = replace_all(s, "\\right", "");
-  s = replace_all(s, "^{\\circ}", "");  // 8
-  s = replace_all(s, "^\\circ", "");
-  s = replace_all(s, "\\$", "");                  // 9
+  replace_all(s, "\n", "");         // 3
+  replace_all(s, "\\!", "");        // 4
+  replace_all(s, "\\\\", "\\");     // 5
+  replace_all(s, "tfrac", "frac");  // 6
+  replace_all(s, "dfrac", "frac");
+  replace_all(s, "\\left", "");  // 7
+  replace_all(s, "\\right", "");
+  replace_all(s, "^{\\circ}", "");  // 8
+  replace_all(s, "^\\circ", "");
+  replace_all(s, "\\$", "");                      // 9
   if (s.find("\\text{ ") != std::string::npos) {  // 10
     if (count_of(s, "\\text{ ") != 1) return std::nullopt;
     s = s.substr(0, s.find("\\text{ "));
   }
-  s = replace_all(s, "\\%", "");    // 11
-  s = replace_all(s, " .", " 0.");  // 12
-  s = replace_all(s, "{.", "{0.");
+  replace_all(s, "\\%", "");    // 11
+  replace_all(s, " .", " 0.");  // 12
+  replace_all(s, "{.", "{0.");
   if (s.empty()) return s;  // 13
   if (s.front() == '.') s.insert(s.begin(), '0');
   if (count_of(s, "=") == 1) {  // 14
@@ -110,8 +90,8 @@ std::optional<std::string> mathd_steps(std::string s) {
     }
     s = std::move(fixed);
   }
-  s = replace_all(s, " ", "");  // 16
-  {                             // 17
+  replace_all(s, " ", "");  // 16
+  {                         // 17
     auto parts = split(s, "\\frac");
     std::string fixed(parts[0]);
     bool abandoned = false;

@@ -3,12 +3,10 @@
 #include <cstddef>
 #include <string>
 
+#include "grading/char_class.hpp"
+
 namespace leadrl::grading {
 namespace {
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\r' || s.front() == '\t')) {

@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "grading/answer_normalization.hpp"
+#include "grading/char_class.hpp"
 #include "grading/math_expression.hpp"
+#include "grading/text_edit.hpp"
 
 namespace leadrl::grading {
 namespace {
@@ -16,39 +18,10 @@ constexpr std::size_t max_normalized_length = 20000;  // longer answers: §11.3 
 constexpr std::size_t max_items = 64;                 // elements of a list, set or tuple
 constexpr int max_nesting = 8;                        // tuples inside tuples inside ...
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_letter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space_no_vt(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space_no_vt(s.back())) s.remove_suffix(1);
   return s;
-}
-
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  if (from.empty() || s.find(from) == std::string::npos) return;
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  for (;;) {
-    std::size_t p = s.find(from, i);
-    if (p == std::string::npos) break;
-    out.append(s, i, p - i);
-    out.append(to);
-    i = p + from.size();
-  }
-  out.append(s, i, std::string::npos);
-  s = std::move(out);
 }
 
 // Removes the command `\name` where it is not followed by a letter (so "\left" does not eat
@@ -93,7 +66,7 @@ constexpr std::string_view unit_words[] = {
 
 bool is_unit_word(std::string_view w) {
   std::string l;
-  for (char c : w) l += lower(c);
+  for (char c : w) l += to_lower(c);
   return std::find(std::begin(unit_words), std::end(unit_words), l) != std::end(unit_words);
 }
 
@@ -111,7 +84,7 @@ bool is_unit_phrase(std::string_view text) {
       if (!is_unit_word(w)) return false;
       if (w != "a" && w != "an" && w != "the" && w != "of" && w != "per") ++real_units;
       i = e;
-    } else if (is_space(c) || c == '/' || c == '^' || is_digit(c) || c == '{' || c == '}' ||
+    } else if (is_space_no_vt(c) || c == '/' || c == '^' || is_digit(c) || c == '{' || c == '}' ||
                c == '.') {
       ++i;
     } else {
@@ -217,7 +190,7 @@ void drop_trailing_units(std::string& s) {
     }
     std::size_t b = e;
     while (b > 0 && is_letter(v[b - 1])) --b;
-    if (b == e || e - b < 2 || b == 0 || !is_space(v[b - 1])) return;
+    if (b == e || e - b < 2 || b == 0 || !is_space_no_vt(v[b - 1])) return;
     if (!is_unit_word(v.substr(b, e - b))) return;
     std::string_view rest = trim(v.substr(0, b));
     if (rest.empty() || rest.back() == '\\') return;
@@ -532,7 +505,7 @@ answer_node build_answer(std::string_view cleaned) {
 std::string without_spaces(std::string_view s) {
   std::string out;
   for (char c : s)
-    if (!is_space(c)) out += c;
+    if (!is_space_no_vt(c)) out += c;
   return out;
 }
 
@@ -597,12 +570,12 @@ std::string thousands_collapsed(const std::string& s) {
   if (!is_thousands_number(s)) return s;
   std::string out;
   for (char c : s)
-    if (c != ',' && !is_space(c)) out += c;
+    if (c != ',' && !is_space_no_vt(c)) out += c;
   return out;
 }
 
 std::string lowered(std::string s) {
-  for (char& c : s) c = lower(c);
+  for (char& c : s) c = to_lower(c);
   return s;
 }
 
@@ -752,7 +725,7 @@ std::string clean_answer(std::string_view answer) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (is_space(c)) {
+    if (is_space_no_vt(c)) {
       if (!out.empty() && out.back() != ' ') out += ' ';
     } else {
       out += c;

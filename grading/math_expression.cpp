@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "base/splitmix64.hpp"
+#include "grading/char_class.hpp"
 
 namespace leadrl::grading {
 namespace {
@@ -44,13 +45,6 @@ enum op_code : int {
   op_ln,
   op_exp,
 };
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_letter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 const double nan_value = std::numeric_limits<double>::quiet_NaN();
 constexpr double pi_value = 3.14159265358979323846;

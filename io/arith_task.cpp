@@ -18,11 +18,9 @@ constexpr std::uint64_t tag_response = 0x726573706f6e7365ULL;    // "response"
 constexpr std::uint64_t split_salt = 0x73706c6974746573ULL;  // "splittes"
 constexpr int max_candidate_draws = 10000;
 
-std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+// One splitmix64 step (base/splitmix64.hpp); the class below is the stream.
+constexpr std::uint64_t mix64(std::uint64_t z) {
+  return leadrl::splitmix64(z);
 }
 
 // splitmix64: the same sequence on every platform and library version (std::

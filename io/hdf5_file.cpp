@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 namespace leadrl::io {
@@ -108,43 +110,30 @@ H5::StrType utf8_vlen_string_type() {
   return t;
 }
 
-// Storage and memory types of a tensor dtype; 16-bit floats are stored as uint16 bits.
-const H5::PredType& file_type_of(dtype t) {
-  switch (t) {
-    case dtype::f32:
-      return H5::PredType::IEEE_F32LE;
-    case dtype::f16:
-    case dtype::bf16:
-      return H5::PredType::STD_U16LE;
-    case dtype::f64:
-      return H5::PredType::IEEE_F64LE;
-    case dtype::i64:
-      return H5::PredType::STD_I64LE;
-    case dtype::i32:
-      return H5::PredType::STD_I32LE;
-    case dtype::u8:
-      return H5::PredType::STD_U8LE;
-  }
-  return H5::PredType::STD_U8LE;
-}
+// Storage (file) and memory types of a tensor dtype; 16-bit floats are stored as uint16 bits.
+struct h5_types {
+  const H5::PredType& file;
+  const H5::PredType& memory;
+};
 
-const H5::PredType& memory_type_of(dtype t) {
+h5_types h5_types_of(dtype t) {
+  using P = H5::PredType;
   switch (t) {
     case dtype::f32:
-      return H5::PredType::NATIVE_FLOAT;
+      return {P::IEEE_F32LE, P::NATIVE_FLOAT};
     case dtype::f16:
     case dtype::bf16:
-      return H5::PredType::NATIVE_UINT16;
+      return {P::STD_U16LE, P::NATIVE_UINT16};
     case dtype::f64:
-      return H5::PredType::NATIVE_DOUBLE;
+      return {P::IEEE_F64LE, P::NATIVE_DOUBLE};
     case dtype::i64:
-      return H5::PredType::NATIVE_INT64;
+      return {P::STD_I64LE, P::NATIVE_INT64};
     case dtype::i32:
-      return H5::PredType::NATIVE_INT32;
+      return {P::STD_I32LE, P::NATIVE_INT32};
     case dtype::u8:
-      return H5::PredType::NATIVE_UINT8;
+      break;
   }
-  return H5::PredType::NATIVE_UINT8;
+  return {P::STD_U8LE, P::NATIVE_UINT8};
 }
 
 // What a stored element type is, in the names this file uses in messages and listings.
@@ -180,6 +169,23 @@ stored_type describe(const H5::DataSet& ds, const char*& call) {
   return s;
 }
 
+// Reads attribute `name` of `ds` into `value` (as `type`) when it exists; whether it does.
+template <class T>
+bool read_attribute_if_present(const H5::DataSet& ds, const char* name, const H5::DataType& type,
+                               T& value, const char*& call) {
+  call = "H5Aexists";
+  if (!ds.attrExists(name)) return false;
+  call = "H5Aopen";
+  H5::Attribute a = ds.openAttribute(name);
+  call = "H5Aread";
+  if constexpr (std::is_same_v<T, std::string>) {
+    a.read(type, value);
+  } else {
+    a.read(type, &value);
+  }
+  return true;
+}
+
 std::vector<hsize_t> dims_of(const H5::DataSet& ds, const char*& call) {
   call = "H5Dget_space";
   H5::DataSpace space = ds.getSpace();
@@ -200,12 +206,7 @@ std::size_t element_count(const std::vector<hsize_t>& dims) {
 }
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    if (i > 0) s += ", ";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
+  return io::shape_text(std::vector<std::int64_t>(dims.begin(), dims.end()));
 }
 
 // Chunk dimensions of at most about `target_bytes`: trailing dimensions whole while they
@@ -282,6 +283,52 @@ struct hdf5_file::impl {
       }
     });
     return s.ok() && found;
+  }
+
+  // Fails unless the file is open and `object` is a valid path to an existing object.
+  status require_dataset_path(const std::string& object) const {
+    if (auto s = require_open(object); !s) return s;
+    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
+    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
+    return status::success();
+  }
+
+  // A dataset opened with its stored type and shape.
+  struct opened_dataset {
+    H5::DataSet ds;
+    stored_type type;
+    std::vector<hsize_t> dims;
+  };
+
+  // The dataset at `object`; nullopt when `object` is a group.
+  std::optional<opened_dataset> open_dataset(const std::string& object, const char*& call) const {
+    if (object_type(object, call) != H5O_TYPE_DATASET) return std::nullopt;
+    call = "H5Dopen2";
+    opened_dataset d{file->openDataSet(object), {}, {}};
+    d.type = describe(d.ds, call);
+    d.dims = dims_of(d.ds, call);
+    return d;
+  }
+
+  // Opens the dataset at `object` and runs `read(dataset, call, mismatch)`, which sets
+  // `mismatch` to refuse what it finds. Fails as require_dataset_path does, with
+  // `group_message` when `object` is a group, when an HDF5 call fails, or with the
+  // refusal after the file and object names.
+  template <class Read>
+  status read_dataset(const std::string& object, const char* group_message, Read&& read) const {
+    if (auto s = require_dataset_path(object); !s) return s;
+    std::string mismatch;
+    status s = checked(path, object, k_hint_read, [&](const char*& call) {
+      auto opened = open_dataset(object, call);
+      if (!opened) {
+        mismatch = group_message;
+        return;
+      }
+      read(*opened, call, mismatch);
+    });
+    if (!s) return s;
+    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
+    return status::success();
   }
 
   H5O_type_t object_type(const std::string& object, const char*& call) const {
@@ -391,89 +438,63 @@ struct hdf5_file::impl {
   result<std::vector<T>> read_numeric(const std::string& object, H5T_class_t want_class,
                                       bool want_signed, const H5::PredType& mem_type,
                                       const char* want_name, bool want_scalar) const {
-    if (auto s = require_open(object); !s) return s.error();
-    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
-    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
     std::vector<T> out;
-    std::string mismatch;
-    status s = checked(path, object, k_hint_read, [&](const char*& call) {
-      if (object_type(object, call) != H5O_TYPE_DATASET) {
-        mismatch = "expected a dataset, found a group";
-        return;
-      }
-      call = "H5Dopen2";
-      H5::DataSet ds = file->openDataSet(object);
-      const stored_type st = describe(ds, call);
-      const std::vector<hsize_t> dims = dims_of(ds, call);
-      const bool type_ok = st.type_class == want_class && st.size == sizeof(T) &&
-                           (want_class != H5T_INTEGER || st.is_signed == want_signed);
-      const bool rank_ok =
-          want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
-      if (!type_ok || !rank_ok) {
-        mismatch = std::string("expected ") + (want_scalar ? "a scalar " : "a 1-D ") + want_name +
-                   " dataset, found " + st.name() + " of shape " + shape_text(dims);
-        return;
-      }
-      out.resize(element_count(dims));
-      if (!out.empty()) {
-        call = "H5Dread";
-        ds.read(out.data(), mem_type);
-      }
-    });
+    status s = read_dataset(
+        object, "expected a dataset, found a group",
+        [&](const opened_dataset& d, const char*& call, std::string& mismatch) {
+          const auto& [ds, st, dims] = d;
+          const bool type_ok = st.type_class == want_class && st.size == sizeof(T) &&
+                               (want_class != H5T_INTEGER || st.is_signed == want_signed);
+          const bool rank_ok =
+              want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
+          if (!type_ok || !rank_ok) {
+            mismatch = std::string("expected ") + (want_scalar ? "a scalar " : "a 1-D ") +
+                       want_name + " dataset, found " + st.name() + " of shape " + shape_text(dims);
+            return;
+          }
+          out.resize(element_count(dims));
+          if (!out.empty()) {
+            call = "H5Dread";
+            ds.read(out.data(), mem_type);
+          }
+        });
     if (!s) return s.error();
-    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
     return out;
   }
 
   result<std::vector<std::string>> read_string_array(const std::string& object,
                                                      bool want_scalar) const {
-    if (auto s = require_open(object); !s) return s.error();
-    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
-    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
     std::vector<std::string> out;
-    std::string mismatch;
     bool has_checksum = false;
     std::uint64_t stored_checksum = 0;
-    status s = checked(path, object, k_hint_read, [&](const char*& call) {
-      if (object_type(object, call) != H5O_TYPE_DATASET) {
-        mismatch = "expected a dataset, found a group";
-        return;
-      }
-      call = "H5Dopen2";
-      H5::DataSet ds = file->openDataSet(object);
-      const stored_type st = describe(ds, call);
-      const std::vector<hsize_t> dims = dims_of(ds, call);
-      const bool rank_ok =
-          want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
-      if (!st.is_vlen_string || !rank_ok) {
-        mismatch = std::string("expected ") + (want_scalar ? "a scalar" : "a 1-D") +
-                   " variable-length string dataset, found " + st.name() + " of shape " +
-                   shape_text(dims);
-        return;
-      }
-      call = "H5Aexists";
-      has_checksum = ds.attrExists(k_string_checksum_attribute);
-      if (has_checksum) {
-        call = "H5Aopen";
-        H5::Attribute a = ds.openAttribute(k_string_checksum_attribute);
-        call = "H5Aread";
-        a.read(H5::PredType::NATIVE_UINT64, &stored_checksum);
-      }
-      const std::size_t n = element_count(dims);
-      if (n == 0) return;
-      const H5::StrType mem = utf8_vlen_string_type();
-      std::vector<char*> buffer(n, nullptr);
-      call = "H5Dread";
-      ds.read(buffer.data(), mem);
-      out.reserve(n);
-      for (char* p : buffer) out.emplace_back(p == nullptr ? "" : p);
-      call = "H5Dget_space";
-      H5::DataSpace space = ds.getSpace();
-      call = "H5Dvlen_reclaim";
-      H5::DataSet::vlenReclaim(buffer.data(), mem, space);
-    });
+    status s = read_dataset(
+        object, "expected a dataset, found a group",
+        [&](const opened_dataset& d, const char*& call, std::string& mismatch) {
+          const auto& [ds, st, dims] = d;
+          const bool rank_ok =
+              want_scalar ? (element_count(dims) == 1 && dims.size() <= 1) : dims.size() == 1;
+          if (!st.is_vlen_string || !rank_ok) {
+            mismatch = std::string("expected ") + (want_scalar ? "a scalar" : "a 1-D") +
+                       " variable-length string dataset, found " + st.name() + " of shape " +
+                       shape_text(dims);
+            return;
+          }
+          has_checksum = read_attribute_if_present(
+              ds, k_string_checksum_attribute, H5::PredType::NATIVE_UINT64, stored_checksum, call);
+          const std::size_t n = element_count(dims);
+          if (n == 0) return;
+          const H5::StrType mem = utf8_vlen_string_type();
+          std::vector<char*> buffer(n, nullptr);
+          call = "H5Dread";
+          ds.read(buffer.data(), mem);
+          out.reserve(n);
+          for (char* p : buffer) out.emplace_back(p == nullptr ? "" : p);
+          call = "H5Dget_space";
+          H5::DataSpace space = ds.getSpace();
+          call = "H5Dvlen_reclaim";
+          H5::DataSet::vlenReclaim(buffer.data(), mem, space);
+        });
     if (!s) return s.error();
-    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
     if (has_checksum) {
       const std::uint64_t computed = fnv1a64_strings(out);
       if (computed != stored_checksum) {
@@ -544,70 +565,52 @@ struct hdf5_file::impl {
   // byte_count, refusal)` where the bytes go (it sets `refusal` to refuse), then reads.
   template <class Destination>
   status read_tensor_with(const std::string& object, Destination&& destination) const {
-    if (auto s = require_open(object); !s) return s;
-    if (!valid_object_path(object)) return fail(bad_path_message(path, object));
-    if (!exists(object)) return fail(path + ": " + object + ": no such dataset");
-    std::string mismatch;
-    status s = checked(path, object, k_hint_read, [&](const char*& call) {
-      if (object_type(object, call) != H5O_TYPE_DATASET) {
-        mismatch = "expected a tensor dataset, found a group";
-        return;
-      }
-      call = "H5Dopen2";
-      H5::DataSet ds = file->openDataSet(object);
-      const stored_type st = describe(ds, call);
-      std::vector<hsize_t> dims = dims_of(ds, call);
-      std::string dtype_text;
-      call = "H5Aexists";
-      if (ds.attrExists(k_dtype_attribute)) {
-        call = "H5Aopen";
-        H5::Attribute a = ds.openAttribute(k_dtype_attribute);
-        call = "H5Aread";
-        a.read(utf8_vlen_string_type(), dtype_text);
-      } else if (st.type_class == H5T_FLOAT && (st.size == 4 || st.size == 8)) {
-        dtype_text = st.size == 4 ? "F32" : "F64";
-      } else if (st.type_class == H5T_INTEGER && st.is_signed && (st.size == 4 || st.size == 8)) {
-        dtype_text = st.size == 4 ? "I32" : "I64";
-      } else if (st.type_class == H5T_INTEGER && !st.is_signed && st.size == 1) {
-        dtype_text = "U8";
-      } else {
-        mismatch = "no dtype attribute, and stored type " + st.name() + " names no tensor dtype";
-        return;
-      }
-      auto t = parse_tensor_dtype(dtype_text);
-      if (!t) {
-        mismatch = "dtype attribute: " + t.error().message();
-        return;
-      }
-      const H5T_class_t want_class =
-          (*t == dtype::f32 || *t == dtype::f64) ? H5T_FLOAT : H5T_INTEGER;
-      if (st.type_class != want_class || st.size != dtype_size(*t)) {
-        mismatch = "dtype attribute says " + dtype_text + " but the stored type is " + st.name();
-        return;
-      }
-      call = "H5Aexists";
-      bool rank0 = false;
-      if (ds.attrExists(k_tensor_rank_attribute)) {
-        std::int64_t r = -1;
-        call = "H5Aopen";
-        H5::Attribute a = ds.openAttribute(k_tensor_rank_attribute);
-        call = "H5Aread";
-        a.read(H5::PredType::NATIVE_INT64, &r);
-        rank0 = r == 0 && element_count(dims) == 1;
-      }
-      std::vector<std::int64_t> shape;
-      if (!rank0) {
-        for (hsize_t d : dims) shape.push_back(static_cast<std::int64_t>(d));
-      }
-      const std::size_t byte_count = element_count(dims) * dtype_size(*t);
-      void* data = destination(*t, shape, byte_count, mismatch);
-      if (!mismatch.empty() || byte_count == 0) return;
-      call = "H5Dread";
-      ds.read(data, memory_type_of(*t));
-    });
-    if (!s) return s;
-    if (!mismatch.empty()) return fail(path + ": " + object + ": " + mismatch);
-    return status::success();
+    return read_dataset(
+        object, "expected a tensor dataset, found a group",
+        [&](const opened_dataset& d, const char*& call, std::string& mismatch) {
+          const auto& [ds, st, dims] = d;
+          std::string dtype_text;
+          if (!read_attribute_if_present(ds, k_dtype_attribute, utf8_vlen_string_type(), dtype_text,
+                                         call)) {
+            if (st.type_class == H5T_FLOAT && (st.size == 4 || st.size == 8)) {
+              dtype_text = st.size == 4 ? "F32" : "F64";
+            } else if (st.type_class == H5T_INTEGER && st.is_signed &&
+                       (st.size == 4 || st.size == 8)) {
+              dtype_text = st.size == 4 ? "I32" : "I64";
+            } else if (st.type_class == H5T_INTEGER && !st.is_signed && st.size == 1) {
+              dtype_text = "U8";
+            } else {
+              mismatch =
+                  "no dtype attribute, and stored type " + st.name() + " names no tensor dtype";
+              return;
+            }
+          }
+          auto t = parse_tensor_dtype(dtype_text);
+          if (!t) {
+            mismatch = "dtype attribute: " + t.error().message();
+            return;
+          }
+          const H5T_class_t want_class =
+              (*t == dtype::f32 || *t == dtype::f64) ? H5T_FLOAT : H5T_INTEGER;
+          if (st.type_class != want_class || st.size != dtype_size(*t)) {
+            mismatch =
+                "dtype attribute says " + dtype_text + " but the stored type is " + st.name();
+            return;
+          }
+          std::int64_t r = -1;
+          const bool rank0 = read_attribute_if_present(ds, k_tensor_rank_attribute,
+                                                       H5::PredType::NATIVE_INT64, r, call) &&
+                             r == 0 && element_count(dims) == 1;
+          std::vector<std::int64_t> shape;
+          if (!rank0) {
+            for (hsize_t d : dims) shape.push_back(static_cast<std::int64_t>(d));
+          }
+          const std::size_t byte_count = element_count(dims) * dtype_size(*t);
+          void* data = destination(*t, shape, byte_count, mismatch);
+          if (!mismatch.empty() || byte_count == 0) return;
+          call = "H5Dread";
+          ds.read(data, h5_types_of(*t).memory);
+        });
   }
 
   status write_strings(const std::string& object, const std::vector<std::string>& values) {
@@ -768,13 +771,8 @@ result<std::vector<hdf5_dataset_info>> hdf5_file::list_datasets(
       call = "H5Dopen2";
       H5::DataSet ds = impl_->file->openDataSet(child);
       info.element_type = describe(ds, call).name();
-      call = "H5Aexists";
-      if (ds.attrExists(k_dtype_attribute)) {
-        call = "H5Aopen";
-        H5::Attribute a = ds.openAttribute(k_dtype_attribute);
-        call = "H5Aread";
-        a.read(utf8_vlen_string_type(), info.element_type);
-      }
+      read_attribute_if_present(ds, k_dtype_attribute, utf8_vlen_string_type(), info.element_type,
+                                call);
       for (hsize_t d : dims_of(ds, call)) info.shape.push_back(static_cast<std::int64_t>(d));
     });
     if (!s) return s.error();
@@ -882,7 +880,7 @@ status hdf5_file::write_tensor(const std::string& path, dtype type,
     int_attrs.emplace_back(k_tensor_rank_attribute, 0);
   }
   return impl_->write_dataset(
-      path, file_type_of(type), memory_type_of(type), dims, data, dtype_size(type), true,
+      path, h5_types_of(type).file, h5_types_of(type).memory, dims, data, dtype_size(type), true,
       {{k_dtype_attribute, std::string(dtype_name(type))}}, int_attrs, nullptr);
 }
 
@@ -946,9 +944,7 @@ result<std::vector<std::string>> hdf5_file::read_strings(const std::string& path
 namespace {
 
 std::string tensor_description(dtype t, const std::vector<std::int64_t>& shape) {
-  std::string s = std::string(dtype_name(t)) + " [";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
+  return std::string(dtype_name(t)) + " " + io::shape_text(shape);
 }
 
 }  // namespace

@@ -242,6 +242,23 @@ result<hf_config> parse_hf_config(const std::string& json_text, const std::strin
   return c;
 }
 
+hf_config qwen2_config(int64_t hidden, int64_t intermediate, int64_t layers, int64_t heads,
+                       int64_t kv_heads, int64_t vocab, int64_t max_positions) {
+  hf_config c;
+  c.model_type = "qwen2";
+  c.architectures = {"Qwen2ForCausalLM"};
+  c.hidden_size = hidden;
+  c.intermediate_size = intermediate;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = heads;
+  c.num_key_value_heads = kv_heads;
+  c.head_dim = heads > 0 ? hidden / heads : 0;
+  c.vocab_size = vocab;
+  c.max_position_embeddings = max_positions;
+  c.qkv_bias = true;
+  return c;
+}
+
 result<hf_config> load_hf_config(const std::string& path) {
   std::string file = is_directory(path) ? path + "/config.json" : path;
   std::ifstream in(file, std::ios::binary);

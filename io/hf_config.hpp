@@ -77,6 +77,12 @@ std::string to_json_text(const hf_config& config);
 /// Writes to_json_text(config) to `path` (a file path). Fails when it cannot be written.
 status save_hf_config(const hf_config& config, const std::string& path);
 
+/// A Qwen2ForCausalLM config built in code: model_type "qwen2", the given sizes, head_dim
+/// = hidden / heads and q/k/v biases; every other field at its default (rope_theta 10000,
+/// untied embeddings). Not validated: see validate.
+hf_config qwen2_config(int64_t hidden, int64_t intermediate, int64_t layers, int64_t heads,
+                       int64_t kv_heads, int64_t vocab, int64_t max_positions);
+
 /// Checks the invariants the decoder relies on (positive sizes, heads dividing).
 /// Used by parse_hf_config and by code that builds configs by hand.
 status validate(const hf_config& config);

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/tensor_blob.hpp"  // shape_text
+
 namespace leadrl::io {
 namespace {
 
@@ -31,12 +33,6 @@ constexpr dtype_entry dtype_table[] = {
     {st_dtype::BF16, "BF16", 2}, {st_dtype::I32, "I32", 4}, {st_dtype::U32, "U32", 4},
     {st_dtype::F32, "F32", 4},   {st_dtype::F64, "F64", 8}, {st_dtype::I64, "I64", 8},
     {st_dtype::U64, "U64", 8}};
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 // a * b, failing on overflow.
 bool mul_overflows(uint64_t a, uint64_t b, uint64_t* out) {

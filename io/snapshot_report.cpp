@@ -14,10 +14,14 @@ namespace {
 using nlohmann::json;
 
 // Config keys worth a line in the summary when present (the run's identity at a glance).
-const char* const k_summary_keys[] = {"data.task",          "model.path",
-                                      "algorithm.adv_estimator", "rollout.n",
-                                      "data.train_batch_size", "actor.lr",
-                                      "trainer.total_steps",   "trainer.seed"};
+const char* const k_summary_keys[] = {"data.task",
+                                      "model.path",
+                                      "algorithm.adv_estimator",
+                                      "rollout.n",
+                                      "data.train_batch_size",
+                                      "actor.lr",
+                                      "trainer.total_steps",
+                                      "trainer.seed"};
 
 // Dotted key -> value of INI text as io::config::text() writes it.
 std::map<std::string, std::string> parse_ini_text(const std::string& text,
@@ -57,7 +61,9 @@ json config_summary(const std::string& text) {
 }
 
 // A non-finite double as JSON null (JSON has no NaN); finite values as they are.
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json number(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
 json table_row(const length_table_snapshot& t, std::size_t i) {
   json row = {{"prompt_id", t.prompt_id[i]}, {"lstar", number(t.lstar[i])}};
@@ -203,12 +209,6 @@ std::string num(const json& v) {
   return v.dump();
 }
 
-std::string shape_text(const json& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + shape[i].dump();
-  return s + "]";
-}
-
 std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
@@ -238,7 +238,8 @@ void print_whole_table(std::ostream& out, const json& table, const json& columns
     }
   }
   out << "  table (" << rows << " rows):\n   ";
-  for (const auto& [name, k] : per_row) out << " " << name << (k > 1 ? "[" + std::to_string(k) + "]" : "");
+  for (const auto& [name, k] : per_row)
+    out << " " << name << (k > 1 ? "[" + std::to_string(k) + "]" : "");
   out << "\n";
   for (std::size_t i = 0; i < rows; ++i) {
     out << "   ";
@@ -293,8 +294,9 @@ json snapshot_report(const snapshot& s, const snapshot_report_options& options) 
                {"config_text", m.config_text},
                {"config_summary", config_summary(m.config_text)}};
   const controller_state& c = s.controller;
-  r["sampler"] = {
-      {"epoch", c.sampler.epoch}, {"cursor", c.sampler.cursor}, {"order_size", c.sampler.order.size()}};
+  r["sampler"] = {{"epoch", c.sampler.epoch},
+                  {"cursor", c.sampler.cursor},
+                  {"order_size", c.sampler.order.size()}};
   json weights = json::array();
   for (double w : c.psi.ema_weights) weights.push_back(number(w));
   r["psi"] = {{"ema_weights", weights},
@@ -401,7 +403,8 @@ std::string format_snapshot_report(const json& r, const snapshot_report_options&
   for (const auto& tn : l["tensors"]) {
     auto field = [&](const char* prefix) {
       const std::string p = prefix;
-      if (tn.contains(p + "error")) return std::string("(bad: ") + tn[p + "error"].get<std::string>() + ")";
+      if (tn.contains(p + "error"))
+        return std::string("(bad: ") + tn[p + "error"].get<std::string>() + ")";
       if (!tn.contains(p + "l2_norm")) return std::string("-");
       std::string s = num(tn[p + "l2_norm"]);
       const auto bad = tn[p + "nonfinite"].get<std::size_t>();
@@ -409,7 +412,8 @@ std::string format_snapshot_report(const json& r, const snapshot_report_options&
       return s;
     };
     out << "  " << pad(tn["name"].get<std::string>(), width) << "  "
-        << pad(tn["dtype"].get<std::string>(), 5) << "  " << pad(shape_text(tn["shape"]), 14) << "  "
+        << pad(tn["dtype"].get<std::string>(), 5) << "  "
+        << pad(shape_text(tn["shape"].get<std::vector<std::int64_t>>()), 14) << "  "
         << pad(field(""), 12) << "  " << pad(field("exp_avg_"), 12) << "  " << field("exp_avg_sq_")
         << "\n";
   }

@@ -16,7 +16,19 @@ constexpr double left = 80, right = 190, top = 50, bottom = 70;  // margins; leg
 const char* const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 
-const char* colour(std::size_t i) { return palette[i % (sizeof palette / sizeof palette[0])]; }
+constexpr std::size_t palette_size = sizeof palette / sizeof palette[0];
+
+// The colour of series `name`, the `i`-th of its chart.
+std::string colour(const series_colours& colours, const std::string& name, std::size_t i) {
+  auto it = colours.find(name);
+  return it != colours.end() ? it->second : palette[i % palette_size];
+}
+
+// The colour of the `i`-th point: by its series name (its label when it has none).
+std::string point_colour(const scatter_chart& chart, std::size_t i) {
+  const scatter_point& p = chart.points[i];
+  return colour(chart.colours, p.series.empty() ? p.label : p.series, i);
+}
 
 std::string num(double v) {
   char buf[32];
@@ -83,8 +95,8 @@ void axes(std::ostringstream& s, const axis& ax, const axis& ay, const std::stri
   }
   for (double t : ay.ticks) {
     const double y = to_px_y(ay, t);
-    s << "<line x1=\"" << num(x0 - 5) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x0)
-      << "\" y2=\"" << num(y) << "\"/>\n";
+    s << "<line x1=\"" << num(x0 - 5) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x0) << "\" y2=\""
+      << num(y) << "\"/>\n";
   }
   s << "</g>\n";
   const double xstep = ax.ticks.size() > 1 ? ax.ticks[1] - ax.ticks[0] : 1;
@@ -100,11 +112,13 @@ void axes(std::ostringstream& s, const axis& ax, const axis& ay, const std::stri
   s << "<text class=\"xlabel\" x=\"" << num((x0 + x1) / 2) << "\" y=\"" << num(height - 25)
     << "\" text-anchor=\"middle\" font-size=\"14\">" << xml_escape(x_label) << "</text>\n"
     << "<text class=\"ylabel\" x=\"20\" y=\"" << num((y0 + y1) / 2)
-    << "\" text-anchor=\"middle\" font-size=\"14\" transform=\"rotate(-90 20 "
-    << num((y0 + y1) / 2) << ")\">" << xml_escape(y_label) << "</text>\n";
+    << "\" text-anchor=\"middle\" font-size=\"14\" transform=\"rotate(-90 20 " << num((y0 + y1) / 2)
+    << ")\">" << xml_escape(y_label) << "</text>\n";
 }
 
-bool finite(double x, double y) { return std::isfinite(x) && std::isfinite(y); }
+bool finite(double x, double y) {
+  return std::isfinite(x) && std::isfinite(y);
+}
 
 }  // namespace
 
@@ -147,6 +161,14 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   return ticks;
 }
 
+series_colours assign_colours(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  series_colours out;
+  for (std::size_t i = 0; i < names.size(); ++i) out[names[i]] = palette[i % palette_size];
+  return out;
+}
+
 std::string format_tick(double value, double step) {
   int decimals = 0;
   if (step > 0 && std::isfinite(step)) {
@@ -165,11 +187,21 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') break;
         out += c;
@@ -194,6 +226,7 @@ std::string render_line_chart(const line_chart& chart) {
   axes(s, ax, ay, chart.x_label, chart.y_label);
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const auto& series = chart.series[i];
+    const std::string stroke = colour(chart.colours, series.name, i);
     std::string pts;
     std::size_t count = 0;
     for (const auto& [x, y] : series.points) {
@@ -201,7 +234,7 @@ std::string render_line_chart(const line_chart& chart) {
       pts += (count++ ? " " : "") + num(to_px_x(ax, x)) + "," + num(to_px_y(ay, y));
     }
     if (count == 0) continue;
-    s << "<polyline class=\"series\" fill=\"none\" stroke=\"" << colour(i)
+    s << "<polyline class=\"series\" fill=\"none\" stroke=\"" << stroke
       << "\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"" << pts << "\"><title>"
       << xml_escape(series.name) << "</title></polyline>\n";
   }
@@ -212,10 +245,11 @@ std::string render_line_chart(const line_chart& chart) {
                                  [](const auto& p) { return finite(p.first, p.second); });
     const double y = top + 10 + 22 * static_cast<double>(i);
     const double x = width - right + 15;
-    s << "<line x1=\"" << num(x) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x + 25)
-      << "\" y2=\"" << num(y) << "\" stroke=\"" << colour(i) << "\" stroke-width=\"3\"/>\n"
-      << "<text x=\"" << num(x + 32) << "\" y=\"" << num(y + 4) << "\">"
-      << xml_escape(series.name) << (any ? "" : " (no data)") << "</text>\n";
+    s << "<line x1=\"" << num(x) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x + 25) << "\" y2=\""
+      << num(y) << "\" stroke=\"" << colour(chart.colours, series.name, i)
+      << "\" stroke-width=\"3\"/>\n"
+      << "<text x=\"" << num(x + 32) << "\" y=\"" << num(y + 4) << "\">" << xml_escape(series.name)
+      << (any ? "" : " (no data)") << "</text>\n";
   }
   s << "</g>\n</svg>\n";
   return s.str();
@@ -240,8 +274,8 @@ std::string render_scatter_chart(const scatter_chart& chart) {
     const auto& p = chart.points[i];
     if (!finite(p.x, p.y)) continue;
     const double x = to_px_x(ax, p.x), y = to_px_y(ay, p.y);
-    s << "<circle cx=\"" << num(x) << "\" cy=\"" << num(y) << "\" r=\"6\" fill=\"" << colour(i)
-      << "\"><title>" << xml_escape(p.label) << "</title></circle>\n"
+    s << "<circle cx=\"" << num(x) << "\" cy=\"" << num(y) << "\" r=\"6\" fill=\""
+      << point_colour(chart, i) << "\"><title>" << xml_escape(p.label) << "</title></circle>\n"
       << "<text class=\"label\" x=\"" << num(x + 9) << "\" y=\"" << num(y - 7) << "\">"
       << xml_escape(p.label) << "</text>\n";
   }
@@ -251,8 +285,8 @@ std::string render_scatter_chart(const scatter_chart& chart) {
     const double y = top + 10 + 22 * static_cast<double>(i);
     const double x = width - right + 15;
     s << "<circle cx=\"" << num(x + 8) << "\" cy=\"" << num(y) << "\" r=\"6\" fill=\""
-      << colour(i) << "\"/>\n<text x=\"" << num(x + 22) << "\" y=\"" << num(y + 4) << "\">"
-      << xml_escape(p.label) << (finite(p.x, p.y) ? "" : " (no data)") << "</text>\n";
+      << point_colour(chart, i) << "\"/>\n<text x=\"" << num(x + 22) << "\" y=\"" << num(y + 4)
+      << "\">" << xml_escape(p.label) << (finite(p.x, p.y) ? "" : " (no data)") << "</text>\n";
   }
   s << "</g>\n</svg>\n";
   return s.str();

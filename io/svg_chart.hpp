@@ -3,19 +3,30 @@
 // Self-contained SVG charts for `leadrl plot` (no plotting library): a line chart with one
 // polyline per series and a scatter chart with labelled points, each with a title, both
 // axes with "nice" ticks (1, 2, 5 x 10^k steps) and tick labels, axis labels, and a legend.
-// Names are XML-escaped; series colours come from a fixed colour-blind-friendly palette.
-// Non-finite points are dropped.
+// Names are XML-escaped; series colours come from a fixed colour-blind-friendly palette,
+// chosen per name by one series_colours map that every chart of a set shares, so that a
+// method has one colour in all of them. Non-finite points are dropped.
 //
 //   io::line_chart c{"accuracy", "step", "critic/accuracy", {{"LEAD", {{1, 0.2}, {2, 0.4}}}}};
+//   c.colours = io::assign_colours({"GRPO", "LEAD"});  // the same map for every chart
 //   std::ofstream("accuracy.svg") << io::render_line_chart(c);
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace leadrl::io {
+
+/// Series name -> SVG colour ("#0072B2").
+using series_colours = std::map<std::string, std::string>;
+
+/// One palette colour per distinct name, dealt in sorted name order: a name's colour
+/// depends on the set of names only, not on the order they are given in. Past the
+/// palette's 8 colours, colours repeat.
+series_colours assign_colours(std::vector<std::string> names);
 
 /// One named line: (x, y) points in drawing order.
 struct chart_series {
@@ -30,6 +41,8 @@ struct line_chart {
   std::vector<chart_series> series;
   /// x ticks at whole numbers only (training steps): the tick step is at least 1.
   bool integer_x = false;
+  /// Colour of each series by name; a name not in it gets the palette colour of its index.
+  series_colours colours = {};
 };
 
 /// One labelled point of a scatter chart.
@@ -37,6 +50,9 @@ struct scatter_point {
   std::string label;
   double x = 0.0;
   double y = 0.0;
+  /// The name its colour is looked up by (the method of a "model (dataset)" point);
+  /// empty: the label.
+  std::string series = {};
 };
 
 struct scatter_chart {
@@ -44,6 +60,9 @@ struct scatter_chart {
   std::string x_label;
   std::string y_label;
   std::vector<scatter_point> points;
+  /// Colour of each point by its series name; a name not in it gets the palette colour
+  /// of the point's index.
+  series_colours colours = {};
 };
 
 /// Tick positions covering [lo, hi]: about `target` ticks at a step of 1, 2 or 5 x 10^k,

@@ -2,7 +2,8 @@
 //
 // A tensor as the file layer sees it: raw bytes in host (little-endian) order, an
 // element type named as safetensors names it (F32, F16, BF16, F64, I64, I32, U8) and a
-// shape. io/ never includes torch; model/ converts torch::Tensor to and from this.
+// shape. io/ never includes torch; model/ converts torch::Tensor to and from this
+// (model/tensor_types.hpp).
 //
 //   io::tensor_blob w{io::dtype::bf16, {2, 3}, std::vector<std::uint8_t>(12)};
 //   if (auto s = w.check(); !s) std::cerr << s.error().message() << "\n";
@@ -22,56 +23,49 @@ namespace leadrl::io {
 /// Element type of a tensor; the text names are the safetensors ones.
 enum class dtype { f32, f16, bf16, f64, i64, i32, u8 };
 
+namespace detail {
+struct dtype_info {
+  dtype type;
+  std::string_view name;  ///< the safetensors spelling
+  std::size_t size;       ///< bytes per element
+};
+inline constexpr dtype_info dtype_infos[] = {
+    {dtype::f32, "F32", 4}, {dtype::f16, "F16", 2}, {dtype::bf16, "BF16", 2},
+    {dtype::f64, "F64", 8}, {dtype::i64, "I64", 8}, {dtype::i32, "I32", 4},
+    {dtype::u8, "U8", 1},
+};
+}  // namespace detail
+
 /// The safetensors name of `t`: "F32", "F16", "BF16", "F64", "I64", "I32", "U8".
 inline std::string_view dtype_name(dtype t) {
-  switch (t) {
-    case dtype::f32:
-      return "F32";
-    case dtype::f16:
-      return "F16";
-    case dtype::bf16:
-      return "BF16";
-    case dtype::f64:
-      return "F64";
-    case dtype::i64:
-      return "I64";
-    case dtype::i32:
-      return "I32";
-    case dtype::u8:
-      return "U8";
+  for (const auto& i : detail::dtype_infos) {
+    if (i.type == t) return i.name;
   }
   return "?";
 }
 
 /// Bytes per element of `t`.
 inline std::size_t dtype_size(dtype t) {
-  switch (t) {
-    case dtype::f32:
-      return 4;
-    case dtype::f16:
-      return 2;
-    case dtype::bf16:
-      return 2;
-    case dtype::f64:
-      return 8;
-    case dtype::i64:
-      return 8;
-    case dtype::i32:
-      return 4;
-    case dtype::u8:
-      return 1;
+  for (const auto& i : detail::dtype_infos) {
+    if (i.type == t) return i.size;
   }
   return 0;
 }
 
 /// Parses a safetensors dtype name. Fails for any other text, naming it.
 inline result<dtype> parse_tensor_dtype(std::string_view name) {
-  for (dtype t :
-       {dtype::f32, dtype::f16, dtype::bf16, dtype::f64, dtype::i64, dtype::i32, dtype::u8}) {
-    if (name == dtype_name(t)) return t;
+  for (const auto& i : detail::dtype_infos) {
+    if (name == i.name) return i.type;
   }
   return fail("dtype '" + std::string(name) +
               "': expected one of F32, F16, BF16, F64, I64, I32, U8");
+}
+
+/// A shape as messages and reports write it: "[2,3]", "[]" for a 0-d tensor.
+inline std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
 }
 
 /// An owned tensor: `bytes.size()` must equal element_count() * dtype_size(type).

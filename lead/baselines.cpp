@@ -207,43 +207,48 @@ status check_l1(const std::vector<double>& correctness, const std::vector<double
   return check_parameter("l1 delta", config.delta);
 }
 
+// The L1 rewards `reward(c, gap)` of every row, c its 0/1 correctness and gap
+// n_gold - length, after check_l1.
+template <class Reward>
+result<std::vector<double>> l1_rewards(const std::vector<double>& correctness,
+                                       const std::vector<double>& lengths,
+                                       const std::vector<double>& n_gold, const l1_config& config,
+                                       Reward&& reward) {
+  if (auto s = check_l1(correctness, lengths, n_gold, config); !s) return s.error();
+  std::vector<double> out(correctness.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = reward(indicator(correctness[i]), n_gold[i] - lengths[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 result<std::vector<double>> l1_exact_rewards(const std::vector<double>& correctness,
                                              const std::vector<double>& lengths,
                                              const std::vector<double>& n_gold,
                                              const l1_config& config) {
-  if (auto s = check_l1(correctness, lengths, n_gold, config); !s) return s.error();
-  std::vector<double> out(correctness.size());
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = indicator(correctness[i]) - config.alpha * std::abs(n_gold[i] - lengths[i]);
-  }
-  return out;
+  return l1_rewards(correctness, lengths, n_gold, config,
+                    [&](double c, double gap) { return c - config.alpha * std::abs(gap); });
 }
 
 result<std::vector<double>> l1_max_rewards(const std::vector<double>& correctness,
                                            const std::vector<double>& lengths,
                                            const std::vector<double>& n_gold,
                                            const l1_config& config) {
-  if (auto s = check_l1(correctness, lengths, n_gold, config); !s) return s.error();
-  std::vector<double> out(correctness.size());
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const double c = indicator(correctness[i]);
-    const double slack = config.alpha * (n_gold[i] - lengths[i]);
+  return l1_rewards(correctness, lengths, n_gold, config, [&](double c, double gap) {
+    const double slack = config.alpha * gap;
     const double g = (std::clamp(slack, -1.0, 1.0) + 1.0) / 2.0;
     switch (config.max_variant) {
       case l1_max_variant::paper:
-        out[i] = c * std::clamp(slack + config.delta, 0.0, 1.0);
-        break;
+        return c * std::clamp(slack + config.delta, 0.0, 1.0);
       case l1_max_variant::code_multiplier:
-        out[i] = c * std::max(0.0, g);
-        break;
+        return c * std::max(0.0, g);
       case l1_max_variant::code_additive:
-        out[i] = c + g;
-        break;
+        return c + g;
     }
-  }
-  return out;
+    return 0.0;
+  });
 }
 
 // spec/baselines.md §7

@@ -6,28 +6,10 @@
 
 #include "io/hf_config.hpp"
 #include "io/safetensors.hpp"
+#include "model/tensor_types.hpp"
 
 namespace leadrl::model {
 namespace {
-
-result<torch::Dtype> torch_dtype_of(io::st_dtype d) {
-  switch (d) {
-    case io::st_dtype::F32:
-      return torch::kFloat32;
-    case io::st_dtype::F16:
-      return torch::kFloat16;
-    case io::st_dtype::BF16:
-      return torch::kBFloat16;
-    default:
-      return fail(std::string("dtype ") + io::dtype_name(d) + ": expected F32, F16 or BF16");
-  }
-}
-
-io::st_dtype st_dtype_of(torch::Dtype d) {
-  if (d == torch::kFloat16) return io::st_dtype::F16;
-  if (d == torch::kBFloat16) return io::st_dtype::BF16;
-  return io::st_dtype::F32;
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -43,13 +25,6 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 
 }  // namespace
-
-result<torch::Dtype> dtype_from_name(const std::string& name) {
-  if (name == "float32") return torch::kFloat32;
-  if (name == "float16") return torch::kFloat16;
-  if (name == "bfloat16") return torch::kBFloat16;
-  return fail("dtype \"" + name + "\": expected float32, float16 or bfloat16");
-}
 
 status load_weights(decoder_impl& model, const std::string& dir) {
   auto ckpt = io::safetensors_checkpoint::open_dir(dir);
@@ -82,12 +57,10 @@ status load_weights(decoder_impl& model, const std::string& dir) {
     const std::string where = file->path() + ": tensor '" + p.key() + "'";
     std::vector<int64_t> want(p.value().sizes().begin(), p.value().sizes().end());
     if (info->shape != want) {
-      std::string got, exp;
-      for (auto d : info->shape) got += (got.empty() ? "" : ",") + std::to_string(d);
-      for (auto d : want) exp += (exp.empty() ? "" : ",") + std::to_string(d);
-      return fail(where + ": shape [" + got + "]; expected [" + exp + "] from config.json");
+      return fail(where + ": shape " + io::shape_text(info->shape) + "; expected " +
+                  io::shape_text(want) + " from config.json");
     }
-    auto src_dtype = torch_dtype_of(info->dtype);
+    auto src_dtype = weight_dtype(info->dtype);
     if (!src_dtype) return src_dtype.error().with_context(where);
     // Copy the mapped bytes into an owned tensor first: the mapping is read-only and
     // may not be aligned for the element type.
@@ -123,7 +96,7 @@ status save_decoder(const decoder_impl& model, const std::string& dir, save_opti
   for (const auto& p : model.named_parameters()) {
     io::tensor_source src;
     src.name = p.key();
-    src.dtype = st_dtype_of(*dtype);
+    src.dtype = st_weight_dtype(*dtype);
     src.shape.assign(p.value().sizes().begin(), p.value().sizes().end());
     torch::Tensor t = p.value();
     const torch::Dtype target = *dtype;

@@ -14,6 +14,7 @@
 
 #include "base/result.hpp"
 #include "model/decoder.hpp"
+#include "model/tensor_types.hpp"  // dtype_from_name
 
 namespace leadrl::model {
 
@@ -45,8 +46,5 @@ struct save_options {
 /// model.embed_tokens.weight, as transformers does. Fails when `dir` cannot be created or
 /// written or the dtype is not one of the three.
 status save_decoder(const decoder_impl& model, const std::string& dir, save_options options = {});
-
-/// torch dtype for "float32"/"float16"/"bfloat16"; fails for anything else.
-result<torch::Dtype> dtype_from_name(const std::string& name);
 
 }  // namespace leadrl::model

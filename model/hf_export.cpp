@@ -12,6 +12,7 @@
 #include "model/char_tokenizer.hpp"
 #include "model/checkpoint.hpp"
 #include "model/decoder.hpp"
+#include "model/tensor_types.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -28,31 +29,6 @@ const char* const k_tokenizer_files[] = {"tokenizer.json",
                                          "merges.txt",
                                          "tokenizer.model",
                                          "generation_config.json"};
-
-// The config.json name of a floating dtype ("float32", ...); "" for the others.
-std::string dtype_config_name(io::dtype d) {
-  switch (d) {
-    case io::dtype::f32:
-      return "float32";
-    case io::dtype::f16:
-      return "float16";
-    case io::dtype::bf16:
-      return "bfloat16";
-    default:
-      return "";
-  }
-}
-
-result<torch::Dtype> torch_dtype_of(io::dtype d) {
-  if (auto t = model::dtype_from_name(dtype_config_name(d))) return t;
-  return fail("dtype " + std::string(io::dtype_name(d)) + ": expected F32, F16 or BF16");
-}
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string s;
@@ -85,10 +61,10 @@ status check_params(const io::learner_state& l, const model::decoder_impl& model
     }
     const std::vector<std::int64_t> want(p.value().sizes().begin(), p.value().sizes().end());
     if (it->second.shape != want) {
-      problems.push_back(p.key() + " has shape " + shape_text(it->second.shape) +
-                         ", the config gives " + shape_text(want));
+      problems.push_back(p.key() + " has shape " + io::shape_text(it->second.shape) +
+                         ", the config gives " + io::shape_text(want));
     }
-    if (auto d = torch_dtype_of(it->second.type); !d) {
+    if (auto d = weight_dtype(it->second.type); !d) {
       problems.push_back(p.key() + ": " + d.error().message());
     } else if (auto c = it->second.check(); !c) {
       problems.push_back(p.key() + ": " + c.error().message());
@@ -148,14 +124,13 @@ result<snapshot_export> snapshot_export::prepare(const io::snapshot& s, const st
 
   // The model in the snapshot's dtype, so that copying the stored bytes in is exact.
   torch::NoGradGuard no_grad;
-  auto compute_dtype = torch_dtype_of(stored);
+  auto compute_dtype = weight_dtype(stored);
   if (!compute_dtype) compute_dtype = torch::kFloat32;  // check_params names the bad tensors
   st->model = model::decoder(*config, model::decoder_options{*compute_dtype, torch::kCPU});
   if (auto c = check_params(s.learner, *st->model, source); !c) return c.error();
   for (auto& p : st->model->named_parameters()) {
     const io::tensor_blob& blob = s.learner.params.at(p.key());
-    auto staging =
-        torch::empty(blob.shape, torch::TensorOptions().dtype(*torch_dtype_of(blob.type)));
+    auto staging = torch::empty(blob.shape, torch::TensorOptions().dtype(*weight_dtype(blob.type)));
     std::memcpy(staging.data_ptr(), blob.bytes.data(), blob.bytes.size());
     p.value().copy_(staging);
   }

@@ -3,15 +3,10 @@
 #include <cmath>
 #include <sstream>
 
+#include "model/tensor_types.hpp"
+
 namespace leadrl::model {
 namespace {
-
-std::string shape_text(const torch::Tensor& t) {
-  if (!t.defined()) return "none";
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
-}
 
 status check_inputs(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                     double temperature) {

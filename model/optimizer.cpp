@@ -5,6 +5,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "model/tensor_types.hpp"
+
 namespace leadrl::model {
 namespace {
 
@@ -237,10 +239,8 @@ status policy_optimizer::import_state(const named_optimizer_state& state, int64_
           {"exp_avg_sq", &s.exp_avg_sq}}) {
       if (!t->defined()) return fail("optimizer state '" + name + "': " + what + " is missing");
       if (t->sizes() != p.sizes()) {
-        std::ostringstream msg;
-        msg << "optimizer state '" << name << "': " << what << " has shape " << t->sizes()
-            << ", expected " << p.sizes() << " (the parameter's)";
-        return fail(msg.str());
+        return fail("optimizer state '" + name + "': " + what + " has shape " + shape_text(*t) +
+                    ", expected " + shape_text(p) + " (the parameter's)");
       }
     }
   }

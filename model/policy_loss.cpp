@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "model/tensor_types.hpp"
+
 namespace leadrl::model {
 namespace {
 
@@ -11,12 +13,6 @@ std::string normalized_name(std::string name) {
     if (c == '_') c = '-';
   }
   return name;
-}
-
-std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream s;
-  s << t.sizes();
-  return s.str();
 }
 
 bool finite_at_least(double v, double low) {
@@ -105,14 +101,12 @@ result<token_log_probs> response_log_probs(const torch::Tensor& logits,
                                            const torch::Tensor& input_ids, double temperature,
                                            bool with_entropy) {
   if (!logits.defined() || logits.dim() != 3 || !logits.is_floating_point()) {
-    return fail("logits: expected a floating-point [B, T, V] tensor, got " +
-                (logits.defined() ? shape_text(logits) : std::string("none")));
+    return fail("logits: expected a floating-point [B, T, V] tensor, got " + shape_text(logits));
   }
   if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.is_floating_point() ||
       input_ids.size(0) != logits.size(0) || input_ids.size(1) != logits.size(1)) {
     return fail("input_ids: expected an integer [B, T] tensor matching logits " +
-                shape_text(logits) + ", got " +
-                (input_ids.defined() ? shape_text(input_ids) : std::string("none")));
+                shape_text(logits) + ", got " + shape_text(input_ids));
   }
   if (logits.size(1) < 2) {
     return fail("input_ids: expected at least 2 tokens per row, got " +
@@ -225,8 +219,7 @@ result<policy_loss_output> policy_loss(const policy_loss_inputs& in,
   if (status s = validate(config); !s) return s.error().with_context("policy loss config");
   const torch::Tensor& logp = in.log_probs;
   if (!logp.defined() || logp.dim() != 2 || !logp.is_floating_point()) {
-    return fail("log_probs: expected a floating-point [B, T] tensor, got " +
-                (logp.defined() ? shape_text(logp) : std::string("none")));
+    return fail("log_probs: expected a floating-point [B, T] tensor, got " + shape_text(logp));
   }
   if (status s = check_same_shape(in.old_log_probs, logp, "old_log_probs"); !s) return s.error();
   if (status s = check_same_shape(in.response_mask, logp, "response_mask"); !s) return s.error();
@@ -234,8 +227,7 @@ result<policy_loss_output> policy_loss(const policy_loss_inputs& in,
       !(in.advantages.sizes() == logp.sizes() ||
         (in.advantages.dim() == 1 && in.advantages.size(0) == logp.size(0)))) {
     return fail("advantages: expected shape " + shape_text(logp) + " or [" +
-                std::to_string(logp.size(0)) + "], got " +
-                (in.advantages.defined() ? shape_text(in.advantages) : std::string("none")));
+                std::to_string(logp.size(0)) + "], got " + shape_text(in.advantages));
   }
   const bool use_entropy = in.entropy.defined();
   if (config.entropy_coeff > 0 && !use_entropy) {

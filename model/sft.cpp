@@ -91,11 +91,11 @@ status validate(const arith_sft_settings& s) {
     }
     return status::success();
   };
-  for (auto st :
-       {need("steps", s.steps, 1), need("batch_size", s.batch_size, 1),
-        need("warmup_steps", s.warmup_steps, 0),
-        need("max_response_tokens", s.max_response_tokens, 2), need("eval_every", s.eval_every, 0),
-        need("eval_problems", s.eval_problems, 1), need("eval_batch", s.eval_batch, 1)}) {
+  for (auto st : {need("steps", s.steps, 1), need("batch_size", s.batch_size, 1),
+                  need("warmup_steps", s.warmup_steps, 0),
+                  need("max_response_tokens", s.max_response_tokens, 2),
+                  need("eval_every", s.eval_every, 0), need("progress_every", s.progress_every, 0),
+                  need("eval_problems", s.eval_problems, 1), need("eval_batch", s.eval_batch, 1)}) {
     if (!st) return st;
   }
   if (!(std::isfinite(s.lr) && s.lr > 0))
@@ -211,19 +211,23 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
 
     const bool last = step + 1 == s.steps;
     const bool eval_now = last || (s.eval_every > 0 && (step + 1) % s.eval_every == 0);
-    if (eval_now) {
+    const bool report_now =
+        eval_now || (s.progress_every > 0 && (step + 1) % s.progress_every == 0);
+    if (report_now) {
       sft_progress p;
       p.step = step + 1;
       p.loss = loss_sum / static_cast<double>(loss_count);
       p.lr = r.lr;
-      model->eval();
-      auto ev = evaluate_arith(model, *eval_set, s.eval_temperature, s.max_response_tokens,
-                               s.eval_batch, s.seed);
-      model->train();
-      if (!ev) return ev.error();
-      p.has_eval = true;
-      p.eval = *ev;
-      report.eval = *ev;
+      if (eval_now) {
+        model->eval();
+        auto ev = evaluate_arith(model, *eval_set, s.eval_temperature, s.max_response_tokens,
+                                 s.eval_batch, s.seed);
+        model->train();
+        if (!ev) return ev.error();
+        p.has_eval = true;
+        p.eval = *ev;
+        report.eval = *ev;
+      }
       const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
       p.tokens_per_s = static_cast<double>(report.tokens) / std::max(secs, 1e-9);
       if (progress) progress(p);

@@ -65,7 +65,9 @@ struct arith_sft_settings {
   std::uint64_t seed = 1;  ///< problems and their responses (train split)
   /// Longest response in tokens, EOS included: verbose responses are shortened to fit.
   std::int64_t max_response_tokens = 160;
-  std::int64_t eval_every = 0;       ///< evaluation every N steps (0: only at the end)
+  std::int64_t eval_every = 0;  ///< evaluation every N steps (0: only at the end)
+  /// Also report progress (without an evaluation) every N steps (0: only with evaluations).
+  std::int64_t progress_every = 0;
   std::int64_t eval_problems = 128;  ///< held-out test-split problems
   double eval_temperature = 0.8;     ///< the sampled evaluation's temperature
   std::int64_t eval_batch = 64;      ///< sequences decoded together
@@ -109,7 +111,8 @@ struct sft_report {
 
 /// Trains `model` in place. Step s uses train-split problems (seed, indices
 /// s·batch_size ..) with responses arith_response(problem, verbosity, index); reports
-/// through `progress` every eval_every steps (with an evaluation) and at the end.
+/// through `progress` every eval_every steps (with an evaluation), at the end (with one)
+/// and every progress_every steps (has_eval false unless an evaluation is due too).
 /// Fails when the settings are invalid, the model's context cannot hold prompt +
 /// max_response_tokens, or a problem cannot be generated.
 result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& settings,

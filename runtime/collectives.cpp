@@ -26,40 +26,21 @@ class mpi_collectives final : public collectives {
   std::string backend() const override { return "mpi"; }
 
   status all_reduce_sum(void* data, std::size_t count, element_type type) override {
-    // MPI counts are int: move very large buffers in slices.
-    auto* bytes = static_cast<char*>(data);
-    for (std::size_t done = 0; done < count;) {
-      const std::size_t n = std::min<std::size_t>(count - done, INT_MAX / 2);
-      MPI_Request req;
-      LEADRL_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, bytes + done * element_size(type),
-                                      static_cast<int>(n), mpi_type(type), MPI_SUM, comm_, &req),
-                       "every rank must all-reduce the same count and type");
-      if (auto s = wait_with_deadline(&req, timeout_,
-                                      "MPI all-reduce of " + std::to_string(n) + " elements");
-          !s) {
-        return s;
-      }
-      done += n;
-    }
-    return status::success();
+    return in_slices(
+        data, count, type, "MPI all-reduce", [&](void* p, int n, MPI_Request* req) -> status {
+          LEADRL_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, p, n, mpi_type(type), MPI_SUM, comm_, req),
+                           "every rank must all-reduce the same count and type");
+          return status::success();
+        });
   }
 
   status broadcast(void* data, std::size_t count, element_type type, int root) override {
-    auto* bytes = static_cast<char*>(data);
-    for (std::size_t done = 0; done < count;) {
-      const std::size_t n = std::min<std::size_t>(count - done, INT_MAX / 2);
-      MPI_Request req;
-      LEADRL_MPI_CHECK(MPI_Ibcast(bytes + done * element_size(type), static_cast<int>(n),
-                                  mpi_type(type), root, comm_, &req),
-                       "every rank must broadcast the same count and type");
-      if (auto s = wait_with_deadline(&req, timeout_,
-                                      "MPI broadcast of " + std::to_string(n) + " elements");
-          !s) {
-        return s;
-      }
-      done += n;
-    }
-    return status::success();
+    return in_slices(data, count, type, "MPI broadcast",
+                     [&](void* p, int n, MPI_Request* req) -> status {
+                       LEADRL_MPI_CHECK(MPI_Ibcast(p, n, mpi_type(type), root, comm_, req),
+                                        "every rank must broadcast the same count and type");
+                       return status::success();
+                     });
   }
 
   status barrier() override {
@@ -69,6 +50,28 @@ class mpi_collectives final : public collectives {
   }
 
  private:
+  // Runs `start(slice, n, &request)` over `data` in slices of at most INT_MAX / 2 elements
+  // (MPI counts are int), waiting for each within the deadline; `what` names the operation.
+  template <class Start>
+  status in_slices(void* data, std::size_t count, element_type type, const char* what,
+                   Start&& start) {
+    auto* bytes = static_cast<char*>(data);
+    for (std::size_t done = 0; done < count;) {
+      const std::size_t n = std::min<std::size_t>(count - done, INT_MAX / 2);
+      MPI_Request req;
+      if (auto s = start(bytes + done * element_size(type), static_cast<int>(n), &req); !s) {
+        return s;
+      }
+      if (auto s = wait_with_deadline(&req, timeout_,
+                                      std::string(what) + " of " + std::to_string(n) + " elements");
+          !s) {
+        return s;
+      }
+      done += n;
+    }
+    return status::success();
+  }
+
   MPI_Comm comm_;
   std::chrono::milliseconds timeout_;
 };

@@ -30,23 +30,21 @@ std::string where(const char* call, const char* file, int line, const char* hint
   return std::string(call) + " at " + file + ":" + std::to_string(line) + " (hint: " + hint + ")";
 }
 
-#define LEADRL_NCCL_CHECK(call, hint)                                                            \
-  do {                                                                                           \
-    const ncclResult_t leadrl_nccl_rc_ = (call);                                                 \
-    if (leadrl_nccl_rc_ != ncclSuccess) {                                                        \
-      return ::leadrl::error(std::string("NCCL error '") + ncclGetErrorString(leadrl_nccl_rc_) + \
-                             "' in " + where(#call, __FILE__, __LINE__, hint));                  \
-    }                                                                                            \
+// Evaluates `call` into library `lib` ("NCCL", "CUDA"); when its result is not `ok`,
+// returns an error with `text_of` the result, the call, file:line and `hint`.
+#define LEADRL_LIBRARY_CHECK(lib, call, ok, text_of, hint)                                         \
+  do {                                                                                             \
+    const auto leadrl_library_rc_ = (call);                                                        \
+    if (leadrl_library_rc_ != (ok)) {                                                              \
+      return ::leadrl::error(std::string(lib " error '") + text_of(leadrl_library_rc_) + "' in " + \
+                             where(#call, __FILE__, __LINE__, hint));                              \
+    }                                                                                              \
   } while (0)
 
-#define LEADRL_CUDA_CHECK(call, hint)                                                            \
-  do {                                                                                           \
-    const cudaError_t leadrl_cuda_rc_ = (call);                                                  \
-    if (leadrl_cuda_rc_ != cudaSuccess) {                                                        \
-      return ::leadrl::error(std::string("CUDA error '") + cudaGetErrorString(leadrl_cuda_rc_) + \
-                             "' in " + where(#call, __FILE__, __LINE__, hint));                  \
-    }                                                                                            \
-  } while (0)
+#define LEADRL_NCCL_CHECK(call, hint) \
+  LEADRL_LIBRARY_CHECK("NCCL", call, ncclSuccess, ncclGetErrorString, hint)
+#define LEADRL_CUDA_CHECK(call, hint) \
+  LEADRL_LIBRARY_CHECK("CUDA", call, cudaSuccess, cudaGetErrorString, hint)
 
 ncclDataType_t nccl_type(element_type type) {
   switch (type) {

@@ -61,13 +61,40 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 mkdir -p "$out/logs" "$out/runs"
 
 t_start=$(date +%s)
+# show_progress LIVE KEPT: on a terminal, the lines of stdin matching the regex LIVE, each
+# drawn over the one before and cleared at the end; elsewhere, the lines matching KEPT.
+show_progress() {
+  local line cols
+  if [ -t 1 ]; then
+    cols=${COLUMNS:-$(tput cols 2>/dev/null || echo 100)}
+    while IFS= read -r line; do
+      if [[ $line =~ $1 ]]; then printf '\r\033[K  %s' "${line:0:$((cols - 3))}"; fi
+    done
+    printf '\r\033[K'
+  else
+    while IFS= read -r line; do
+      if [[ $line =~ $2 ]]; then printf '  %s\n' "$line"; fi
+    done
+  fi
+}
+# run_logged LOG COMMAND...: COMMAND with its output in LOG; with show_live and show_kept
+# set (regexes), its progress lines also go to stdout (show_progress). COMMAND's status.
+run_logged() {
+  local log=$1
+  shift
+  if [ -z "${show_live:-}" ]; then
+    "$@" >"$log" 2>&1
+    return
+  fi
+  "$@" 2>&1 | tee "$log" | show_progress "$show_live" "${show_kept:-$show_live}"
+}
 stage() {  # stage NAME COMMAND...: runs COMMAND with its output in $out/logs/NAME.log
   local name=$1
   shift
   local t0
   t0=$(date +%s)
   printf 'demo: [%4ds] %-22s ...\n' $((t0 - t_start)) "$name"
-  if ! "$@" >"$out/logs/$name.log" 2>&1; then
+  if ! run_logged "$out/logs/$name.log" "$@"; then
     printf 'demo: [%4ds] %-22s FAILED after %ds; last lines of %s:\n' \
       $(($(date +%s) - t_start)) "$name" $(($(date +%s) - t0)) "$out/logs/$name.log"
     tail -20 "$out/logs/$name.log" | sed 's/^/  | /'
@@ -105,8 +132,10 @@ if [ "$smoke" -eq 1 ]; then
   eval_n=${LEADRL_DEMO_EVAL_N:-2}
 fi
 
-# 1. SFT (cached by configuration).
-stage sft "$leadrl" sft "$root/configs/arith_sft.ini" "${sft_args[@]}" "${force_sft[@]}"
+# 1. SFT (cached by configuration). Its progress (step, tok/s, ETA) shows on a terminal as
+# one line drawn over; elsewhere only its lines with a held-out evaluation are printed.
+show_live='^sft step' show_kept='^sft step.*held-out' \
+  stage sft "$leadrl" sft "$root/configs/arith_sft.ini" "${sft_args[@]}" "${force_sft[@]}"
 grep -h '^sft\|skipped' "$out/logs/sft.log" | tail -1 | sed 's/^/  /'
 
 # 2. RL, one run per method, from the SFT checkpoint.

@@ -8,10 +8,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "io/arith_task.hpp"
 #include "io/train_options.hpp"
@@ -19,6 +18,7 @@
 #include "model/checkpoint.hpp"
 #include "model/decoder.hpp"
 #include "model/policy_config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::eval {
 namespace {
@@ -39,12 +39,6 @@ void write_tiny_model(const std::string& dir) {
   ASSERT_TRUE(tok) << tok.error().message();
 }
 
-std::string temp_dir(const std::string& leaf) {
-  return (std::filesystem::temp_directory_path() /
-          ("leadrl_eval_test_" + std::to_string(::getpid()) + "_" + leaf))
-      .string();
-}
-
 eval_dataset arith_problems(std::size_t count) {
   io::arith_task_options task;
   task.max_difficulty = 2;
@@ -55,18 +49,20 @@ eval_dataset arith_problems(std::size_t count) {
 
 TEST(EvalRun, WritesTinyModelDir) {
   const char* env = std::getenv("LEADRL_TINY_MODEL_DIR");
-  const std::string dir = env && *env ? env : temp_dir("tiny");
+  std::optional<test::temp_dir> scratch;  // none when the model is kept for later tests
+  if (!(env && *env)) scratch.emplace("eval_tiny");
+  const std::string dir = scratch ? scratch->str() : env;
   write_tiny_model(dir);
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir) / "config.json"));
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json"));
   auto m = eval_model::load("tiny", dir);
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ((*m)->name(), "tiny");
-  if (!(env && *env)) std::filesystem::remove_all(dir);
 }
 
 TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
-  const std::string dir = temp_dir("samples");
+  const test::temp_dir scratch("eval_samples");
+  const std::string dir = scratch.str();
   write_tiny_model(dir);
   auto m = eval_model::load("tiny", dir);
   ASSERT_TRUE(m) << m.error().message();
@@ -101,15 +97,14 @@ TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
   auto d = (*m)->evaluate(jsonl, s);
   ASSERT_TRUE(d) << d.error().message();
   EXPECT_EQ(d->lengths.size(), 2u);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(EvalRun, ErrorsNameTheInput) {
   auto missing = eval_model::load("x", "/nonexistent/model");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("/nonexistent/model"), std::string::npos);
-  const std::string dir = temp_dir("errors");
-  std::filesystem::create_directories(dir);
+  const test::temp_dir scratch("eval_errors");
+  const std::string dir = scratch.str();
   auto empty = eval_model::load("x", dir);
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message().find(dir), std::string::npos);
@@ -121,7 +116,6 @@ TEST(EvalRun, ErrorsNameTheInput) {
   eval_sampling zero;
   zero.samples_per_problem = 0;
   EXPECT_FALSE((*m)->evaluate(arith_problems(1), zero));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -420,6 +420,14 @@ TEST(ArithTask, ConvertsToAProblemDataset) {
 
 // --- the checker -------------------------------------------------------------------------
 
+// arith_grade(response, answer) says `correct`, with format score `format`.
+void expect_grade(const std::string& response, const std::string& answer, bool correct,
+                  double format) {
+  const auto g = arith_grade(response, answer);
+  EXPECT_EQ(g.correct, correct) << response;
+  EXPECT_EQ(g.format, format) << response;
+}
+
 TEST(ArithGrade, ReadsTheLastAnswerLine) {
   auto g = arith_grade("37+85=122\n122-19=103\nA:103", "103");
   EXPECT_TRUE(g.correct);
@@ -430,29 +438,18 @@ TEST(ArithGrade, ReadsTheLastAnswerLine) {
 
   EXPECT_FALSE(arith_grade("37+85=122\nA:104", "103").correct);
   // The last answer line counts; two answer lines are not the taught format.
-  g = arith_grade("A:5\nA:103", "103");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 0.0);
+  expect_grade("A:5\nA:103", "103", true, 0.0);
   g = arith_grade("A:103\nA:5", "103");
   EXPECT_FALSE(g.correct);
   EXPECT_EQ(g.extracted, "5");
   // Trailing blank lines are fine; text after the answer is not the format.
   EXPECT_EQ(arith_grade("A:103\n\n", "103").format, 1.0);
-  g = arith_grade("A:103\nmore thinking", "103");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 0.0);
+  expect_grade("A:103\nmore thinking", "103", true, 0.0);
   // Spaces and non-canonical integers: the value counts, the format does not.
-  g = arith_grade("A: 103 ", "103");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 0.0);
-  g = arith_grade("A:0103", "103");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 0.0);
-  g = arith_grade("x\nA:-7", "-7");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 1.0);
-  EXPECT_TRUE(arith_grade("A:-0", "0").correct);
-  EXPECT_EQ(arith_grade("A:-0", "0").format, 0.0);
+  expect_grade("A: 103 ", "103", true, 0.0);
+  expect_grade("A:0103", "103", true, 0.0);
+  expect_grade("x\nA:-7", "-7", true, 1.0);
+  expect_grade("A:-0", "0", true, 0.0);
   // Not an answer line: "A:" must open the line.
   g = arith_grade("so A:103", "103");
   EXPECT_FALSE(g.correct);
@@ -467,9 +464,7 @@ TEST(ArithGrade, ReadsTheLastAnswerLine) {
   // A direct answer is not punished by a rule: only by the model's inability to compute it.
   EXPECT_TRUE(arith_grade("A:103", "103").correct);
   // Non-ASCII bytes spoil the format, not the answer.
-  g = arith_grade("\xff\xfe\nA:103", "103");
-  EXPECT_TRUE(g.correct);
-  EXPECT_EQ(g.format, 0.0);
+  expect_grade("\xff\xfe\nA:103", "103", true, 0.0);
   // References that are not integers make nothing correct; the int overload agrees.
   EXPECT_FALSE(arith_grade("A:103", "abc").correct);
   EXPECT_EQ(arith_grade("A:103", "abc").extracted, "103");

@@ -1,7 +1,6 @@
 #include "io/hdf5_file.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -10,6 +9,8 @@
 #include <iterator>
 #include <limits>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace leadrl::io {
 namespace {
 
@@ -17,16 +18,8 @@ namespace fs = std::filesystem;
 
 class hdf5_file_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("leadrl_hdf5_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return dir_.file(name); }
+  test::temp_dir dir_{"hdf5"};
 };
 
 std::uint64_t bits_of(double d) {
@@ -41,15 +34,8 @@ double double_from_bits(std::uint64_t b) {
   return d;
 }
 
-std::string read_file_bytes(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_file_bytes(const std::string& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using test::read_file_bytes;
+using test::write_file_bytes;
 
 // Flips one byte inside the only occurrence of `pattern` in the file; returns false if
 // the pattern is absent or appears more than once.
@@ -200,8 +186,8 @@ TEST_F(hdf5_file_test, a_tensor_reads_into_existing_memory_only_when_it_matches)
   std::vector<std::uint8_t> untouched(12, 0);
   auto shape = f->read_tensor_into("/w", dtype::bf16, {3, 2}, untouched.data(), 12);
   ASSERT_FALSE(shape);
-  EXPECT_NE(shape.error().message().find("expected a tensor BF16 [3, 2] (12 bytes), the file "
-                                         "holds BF16 [2, 3]"),
+  EXPECT_NE(shape.error().message().find("expected a tensor BF16 [3,2] (12 bytes), the file "
+                                         "holds BF16 [2,3]"),
             std::string::npos)
       << shape.error().message();
   EXPECT_EQ(untouched, std::vector<std::uint8_t>(12, 0));

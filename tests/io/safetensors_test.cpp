@@ -2,35 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "tests/support/shared_data.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::io {
 namespace {
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string temp_dir() {
-  char tmpl[] = "/tmp/leadrl_st_XXXXXX";
-  const char* d = ::mkdtemp(tmpl);
-  EXPECT_NE(d, nullptr);
-  return d ? d : "/tmp";
-}
 
 // A file made of an explicit header text and `data_bytes` bytes of data.
 std::string make_file(const std::string& header, size_t data_bytes) {
@@ -51,7 +32,8 @@ struct corrupt_case {
 
 class safetensors_test : public ::testing::Test {
  protected:
-  std::string dir_ = temp_dir();
+  test::temp_dir scratch_{"st"};
+  const std::string dir_ = scratch_.str();
   std::vector<float> f32_{1.5f, -2.0f, 3.25f, 0.0f, 7.0f, -0.125f};
   std::vector<uint16_t> bf16_{0x3f80, 0xbf80, 0x4000, 0x0000};
   std::vector<int64_t> i64_{1, -2, 3};
@@ -68,7 +50,7 @@ class safetensors_test : public ::testing::Test {
 TEST_F(safetensors_test, writes_sorted_names_with_padded_header_and_reads_back) {
   const std::string path = dir_ + "/x.safetensors";
   ASSERT_TRUE(write_safetensors(path, sources()).ok());
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = test::read_file_bytes(path);
   uint64_t hl = 0;
   for (int i = 7; i >= 0; --i)
     hl = (hl << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
@@ -100,7 +82,8 @@ TEST_F(safetensors_test, round_trip_of_the_shared_model_file_is_bit_identical) {
   for (const auto& t : f->tensors()) out.push_back({t.name, t.dtype, t.shape, f->data(t), {}});
   const std::string path = dir_ + "/copy.safetensors";
   ASSERT_TRUE(write_safetensors(path, out, f->metadata()).ok());
-  EXPECT_TRUE(read_bytes(path) == read_bytes(src)) << "rewritten file differs from " << src;
+  EXPECT_TRUE(test::read_file_bytes(path) == test::read_file_bytes(src))
+      << "rewritten file differs from " << src;
 }
 
 TEST_F(safetensors_test, sharded_write_has_index_and_reads_back_identically) {
@@ -116,11 +99,12 @@ TEST_F(safetensors_test, sharded_write_has_index_and_reads_back_identically) {
   auto [file, info] = ck->find("w.f32");
   ASSERT_NE(file, nullptr);
   EXPECT_EQ(std::memcmp(file->data(*info), f32_.data(), 24), 0);
-  const std::string index = read_bytes(dir_ + "/model.safetensors.index.json");
+  const std::string index = test::read_file_bytes(dir_ + "/model.safetensors.index.json");
   EXPECT_NE(index.find("\"total_size\": 56"), std::string::npos) << index;
 
   // Unsharded: a single model.safetensors, no index.
-  const std::string d2 = temp_dir();
+  const test::temp_dir d2_dir("st");
+  const std::string d2 = d2_dir.str();
   auto one = write_safetensors_dir(d2, sources(), 0);
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(*one, std::vector<std::string>{"model.safetensors"});
@@ -129,10 +113,10 @@ TEST_F(safetensors_test, sharded_write_has_index_and_reads_back_identically) {
 
 TEST_F(safetensors_test, index_naming_a_tensor_missing_from_its_shard_is_an_error) {
   ASSERT_TRUE(write_safetensors_dir(dir_, sources(), 30).ok());
-  std::string index = read_bytes(dir_ + "/model.safetensors.index.json");
+  std::string index = test::read_file_bytes(dir_ + "/model.safetensors.index.json");
   const std::string from = "\"w.f32\"";
   index.replace(index.find(from), from.size(), "\"ghost\"");
-  write_bytes(dir_ + "/model.safetensors.index.json", index);
+  test::write_file_bytes(dir_ + "/model.safetensors.index.json", index);
   auto ck = safetensors_checkpoint::open_dir(dir_);
   ASSERT_FALSE(ck.ok());
   EXPECT_NE(ck.error().message().find("ghost"), std::string::npos) << ck.error().message();
@@ -189,7 +173,7 @@ TEST_F(safetensors_test, corrupt_files_give_errors_naming_file_tensor_and_expect
   };
   for (const auto& c : cases) {
     const std::string path = dir_ + "/bad.safetensors";
-    write_bytes(path, c.bytes);
+    test::write_file_bytes(path, c.bytes);
     auto f = safetensors_file::open(path);
     if (c.message_parts.empty()) {
       EXPECT_TRUE(f.ok()) << c.what << ": " << (f.ok() ? "" : f.error().message());
@@ -234,7 +218,8 @@ TEST_F(safetensors_test, fill_callbacks_write_the_same_bytes_as_data_pointers) {
   }
   ASSERT_TRUE(write_safetensors(dir_ + "/a.safetensors", a).ok());
   ASSERT_TRUE(write_safetensors(dir_ + "/b.safetensors", b).ok());
-  EXPECT_TRUE(read_bytes(dir_ + "/a.safetensors") == read_bytes(dir_ + "/b.safetensors"));
+  EXPECT_TRUE(test::read_file_bytes(dir_ + "/a.safetensors") ==
+              test::read_file_bytes(dir_ + "/b.safetensors"));
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "io/snapshot_report.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -9,6 +8,7 @@
 #include <fstream>
 
 #include "io/tensor_blob.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::io {
 namespace {
@@ -72,7 +72,7 @@ TEST(tensor_values, half_and_bfloat16_decode_exactly) {
   EXPECT_EQ(half_to_float(0x3c00), 1.0f);
   EXPECT_EQ(half_to_float(0xc000), -2.0f);
   EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  EXPECT_EQ(half_to_float(0x7bff), 65504.0f);                // largest finite
+  EXPECT_EQ(half_to_float(0x7bff), 65504.0f);               // largest finite
   EXPECT_TRUE(std::isinf(half_to_float(0xfc00)) && half_to_float(0xfc00) < 0);
   EXPECT_TRUE(std::isnan(half_to_float(0x7e00)));
   EXPECT_EQ(bfloat16_to_float(0x3f80), 1.0f);
@@ -179,7 +179,8 @@ TEST(snapshot_report, whole_table_has_every_row_and_column) {
   const snapshot s = report_snapshot();
   const auto r = snapshot_report(s, options);
   const auto& table = r["length_table"]["table"];
-  EXPECT_EQ(table["prompt_id"].get<std::vector<std::int64_t>>(), s.controller.length_table.prompt_id);
+  EXPECT_EQ(table["prompt_id"].get<std::vector<std::int64_t>>(),
+            s.controller.length_table.prompt_id);
   EXPECT_EQ(table["visits"].get<std::vector<std::int64_t>>(),
             s.controller.length_table.extra_int64_columns.at("visits"));
   EXPECT_EQ(table["window"].size(), 22u);
@@ -200,10 +201,9 @@ TEST(snapshot_report, text_names_the_figures) {
        {"step 12, policy_version 12, world_size 2, seed 42", "algorithm.adv_estimator = lead",
         "ema_weights [0.625, 0.375], initialized yes, step_count 12",
         "rows 11, with L* 10, aggregator min_correct, history 2",
-        "L* percentiles: p0 10 p10 19 p50 55 p90 91 p100 100",
-        "prompt 2        L* 100", "lead/w_corr", "last 0.6",
-        "3 tensors, 10 elements", "Adam moments for 2 of 3 tensors", "without_moments: b.f16",
-        "2.29129 (1 non-finite)", "rank 1: policy_version=12"}) {
+        "L* percentiles: p0 10 p10 19 p50 55 p90 91 p100 100", "prompt 2        L* 100",
+        "lead/w_corr", "last 0.6", "3 tensors, 10 elements", "Adam moments for 2 of 3 tensors",
+        "without_moments: b.f16", "2.29129 (1 non-finite)", "rank 1: policy_version=12"}) {
     EXPECT_NE(text.find(part), std::string::npos) << "missing '" << part << "' in\n" << text;
   }
   EXPECT_EQ(text.find("[data]"), std::string::npos);  // the config is summarised
@@ -215,14 +215,8 @@ TEST(snapshot_report, text_names_the_figures) {
 
 class snapshot_report_files : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("leadrl_report_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return dir_.file(name); }
+  test::temp_dir dir_{"report"};
 };
 
 TEST_F(snapshot_report_files, a_valid_file_is_read_and_bad_ones_are_named) {

@@ -1,7 +1,6 @@
 #include "io/snapshot.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <iterator>
 
 #include "io/snapshot_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::io {
 namespace {
@@ -21,16 +21,8 @@ const char* const k_config = "[algorithm]\nadv_estimator = lead\nlead_alpha = 1.
 
 class snapshot_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("leadrl_snapshot_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return dir_.file(name); }
+  test::temp_dir dir_{"snapshot"};
 };
 
 tensor_blob patterned(dtype t, std::vector<std::int64_t> shape, unsigned salt) {
@@ -158,15 +150,8 @@ void expect_equal(const snapshot& a, const snapshot& b) {
   }
 }
 
-std::string read_file_bytes(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_file_bytes(const std::string& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using test::read_file_bytes;
+using test::write_file_bytes;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -333,8 +318,10 @@ TEST_F(snapshot_test, debian_h5py_reads_the_length_table) {
   EXPECT_TRUE(contains(read_file_bytes(out), "model.embed_tokens.weight: BF16 (16, 8)"))
       << read_file_bytes(out);
   // Every column was read: the rows x 2 window holds 8 values for the 4 rows.
-  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/window: 8 values")) << read_file_bytes(out);
-  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/visits: 4 values")) << read_file_bytes(out);
+  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/window: 8 values"))
+      << read_file_bytes(out);
+  EXPECT_TRUE(contains(read_file_bytes(out), "length_table/visits: 4 values"))
+      << read_file_bytes(out);
 
   // The check is not vacuous: a different expectation fails.
   const std::string wrong = "/usr/bin/python3 '" + script + "' '" + path("py.h5") + "' 42 " + ids +

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "io/run_log.hpp"
@@ -49,7 +50,9 @@ TEST(SvgChart, EscapesMarkup) {
 }
 
 TEST(SvgChart, LineChartHasOnePolylinePerSeriesAndLegend) {
-  line_chart c{"Acc <train>", "step", "accuracy",
+  line_chart c{"Acc <train>",
+               "step",
+               "accuracy",
                {{"LEAD & co", {{0, 0.0}, {10, 1.0}}},
                 {"GRPO", {{0, 0.5}, {5, NAN}, {10, 0.5}}},
                 {"empty", {}}}};
@@ -81,13 +84,73 @@ TEST(SvgChart, IntegerAxisHasWholeTicks) {
 }
 
 TEST(SvgChart, ScatterChartLabelsEveryPoint) {
-  scatter_chart c{"acc vs len", "tokens", "pass@1 (%)",
-                  {{"base", 40, 60}, {"LEAD", 20, 65}, {"bad", NAN, 1}}};
+  scatter_chart c{
+      "acc vs len", "tokens", "pass@1 (%)", {{"base", 40, 60}, {"LEAD", 20, 65}, {"bad", NAN, 1}}};
   const std::string svg = render_scatter_chart(c);
   EXPECT_EQ(count(svg, "<circle"), 2u + 3u);  // points + legend marks
   EXPECT_EQ(count(svg, "class=\"label\""), 2u);
   EXPECT_NE(svg.find(">LEAD</text>"), std::string::npos);
   EXPECT_NE(svg.find("bad (no data)"), std::string::npos);
+}
+
+// Legend name -> colour of a chart: each legend mark (stroke or fill) and the text after it.
+std::map<std::string, std::string> legend_colours(const std::string& svg) {
+  std::map<std::string, std::string> out;
+  std::size_t p = svg.find("<g class=\"legend\">");
+  while (p != std::string::npos) {
+    const std::size_t mark = svg.find("=\"#", p);
+    if (mark == std::string::npos) break;
+    const std::string colour = svg.substr(mark + 2, 7);
+    const std::size_t open = svg.find('>', svg.find("<text", mark));
+    const std::size_t close = svg.find("</text>", open);
+    std::string name = svg.substr(open + 1, close - open - 1);
+    if (auto nd = name.find(" (no data)"); nd != std::string::npos) name.erase(nd);
+    out[name] = colour;
+    p = close;
+  }
+  return out;
+}
+
+TEST(SvgChart, AssignedColoursDependOnTheSetOfNamesOnly) {
+  const auto a = assign_colours({"LEAD", "GRPO", "base", "LEAD"});
+  EXPECT_EQ(a, assign_colours({"base", "GRPO", "LEAD"}));
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_NE(a.at("LEAD"), a.at("GRPO"));
+  EXPECT_NE(a.at("LEAD"), a.at("base"));
+  EXPECT_NE(a.at("GRPO"), a.at("base"));
+}
+
+TEST(SvgChart, ASeriesHasOneColourInEveryChartSharingTheMap) {
+  const auto colours = assign_colours({"base", "GRPO", "LEAD"});
+  line_chart both{"acc", "step", "accuracy", {{"GRPO", {{0, 0.1}}}, {"LEAD", {{0, 0.2}}}}};
+  both.colours = colours;
+  line_chart lead_only{"w_corr", "step", "w", {{"LEAD", {{0, 0.5}}}}};
+  lead_only.colours = colours;
+  // Another order than the line chart's, and one point labelled by model and dataset.
+  scatter_chart eval{"acc vs len",
+                     "tokens",
+                     "pass@1 (%)",
+                     {{"LEAD", 20, 65}, {"base", 40, 60}, {"GRPO (arith)", 30, 62, "GRPO"}}};
+  eval.colours = colours;
+  const auto c1 = legend_colours(render_line_chart(both));
+  const auto c2 = legend_colours(render_line_chart(lead_only));
+  const auto c3 = legend_colours(render_scatter_chart(eval));
+  ASSERT_EQ(c1.size(), 2u);
+  ASSERT_EQ(c2.size(), 1u);
+  ASSERT_EQ(c3.size(), 3u);
+  for (const auto& chart : {c1, c2, c3}) {
+    for (const auto& [name, colour] : chart) {
+      const std::string series = name == "GRPO (arith)" ? "GRPO" : name;
+      EXPECT_EQ(colour, colours.at(series)) << name;
+    }
+  }
+  EXPECT_EQ(c1.at("LEAD"), c2.at("LEAD"));
+  EXPECT_EQ(c1.at("LEAD"), c3.at("LEAD"));
+  EXPECT_EQ(c1.at("GRPO"), c3.at("GRPO (arith)"));
+  EXPECT_NE(c1.at("LEAD"), c1.at("GRPO"));
+  // The polylines are drawn in the legend's colours.
+  EXPECT_NE(render_line_chart(lead_only).find("stroke=\"" + colours.at("LEAD") + "\""),
+            std::string::npos);
 }
 
 TEST(RunLog, ReadsSeriesPerKey) {

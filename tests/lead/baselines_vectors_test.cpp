@@ -121,6 +121,19 @@ class BaselineVectors : public ::testing::Test {
 std::string BaselineVectors::path_;
 json BaselineVectors::file_;
 
+// A case whose inputs number their groups by uid: its checker, its inputs, the uids'
+// numbering and the groups.
+struct grouped_case {
+  grouped_case(const json& c, tolerance tol)
+      : check(c.at("name"), c.at("expected"), tol),
+        in(c.at("inputs")),
+        g(index_groups(uids.map(in.at("uids")))) {}
+  case_checker check;
+  const json& in;
+  uid_map uids;
+  group_index g;
+};
+
 template <class T>
 T ok_or_fail(result<T> r, const std::string& name) {
   if (!r.ok()) {
@@ -131,10 +144,8 @@ T ok_or_fail(result<T> r, const std::string& name) {
 }
 
 void run_grpo(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const json& cfg = c.at("config");
   const auto rewards = doubles(in.at("rewards"));
   const auto adv = cfg.at("scale_by_std").get<bool>()
@@ -144,14 +155,12 @@ void run_grpo(const json& c, tolerance tol) {
 }
 
 void run_arora(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const json& cfg = c.at("config");
   ASSERT_EQ(cfg.at("advantage"), "rloo");
   ASSERT_EQ(cfg.at("whitening"), "openrlhf_population");
   ASSERT_EQ(cfg.at("kl_coef_in_reward").get<double>(), 0.0);
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
   arora_zanette_config config;
   config.alpha = cfg.at("alpha");
   config.std_epsilon = cfg.at("std_eps");
@@ -183,11 +192,9 @@ void run_arora(const json& c, tolerance tol) {
 }
 
 void run_threshold(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const json& cfg = c.at("config");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
   threshold_reward_config config;
   config.lam_corr = cfg.at("lam_corr");
   config.lam_len = cfg.at("lam_len");
@@ -201,11 +208,9 @@ void run_threshold(const json& c, tolerance tol) {
 }
 
 void run_gdpo(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const json& cfg = c.at("config");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
   std::vector<gdpo_component> comps;
   const json& names = cfg.at("components");
   for (std::size_t k = 0; k < names.size(); ++k) {
@@ -224,10 +229,8 @@ void run_gdpo(const json& c, tolerance tol) {
 }
 
 void run_kimi(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const auto correct = doubles(in.at("correct"));
   const auto len =
       ok_or_fail(kimi_length_rewards(correct, doubles(in.at("lengths")), g), check.name());
@@ -242,10 +245,8 @@ void run_kimi(const json& c, tolerance tol) {
 }
 
 void run_l1(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   l1_config config;
   config.alpha = c.at("config").at("alpha");
   config.delta = c.at("config").at("delta");
@@ -265,10 +266,8 @@ void run_l1(const json& c, tolerance tol) {
 }
 
 void run_thinkprune(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const auto rewards =
       ok_or_fail(thinkprune_rewards(doubles(in.at("correct")), doubles(in.at("lengths")),
                                     bools(in.at("truncated")), c.at("config").at("limit")),
@@ -278,10 +277,8 @@ void run_thinkprune(const json& c, tolerance tol) {
 }
 
 void run_shorterbetter(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   shorterbetter_config config;
   config.alpha = c.at("config").at("alpha");
   config.beta = c.at("config").at("beta");
@@ -299,10 +296,8 @@ void run_shorterbetter(const json& c, tolerance tol) {
 }
 
 void run_lcr1(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   lcr1_config config;
   config.len_coef = c.at("config").at("len_coef");
   config.compress_coef = c.at("config").at("compress_coef");
@@ -383,11 +378,9 @@ void run_o1_pruner(const json& c, tolerance tol) {
 }
 
 void run_laser(const json& c, tolerance tol) {
-  case_checker check(c.at("name"), c.at("expected"), tol);
-  const json& in = c.at("inputs");
+  grouped_case k(c, tol);
+  auto& [check, in, uids, g] = k;
   const json& cfg = c.at("config");
-  uid_map uids;
-  const group_index g = index_groups(uids.map(in.at("uids")));
   laser_config config;
   config.alpha = cfg.at("alpha");
   config.target = cfg.at("L_T");

@@ -17,12 +17,25 @@ struct hand_case {
   std::vector<double> r_eff{0.3, 0.5, 0.8, 0.5, 0.75, 1.0};
   std::vector<bool> ok{true, true, false, false, false, false};
   group_index groups = index_groups({1, 1, 1, 2, 2, 2});
+
+  /// psi_update of this case.
+  psi_weights update(const lead_config& o, const lead_state& s) const {
+    return psi_update(corr, r_eff, ok, groups, o, s);
+  }
 };
+
+// A controller state whose EMA vector is {w_corr, w_eff}.
+lead_state state_with(double w_corr, double w_eff, bool initialized = true) {
+  lead_state s;
+  s.ema_weights = std::array<double, 2>{w_corr, w_eff};
+  s.initialized = initialized;
+  return s;
+}
 
 TEST(PsiController, HandWorkedExampleOfSpecSection15) {
   const hand_case h;
   const lead_state fresh;
-  const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, {}, fresh);
+  const psi_weights w = h.update({}, fresh);
   ASSERT_EQ(w.groups.size(), 2u);
   EXPECT_DOUBLE_EQ(w.groups[0].corr_mean, 2.0 / 3);
   EXPECT_DOUBLE_EQ(w.groups[0].corr_var_biased, 2.0 / 9);
@@ -97,9 +110,7 @@ TEST(PsiController, SaturatedBatchHasZeroTargetsAndTheEmaDecays) {
   const std::vector<double> corr{1, 1, 1, 1};
   const std::vector<double> r_eff{1, 1, 1, 1};
   const std::vector<bool> ok(4, true);
-  lead_state s;
-  s.ema_weights = std::array<double, 2>{0.7, 0.3};
-  s.initialized = true;
+  lead_state s = state_with(0.7, 0.3);
   const psi_weights w = psi_update(corr, r_eff, ok, index_groups({1, 1, 2, 2}), {}, s);
   EXPECT_EQ(w.target[0], 0.0);
   EXPECT_EQ(w.target[1], 0.0);
@@ -109,10 +120,8 @@ TEST(PsiController, SaturatedBatchHasZeroTargetsAndTheEmaDecays) {
 
 TEST(PsiController, FloorAppliesToCorrectnessWeightOnlyAndEmaStaysUnfloored) {
   const hand_case h;
-  lead_state s;
-  s.ema_weights = std::array<double, 2>{0.1, 0.9};
-  s.initialized = true;
-  const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, {}, s);
+  lead_state s = state_with(0.1, 0.9);
+  const psi_weights w = h.update({}, s);
   const double e0 = 0.95 * 0.1 + (1 - 0.95) * w.target[0];
   EXPECT_DOUBLE_EQ(w.ema_next[0], e0);
   ASSERT_LT(e0, 0.3);
@@ -128,38 +137,31 @@ TEST(PsiController, FloorAppliesToCorrectnessWeightOnlyAndEmaStaysUnfloored) {
 
 TEST(PsiController, UninitializedFlagIgnoresAStoredVector) {
   const hand_case h;
-  lead_state s;
-  s.ema_weights = std::array<double, 2>{0.9, 0.1};
-  s.initialized = false;
-  const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, {}, s);
+  lead_state s = state_with(0.9, 0.1, /*initialized=*/false);
+  const psi_weights w = h.update({}, s);
   EXPECT_EQ(*w.ema_prev_used, (std::array<double, 2>{0.5, 0.5}));
   s.initialized = true;
-  const psi_weights w2 = psi_update(h.corr, h.r_eff, h.ok, h.groups, {}, s);
+  const psi_weights w2 = h.update({}, s);
   EXPECT_EQ(*w2.ema_prev_used, (std::array<double, 2>{0.9, 0.1}));
 }
 
 TEST(PsiController, BetaOneKeepsTheVectorAndBetaZeroJumpsToTheTarget) {
   const hand_case h;
-  lead_state s;
-  s.ema_weights = std::array<double, 2>{0.6, 0.4};
-  s.initialized = true;
+  lead_state s = state_with(0.6, 0.4);
   lead_config o;
   o.beta = 1.0;
-  EXPECT_EQ(psi_update(h.corr, h.r_eff, h.ok, h.groups, o, s).ema_next,
-            (std::array<double, 2>{0.6, 0.4}));
+  EXPECT_EQ(h.update(o, s).ema_next, (std::array<double, 2>{0.6, 0.4}));
   o.beta = 0.0;
-  const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, o, s);
+  const psi_weights w = h.update(o, s);
   EXPECT_EQ(w.ema_next, w.target);
 }
 
 TEST(PsiController, StaticAblationBypassesTheFloorButStillReportsTargets) {
   const hand_case h;
-  lead_state s;
-  s.ema_weights = std::array<double, 2>{0.6, 0.4};
-  s.initialized = true;
+  lead_state s = state_with(0.6, 0.4);
   lead_config o;
   o.static_lambda_corr = 0.2;
-  const psi_weights w = psi_update(h.corr, h.r_eff, h.ok, h.groups, o, s);
+  const psi_weights w = h.update(o, s);
   EXPECT_EQ(w.w_corr, 0.2);
   EXPECT_DOUBLE_EQ(w.w_eff, 0.8);
   EXPECT_FALSE(w.ema_prev_used.has_value());

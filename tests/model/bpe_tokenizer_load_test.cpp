@@ -3,7 +3,6 @@
 // synthetic vocabularies.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "model/bpe_tokenizer.hpp"
+
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -61,28 +62,6 @@ json tiny_tokenizer(const std::vector<std::pair<std::string, std::string>>& merg
       {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merge_list}, {"dropout", nullptr}}}};
 }
 
-class temp_dir {
- public:
-  temp_dir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("leadrl_tokenizer_" + std::to_string(::getpid()) + "_" + info->name());
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    const auto p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
 std::string load_error(const std::string& path) {
   auto tok = bpe_tokenizer::load(path);
   return tok ? std::string("<loaded>") : tok.error().message();
@@ -99,7 +78,7 @@ TEST(bpe_tokenizer_load, missing_file_names_the_file) {
 }
 
 TEST(bpe_tokenizer_load, malformed_json_names_the_file) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   const std::string path = dir.write("tokenizer.json", "{\"model\": {\"type\": \"BPE\", ");
   const std::string msg = load_error(path);
   EXPECT_TRUE(contains(msg, path)) << msg;
@@ -107,7 +86,7 @@ TEST(bpe_tokenizer_load, malformed_json_names_the_file) {
 }
 
 TEST(bpe_tokenizer_load, unknown_model_type_says_what_was_expected) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   json j = tiny_tokenizer({}, false);
   j["model"]["type"] = "WordPiece";
   const std::string path = dir.write("tokenizer.json", j.dump());
@@ -119,7 +98,7 @@ TEST(bpe_tokenizer_load, unknown_model_type_says_what_was_expected) {
 }
 
 TEST(bpe_tokenizer_load, bad_merges_and_vocab_are_named) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   json j = tiny_tokenizer({{"a", "b"}}, false);
   j["model"]["merges"].push_back("a zz");
   EXPECT_TRUE(contains(load_error(dir.write("t1.json", j.dump())),
@@ -145,7 +124,7 @@ TEST(bpe_tokenizer_load, bad_merges_and_vocab_are_named) {
 }
 
 TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   json j = tiny_tokenizer({}, false);
   j["normalizer"] = {{"type", "Lowercase"}};
   EXPECT_TRUE(
@@ -167,7 +146,7 @@ TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
 }
 
 TEST(bpe_tokenizer_load, malformed_tokenizer_config_beside_it_is_named) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   const std::string path = dir.write("tokenizer.json", tiny_tokenizer({}, false).dump());
   const std::string config = dir.write("tokenizer_config.json", "{not json");
   const std::string msg = load_error(path);
@@ -178,7 +157,7 @@ TEST(bpe_tokenizer_load, malformed_tokenizer_config_beside_it_is_named) {
 }
 
 TEST(bpe_tokenizer_load, merges_as_strings_or_pairs_encode_alike) {
-  temp_dir dir;
+  test::temp_dir dir("tokenizer");
   const std::vector<std::pair<std::string, std::string>> merges = {
       {"a", "b"}, {"ab", "c"}, {"Ġ", "ab"}, {"c", "c"}};
   auto as_strings = bpe_tokenizer::from_json(tiny_tokenizer(merges, false).dump(), "strings");

@@ -1,6 +1,5 @@
 // The character-level tokenizer of the built-in arithmetic tasks.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 
 #include "model/char_tokenizer.hpp"
 #include "model/tokenizer.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -70,9 +70,8 @@ namespace leadrl::model {
 namespace {
 
 TEST(char_tokenizer, saved_hf_files_load_back_as_the_char_tokenizer) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("leadrl_char_tok_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const test::temp_dir scratch("char_tok");
+  const auto& dir = scratch.path();
   ASSERT_TRUE(save_char_tokenizer(dir.string()).ok());
   for (const auto& spec : {dir.string(), (dir / "tokenizer.json").string()}) {
     auto tok = load_tokenizer(spec);
@@ -100,7 +99,6 @@ TEST(char_tokenizer, saved_hf_files_load_back_as_the_char_tokenizer) {
   EXPECT_TRUE(char_tokenizer::is_hf_tokenizer_json(j.dump()));
   // A missing folder is an error, not a crash.
   EXPECT_FALSE(save_char_tokenizer((dir / "missing" / "deeper").string()).ok());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +12,7 @@
 #include "model/checkpoint.hpp"
 #include "model/kv_cache.hpp"
 #include "tests/support/shared_data.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -48,19 +48,6 @@ decoder tiny_decoder(const std::string& type, bool tied, uint64_t seed = 3) {
   }
   d->eval();
   return d;
-}
-
-std::string temp_dir() {
-  char tmpl[] = "/tmp/leadrl_dec_XXXXXX";
-  const char* d = ::mkdtemp(tmpl);
-  return d ? d : "/tmp";
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 torch::Tensor ids_of(const std::vector<int64_t>& v) {
@@ -194,9 +181,11 @@ TEST(decoder, shared_tiny_llama_load_forward_save_reload_is_identical) {
   EXPECT_TRUE(torch::isfinite(logits).all().item<bool>());
   EXPECT_GT(logits.std().item<double>(), 0.0);
 
-  const std::string out = temp_dir();
+  const test::temp_dir out_dir("dec");
+  const std::string out = out_dir.str();
   ASSERT_TRUE(save_decoder(**d, out).ok());  // dtype kept: bfloat16 from config.json
-  EXPECT_TRUE(read_bytes(out + "/model.safetensors") == read_bytes(src + "/model.safetensors"))
+  EXPECT_TRUE(test::read_file_bytes(out + "/model.safetensors") ==
+              test::read_file_bytes(src + "/model.safetensors"))
       << "saved weights are not bit-identical to the source file";
   auto reloaded = load_decoder(out);
   ASSERT_TRUE(reloaded.ok()) << reloaded.error().message();
@@ -205,7 +194,8 @@ TEST(decoder, shared_tiny_llama_load_forward_save_reload_is_identical) {
   EXPECT_TRUE(torch::equal(logits, again));
 
   // Sharded float32 export reloads to the same logits too.
-  const std::string sharded = temp_dir();
+  const test::temp_dir sharded_dir("dec");
+  const std::string sharded = sharded_dir.str();
   ASSERT_TRUE(save_decoder(**d, sharded, {"float32", 400000}).ok());
   auto ck = io::safetensors_checkpoint::open_dir(sharded);
   ASSERT_TRUE(ck.ok()) << ck.error().message();
@@ -231,7 +221,8 @@ TEST(decoder, reduced_precision_compute_stays_close_to_float32) {
 
 TEST(decoder, missing_and_unknown_tensors_are_named) {
   auto d = tiny_decoder("qwen2", false);
-  const std::string dir = temp_dir();
+  const test::temp_dir dir_dir("dec");
+  const std::string dir = dir_dir.str();
   ASSERT_TRUE(save_decoder(*d, dir, {"float32", 0}).ok());
   auto ok = load_decoder(dir);
   ASSERT_TRUE(ok.ok()) << ok.error().message();
@@ -245,7 +236,8 @@ TEST(decoder, missing_and_unknown_tensors_are_named) {
         t.name == "model.layers.1.mlp.up_proj.weight" ? "model.layers.1.mlp.upp.weight" : t.name;
     src.push_back({name, t.dtype, t.shape, f->data(t), {}});
   }
-  const std::string bad = temp_dir();
+  const test::temp_dir bad_dir("dec");
+  const std::string bad = bad_dir.str();
   ASSERT_TRUE(io::save_hf_config(d->config(), bad + "/config.json").ok());
   ASSERT_TRUE(io::write_safetensors(bad + "/model.safetensors", src).ok());
   auto r = load_decoder(bad);
@@ -275,7 +267,8 @@ TEST(decoder, missing_and_unknown_tensors_are_named) {
 
 TEST(decoder, tied_embeddings_save_once_and_reload) {
   auto d = tiny_decoder("llama", true);
-  const std::string dir = temp_dir();
+  const test::temp_dir dir_dir("dec");
+  const std::string dir = dir_dir.str();
   ASSERT_TRUE(save_decoder(*d, dir, {"float32", 0}).ok());
   auto f = io::safetensors_file::open(dir + "/model.safetensors");
   ASSERT_TRUE(f.ok());

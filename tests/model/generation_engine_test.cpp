@@ -12,25 +12,30 @@ namespace leadrl::model {
 namespace {
 
 decoder make_model() {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.hidden_size = 32;
-  c.intermediate_size = 64;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 8;
-  c.vocab_size = 24;
-  c.max_position_embeddings = 256;
-  c.qkv_bias = true;
   torch::manual_seed(17);
-  decoder d(c);
+  decoder d(io::qwen2_config(/*hidden=*/32, /*intermediate=*/64, /*layers=*/2, /*heads=*/4,
+                             /*kv_heads=*/2, /*vocab=*/24, /*max_positions=*/256));
   torch::NoGradGuard g;
   // Larger weights than the 0.02 init so the next-token distribution is far from uniform.
   for (auto& p : d->parameters()) {
     if (p.dim() == 2) p.mul_(25.0);
   }
   return d;
+}
+
+// Generation with `sampling`, at most `max_new_tokens` a rollout, `max_batch` slots.
+generation_params params(sampling_params sampling, int64_t max_new_tokens, int64_t max_batch) {
+  generation_params p;
+  p.sampling = sampling;
+  p.max_new_tokens = max_new_tokens;
+  p.max_batch = max_batch;
+  return p;
+}
+
+// The logits of every position of `seq`, computed in one forward pass ([len, vocab]).
+torch::Tensor full_logits(decoder& model, const std::vector<int64_t>& seq) {
+  const auto n = static_cast<int64_t>(seq.size());
+  return model->forward(torch::tensor(seq, torch::kLong).unsqueeze(0), default_positions(1, n))[0];
 }
 
 std::vector<generation_request> requests() {
@@ -40,10 +45,7 @@ std::vector<generation_request> requests() {
 
 TEST(generation, same_seeds_give_same_tokens_whatever_the_batch) {
   auto model = make_model();
-  generation_params p;
-  p.sampling = {1.0, 0, 0.95};
-  p.max_new_tokens = 12;
-  p.max_batch = 8;
+  generation_params p = params({1.0, 0, 0.95}, /*max_new_tokens=*/12, /*max_batch=*/8);
   auto reqs = requests();
   auto together = generation_engine(model, p).generate(reqs);
   ASSERT_TRUE(together.ok()) << together.error().message();
@@ -78,10 +80,7 @@ TEST(generation, same_seeds_give_same_tokens_whatever_the_batch) {
 
 TEST(generation, behaviour_logprobs_match_a_teacher_forced_recomputation) {
   auto model = make_model();
-  generation_params p;
-  p.sampling = {0.7, 8, 0.9};
-  p.max_new_tokens = 10;
-  p.max_batch = 3;
+  generation_params p = params({0.7, 8, 0.9}, /*max_new_tokens=*/10, /*max_batch=*/3);
   auto reqs = requests();
   auto out = generation_engine(model, p).generate(reqs);
   ASSERT_TRUE(out.ok());
@@ -90,10 +89,7 @@ TEST(generation, behaviour_logprobs_match_a_teacher_forced_recomputation) {
     std::vector<int64_t> seq = reqs[i].prompt;
     const auto& o = (*out)[i];
     seq.insert(seq.end(), o.tokens.begin(), o.tokens.end());
-    const int64_t n = static_cast<int64_t>(seq.size());
-    auto logits =
-        model->forward(torch::tensor(seq, torch::kLong).unsqueeze(0), default_positions(1, n));
-    auto lp = filtered_log_probs(logits[0], p.sampling);
+    auto lp = filtered_log_probs(full_logits(model, seq), p.sampling);
     const int64_t start = static_cast<int64_t>(reqs[i].prompt.size()) - 1;
     for (size_t j = 0; j < o.tokens.size(); ++j) {
       const double expect = lp[start + static_cast<int64_t>(j)][o.tokens[j]].item<double>();
@@ -104,10 +100,7 @@ TEST(generation, behaviour_logprobs_match_a_teacher_forced_recomputation) {
 
 TEST(generation, greedy_follows_the_argmax_of_a_full_forward) {
   auto model = make_model();
-  generation_params p;
-  p.sampling = {0.0, 0, 1.0};
-  p.max_new_tokens = 8;
-  p.max_batch = 4;
+  generation_params p = params({0.0, 0, 1.0}, /*max_new_tokens=*/8, /*max_batch=*/4);
   auto reqs = requests();
   auto out = generation_engine(model, p).generate(reqs);
   ASSERT_TRUE(out.ok());
@@ -118,10 +111,7 @@ TEST(generation, greedy_follows_the_argmax_of_a_full_forward) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     std::vector<int64_t> seq = reqs[i].prompt;
     for (size_t j = 0; j < (*out)[i].tokens.size(); ++j) {
-      const int64_t n = static_cast<int64_t>(seq.size());
-      auto logits =
-          model->forward(torch::tensor(seq, torch::kLong).unsqueeze(0), default_positions(1, n));
-      const int64_t best = logits[0][n - 1].argmax().item<int64_t>();
+      const int64_t best = full_logits(model, seq)[-1].argmax().item<int64_t>();
       ASSERT_EQ((*out)[i].tokens[j], best) << "request " << i << " step " << j;
       seq.push_back(best);
     }
@@ -131,10 +121,7 @@ TEST(generation, greedy_follows_the_argmax_of_a_full_forward) {
 
 TEST(generation, eos_and_stop_tokens_end_rollouts_and_free_slots) {
   auto model = make_model();
-  generation_params p;
-  p.sampling = {1.0, 0, 1.0};
-  p.max_new_tokens = 40;
-  p.max_batch = 2;
+  generation_params p = params({1.0, 0, 1.0}, /*max_new_tokens=*/40, /*max_batch=*/2);
   auto reqs = requests();
   auto free_run = generation_engine(model, p).generate(reqs);
   ASSERT_TRUE(free_run.ok());

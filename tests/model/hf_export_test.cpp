@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,7 @@
 #include "model/checkpoint.hpp"
 #include "model/tokenizer.hpp"
 #include "tests/support/policy_snapshot.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::model {
 namespace {
@@ -26,15 +26,7 @@ const std::vector<std::string> k_small = {"model.hidden_size=16", "model.num_hea
 
 class snapshot_export_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("leadrl_export_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_.file(name); }
 
   // Writes `s` as a snapshot file and reads it back validated, as `leadrl export` does.
   io::snapshot through_file(const io::snapshot& s) {
@@ -45,7 +37,7 @@ class snapshot_export_test : public ::testing::Test {
     EXPECT_TRUE(read) << read.error().message();
     return *read;
   }
-  fs::path dir_;
+  test::temp_dir dir_{"export"};
 };
 
 torch::Tensor logits_of(model::decoder_impl& m) {

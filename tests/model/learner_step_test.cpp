@@ -16,22 +16,8 @@ namespace leadrl::model {
 namespace {
 
 io::hf_config tiny_config() {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.architectures = {"Qwen2ForCausalLM"};
-  c.hidden_size = 16;
-  c.intermediate_size = 24;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 4;
-  c.vocab_size = 11;
-  c.max_position_embeddings = 64;
-  c.rope_theta = 10000.0;
-  c.rms_norm_eps = 1e-6;
-  c.tie_word_embeddings = false;
-  c.qkv_bias = true;
-  return c;
+  return io::qwen2_config(/*hidden=*/16, /*intermediate=*/24, /*layers=*/2, /*heads=*/4,
+                          /*kv_heads=*/2, /*vocab=*/11, /*max_positions=*/64);
 }
 
 // Two prompts of different lengths (left padding), responses right-padded.

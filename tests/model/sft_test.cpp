@@ -17,20 +17,8 @@ namespace leadrl::model {
 namespace {
 
 io::hf_config char_config(int64_t hidden, int64_t context) {
-  io::hf_config c;
-  c.model_type = "qwen2";
-  c.architectures = {"Qwen2ForCausalLM"};
-  c.hidden_size = hidden;
-  c.intermediate_size = 2 * hidden;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = hidden / 2;
-  c.vocab_size = static_cast<int64_t>(char_tokenizer::size);
-  c.max_position_embeddings = context;
-  c.tie_word_embeddings = false;
-  c.qkv_bias = true;
-  return c;
+  return io::qwen2_config(hidden, 2 * hidden, /*layers=*/1, /*heads=*/2, /*kv_heads=*/1,
+                          static_cast<int64_t>(char_tokenizer::size), context);
 }
 
 TEST(SftBatch, MasksThePromptAndPadsOnTheRight) {
@@ -138,6 +126,36 @@ TEST(SftRun, LowersTheLossAndEvaluatesHeldOutProblems) {
   EXPECT_LE(r->eval.accuracy, 1.0);
   EXPECT_GT(r->eval.mean_length, 0.0);
   EXPECT_LE(r->eval.mean_length, 48.0);
+}
+
+TEST(SftRun, ReportsProgressEveryProgressEveryStepsAndEvaluatesOnlyWhenDue) {
+  decoder dec(char_config(16, 64));
+  arith_sft_settings s;
+  s.task.min_difficulty = 1;
+  s.task.max_difficulty = 1;
+  s.steps = 6;
+  s.batch_size = 2;
+  s.warmup_steps = 1;
+  s.max_response_tokens = 32;
+  s.eval_every = 4;
+  s.progress_every = 2;
+  s.eval_problems = 2;
+  std::vector<sft_progress> seen;
+  auto r = run_arith_sft(dec, s, [&](const sft_progress& p) { seen.push_back(p); });
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].step, 2);
+  EXPECT_FALSE(seen[0].has_eval);
+  EXPECT_EQ(seen[1].step, 4);
+  EXPECT_TRUE(seen[1].has_eval);
+  EXPECT_EQ(seen[2].step, 6);
+  EXPECT_TRUE(seen[2].has_eval);  // the end
+  for (const auto& p : seen) {
+    EXPECT_GT(p.loss, 0.0);
+    EXPECT_GT(p.tokens_per_s, 0.0);
+  }
+  s.progress_every = -1;
+  EXPECT_FALSE(validate(s));
 }
 
 TEST(SftRun, RefusesAContextTooShortForTheResponses) {

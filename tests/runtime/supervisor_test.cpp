@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace {
 
 using leadrl::runtime::launch_options;
@@ -22,19 +24,8 @@ using leadrl::runtime::resume_command;
 using leadrl::runtime::supervise;
 using strings = std::vector<std::string>;
 
-std::filesystem::path scratch_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("leadrl_supervisor_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return leadrl::test::read_file_bytes(p.string());
 }
 
 // True while `pid` exists and is not a zombie (a container's init may not reap orphans).
@@ -82,7 +73,8 @@ TEST(LaunchArgs, RejectsBadUsageNamingTheArgument) {
   };
   const std::vector<bad_case> cases = {
       {{"true"}, "--"},
-      {{"--max-restarts", "2", "true"}, "expected '--' before the COMMAND to supervise, got 'true'"},
+      {{"--max-restarts", "2", "true"},
+       "expected '--' before the COMMAND to supervise, got 'true'"},
       {{"--retries", "2", "--", "true"}, "unknown option '--retries'"},
       {{"--max-restarts", "two", "--", "true"}, "--max-restarts"},
       {{"--max-restarts", "-1", "--", "true"}, "--max-restarts"},
@@ -174,11 +166,13 @@ TEST(Supervise, ZeroRestartsMeansOneAttempt) {
 }
 
 TEST(Supervise, RestartsUntilSuccessWithACounterFile) {
-  const auto dir = scratch_dir("counter");
+  const leadrl::test::temp_dir scratch("supervisor_counter");
+  const auto& dir = scratch.path();
   const auto counter = (dir / "n").string();
   // Fails on the first two runs, succeeds on the third.
-  const std::string script = "n=$(cat '" + counter + "' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '" +
-                             counter + "'; test $n -ge 3 || exit 1";
+  const std::string script = "n=$(cat '" + counter +
+                             "' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '" + counter +
+                             "'; test $n -ge 3 || exit 1";
   std::ostringstream log;
   auto out = supervise(sh(script, 5), log);
   ASSERT_TRUE(out);
@@ -188,7 +182,6 @@ TEST(Supervise, RestartsUntilSuccessWithACounterFile) {
   EXPECT_EQ(read_text(counter), "3\n");
   EXPECT_NE(log.str().find("restart 2 of 5"), std::string::npos) << log.str();
   EXPECT_NE(log.str().find("attempt 3 succeeded"), std::string::npos) << log.str();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Supervise, ReportsDeathBySignal) {
@@ -205,7 +198,8 @@ TEST(Supervise, ReportsDeathBySignal) {
 }
 
 TEST(Supervise, KeepsOnlyTheLastStderrLines) {
-  auto o = sh("for i in 1 2 3 4 5 6 7 8; do echo line$i >&2; done; printf tail-no-newline >&2; exit 1", 0);
+  auto o = sh(
+      "for i in 1 2 3 4 5 6 7 8; do echo line$i >&2; done; printf tail-no-newline >&2; exit 1", 0);
   o.stderr_tail_lines = 3;
   std::ostringstream log;
   auto out = supervise(o, log);
@@ -215,13 +209,15 @@ TEST(Supervise, KeepsOnlyTheLastStderrLines) {
 }
 
 TEST(Supervise, RestartsOfATrainCommandResume) {
-  const auto dir = scratch_dir("resume");
+  const leadrl::test::temp_dir scratch("supervisor_resume");
+  const auto& dir = scratch.path();
   const auto args_file = (dir / "args").string();
   launch_options o;
   o.max_restarts = 2;
   o.restart_delay_s = 0.0;
   // `sh -c SCRIPT leadrl train a.ini`: $0 is "leadrl", "$@" the train arguments.
-  o.command = {"sh", "-c", "echo \"$*\" >> '" + args_file + "'; exit 1", "leadrl", "train", "a.ini"};
+  o.command = {"sh",     "-c",    "echo \"$*\" >> '" + args_file + "'; exit 1",
+               "leadrl", "train", "a.ini"};
   std::ostringstream log;
   auto out = supervise(o, log);
   ASSERT_TRUE(out);
@@ -229,7 +225,6 @@ TEST(Supervise, RestartsOfATrainCommandResume) {
   EXPECT_EQ(read_text(args_file),
             "train a.ini\ntrain a.ini --resume auto\ntrain a.ini --resume auto\n");
   EXPECT_EQ(out->history[1].command.back(), "auto");
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Supervise, ACommandThatCannotStartIsNotRestarted) {
@@ -245,7 +240,8 @@ TEST(Supervise, ACommandThatCannotStartIsNotRestarted) {
 }
 
 TEST(Supervise, AppendsToTheLogFile) {
-  const auto dir = scratch_dir("logfile");
+  const leadrl::test::temp_dir scratch("supervisor_logfile");
+  const auto& dir = scratch.path();
   auto o = sh("exit 4", 1);
   o.log_path = (dir / "launch.log").string();
   std::ofstream(o.log_path) << "earlier run\n";
@@ -261,15 +257,16 @@ TEST(Supervise, AppendsToTheLogFile) {
   auto bad = supervise(o, log);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message().find("no-such-dir"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Supervise, KillsStragglersLeftInTheGroup) {
-  const auto dir = scratch_dir("straggler");
+  const leadrl::test::temp_dir scratch("supervisor_straggler");
+  const auto& dir = scratch.path();
   const auto pid_file = (dir / "pid").string();
   // The command exits at once, leaving a background child that holds no pipe open.
   std::ostringstream log;
-  auto out = supervise(sh("sleep 30 >/dev/null 2>&1 & echo $! > '" + pid_file + "'; exit 0", 0), log);
+  auto out =
+      supervise(sh("sleep 30 >/dev/null 2>&1 & echo $! > '" + pid_file + "'; exit 0", 0), log);
   ASSERT_TRUE(out);
   const pid_t straggler = static_cast<pid_t>(std::stol(read_text(pid_file)));
   // Killed (and reaped by init once the shell is gone): give it a moment to disappear.
@@ -279,11 +276,11 @@ TEST(Supervise, KillsStragglersLeftInTheGroup) {
     if (!gone) ::usleep(20000);
   }
   EXPECT_TRUE(gone) << "pid " << straggler << " survived its attempt";
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Supervise, ForwardsSigtermAndDoesNotRestart) {
-  const auto dir = scratch_dir("sigterm");
+  const leadrl::test::temp_dir scratch("supervisor_sigterm");
+  const auto& dir = scratch.path();
   const auto started = dir / "started";
   // The test sends SIGTERM to itself once the command runs; the supervisor's handler
   // forwards it to the command's group and stops.
@@ -300,7 +297,6 @@ TEST(Supervise, ForwardsSigtermAndDoesNotRestart) {
   ASSERT_EQ(out->history.size(), 1u);
   EXPECT_EQ(out->exit_code, 128 + SIGTERM);  // the shell died of the forwarded signal
   EXPECT_NE(log.str().find("not restarting"), std::string::npos) << log.str();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -21,16 +21,15 @@
 #include "io/train_options.hpp"
 #include "model/decoder.hpp"
 #include "model/policy_config.hpp"
+#include "model/tensor_types.hpp"
 
 namespace leadrl::test {
 
-/// The bytes of `t` (F32, F16 or BF16) as a tensor_blob.
+/// The bytes of `t` as a tensor_blob (any type model::io_dtype maps).
 inline io::tensor_blob to_blob(const torch::Tensor& t) {
   io::tensor_blob b;
   const auto c = t.detach().contiguous().cpu();
-  b.type = c.scalar_type() == torch::kFloat16    ? io::dtype::f16
-           : c.scalar_type() == torch::kBFloat16 ? io::dtype::bf16
-                                                 : io::dtype::f32;
+  b.type = model::io_dtype(c.scalar_type()).value();
   b.shape.assign(c.sizes().begin(), c.sizes().end());
   b.bytes.resize(static_cast<std::size_t>(c.numel()) * c.element_size());
   std::memcpy(b.bytes.data(), c.data_ptr(), b.bytes.size());
