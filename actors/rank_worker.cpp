@@ -22,6 +22,7 @@
 #include "model/optimizer.hpp"
 #include "model/policy_config.hpp"
 #include "model/policy_loss.hpp"
+#include "model/tensor_types.hpp"
 #include "model/tokenizer.hpp"
 #include "runtime/gradient_sync.hpp"
 
@@ -421,40 +422,9 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
 
 namespace {
 
-result<io::dtype> snapshot_dtype(torch::Dtype d) {
-  if (d == torch::kFloat32) return io::dtype::f32;
-  if (d == torch::kFloat16) return io::dtype::f16;
-  if (d == torch::kBFloat16) return io::dtype::bf16;
-  if (d == torch::kFloat64) return io::dtype::f64;
-  if (d == torch::kInt64) return io::dtype::i64;
-  if (d == torch::kInt32) return io::dtype::i32;
-  if (d == torch::kUInt8) return io::dtype::u8;
-  return fail(std::string("tensor dtype ") + c10::toString(d) + " has no snapshot type");
-}
-
-torch::Dtype torch_dtype(io::dtype d) {
-  switch (d) {
-    case io::dtype::f32:
-      return torch::kFloat32;
-    case io::dtype::f16:
-      return torch::kFloat16;
-    case io::dtype::bf16:
-      return torch::kBFloat16;
-    case io::dtype::f64:
-      return torch::kFloat64;
-    case io::dtype::i64:
-      return torch::kInt64;
-    case io::dtype::i32:
-      return torch::kInt32;
-    case io::dtype::u8:
-      return torch::kUInt8;
-  }
-  return torch::kFloat32;
-}
-
 // A host copy of `t` with its dtype and shape.
 result<io::tensor_blob> to_blob(const torch::Tensor& t, const std::string& name) {
-  auto type = snapshot_dtype(t.scalar_type());
+  auto type = model::io_dtype(t.scalar_type());
   if (!type) return type.error().with_context(name);
   const torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
   io::tensor_blob b;
@@ -467,7 +437,7 @@ result<io::tensor_blob> to_blob(const torch::Tensor& t, const std::string& name)
 
 // A blob of `t`'s dtype and shape whose bytes a reader fills.
 result<io::tensor_blob> blob_like(const torch::Tensor& t, const std::string& name) {
-  auto type = snapshot_dtype(t.scalar_type());
+  auto type = model::io_dtype(t.scalar_type());
   if (!type) return type.error().with_context(name);
   io::tensor_blob b;
   b.type = *type;
@@ -479,7 +449,7 @@ result<io::tensor_blob> blob_like(const torch::Tensor& t, const std::string& nam
 // A tensor viewing the blob's bytes (valid while the blob lives).
 torch::Tensor view_of(io::tensor_blob& b) {
   return torch::from_blob(b.bytes.data(), b.shape,
-                          torch::TensorOptions().dtype(torch_dtype(b.type)));
+                          torch::TensorOptions().dtype(model::torch_dtype(b.type)));
 }
 
 }  // namespace

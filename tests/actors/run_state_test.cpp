@@ -13,6 +13,7 @@
 
 #include "io/config.hpp"
 #include "io/snapshot_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace leadrl::actors {
 namespace {
@@ -21,16 +22,8 @@ namespace fs = std::filesystem;
 
 class run_state_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("leadrl_run_state_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return dir_.file(name); }
+  test::temp_dir dir_{"run_state"};
 };
 
 // A batch of `prompts` x 4 rollouts whose lengths and verdicts vary with the step.
