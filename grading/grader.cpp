@@ -8,6 +8,7 @@
 #include "grading/answer_normalization.hpp"
 #include "grading/char_class.hpp"
 #include "grading/math_expression.hpp"
+#include "grading/relation.hpp"
 #include "grading/text_edit.hpp"
 
 namespace leadrl::grading {
@@ -200,7 +201,7 @@ void drop_trailing_units(std::string& s) {
 
 // Matrices become tuples of rows: a single row or column becomes a plain tuple.
 void matrices_to_tuples(std::string& s) {
-  static constexpr std::string_view kinds[] = {"pmatrix", "bmatrix", "matrix", "vmatrix"};
+  static constexpr std::string_view kinds[] = {"pmatrix", "bmatrix", "matrix", "vmatrix", "array"};
   for (int guard = 0; guard < 16; ++guard) {
     bool changed = false;
     for (std::string_view kind : kinds) {
@@ -210,7 +211,33 @@ void matrices_to_tuples(std::string& s) {
       if (b == std::string::npos) continue;
       std::size_t e = s.find(end, b);
       if (e == std::string::npos) return;
-      std::string body = s.substr(b + begin.size(), e - b - begin.size());
+      std::size_t body_from = b + begin.size();
+      std::size_t from = b, to = e + end.size();
+      if (kind == "array") {
+        // The column spec ("{cc}") is layout; brackets written around the array
+        // ("\\left[ ... \\right]") are the matrix's own, as pmatrix/bmatrix imply.
+        if (body_from < s.size() && s[body_from] == '{') {
+          const std::size_t close = s.find('}', body_from);
+          if (close == std::string::npos || close > e) return;
+          body_from = close + 1;
+        }
+        for (std::string_view open : {"\\left[", "\\left(", "[", "("}) {
+          const std::string_view before = trim(std::string_view(s).substr(0, from));
+          if (before.size() >= open.size() && before.substr(before.size() - open.size()) == open) {
+            for (std::string_view close : {"\\right]", "\\right)", "]", ")"}) {
+              const std::string_view after = std::string_view(s).substr(to);
+              const std::string_view a = trim(after);
+              if (a.substr(0, close.size()) == close) {
+                from = before.size() - open.size();
+                to = s.size() - a.size() + close.size();
+                break;
+              }
+            }
+            break;
+          }
+        }
+      }
+      std::string body = s.substr(body_from, e - body_from);
       std::vector<std::vector<std::string>> rows;
       std::size_t i = 0;
       for (;;) {
@@ -242,7 +269,7 @@ void matrices_to_tuples(std::string& s) {
         if (!single) out += ")";
       }
       out += ")";
-      s.replace(b, e + end.size() - b, out);
+      s.replace(from, to - from, out);
       changed = true;
     }
     if (!changed) return;
@@ -642,8 +669,8 @@ void repeating_decimals(std::string& s) {
 
 bool symbolic_equal(std::string_view given, std::string_view truth) {
   if (given.size() > max_symbolic_length || truth.size() > max_symbolic_length) return false;
-  std::string g = thousands_collapsed(clean_answer(given));
-  std::string t = thousands_collapsed(clean_answer(truth));
+  std::string g = canonical_relation(thousands_collapsed(clean_answer(given)));
+  std::string t = canonical_relation(thousands_collapsed(clean_answer(truth)));
   if (trim(g).empty() || trim(t).empty()) return false;
   if (without_spaces(g) == without_spaces(t)) return true;
   if (auto letter = choice_letter(t, true)) {
@@ -674,6 +701,7 @@ std::string clean_answer(std::string_view answer) {
   replace_all(s, "\xE2\x88\xAA", "\\cup ");    // union
   replace_all(s, "\\$", "");
   replace_all(s, "$", "");
+  replace_all(s, "{,}", ",");  // a thousands comma braced against LaTeX's list spacing
   matrices_to_tuples(s);
   replace_all(s, "\\\\", " ");
   replace_all(s, "\\!", "");
@@ -710,6 +738,10 @@ std::string clean_answer(std::string_view answer) {
   replace_all(s, " billion", "\\cdot 10^{9}");
   replace_all(s, " trillion", "\\cdot 10^{12}");
   drop_trailing_units(s);
+  // A spacing command at the very end whose space was trimmed away ("5\\ " -> "5\\").
+  while (!s.empty() && s.back() == '\\' && !(s.size() >= 2 && s[s.size() - 2] == '\\')) {
+    s.pop_back();
+  }
   // Trailing full stops and surrounding space.
   for (;;) {
     std::string_view v = trim(s);
