@@ -3,7 +3,7 @@
 // problem sets, with the protocol of the spec's evaluation notes: n sampled answers per
 // problem at temperature 0.8, top-p 0.9, pass@1 over the n samples, mean response length in
 // tokens, and the Accuracy-Efficiency Score against a base model, per dataset and averaged
-// (actors/eval_run.hpp samples and grades, actors/eval_report.hpp builds the table).
+// (eval/eval_run.hpp samples and grades, eval/eval_report.hpp builds the table).
 //
 //   leadrl eval --model base=runs/sft --model lead=runs/lead/final --task arith
 //               --arith-count 200 -n 8 --out-md eval.md --out-csv eval.csv   (one line)

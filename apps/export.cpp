@@ -1,6 +1,6 @@
 // `leadrl export SNAPSHOT --hf DIR`: the policy of a snapshot as a Hugging Face directory
 // (config.json, model.safetensors, tokenizer files) for transformers, vLLM or
-// `leadrl train model.path=DIR` (actors/snapshot_export.hpp).
+// `leadrl train model.path=DIR` (model/hf_export.hpp).
 #include <iostream>
 #include <string>
 

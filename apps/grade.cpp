@@ -1,4 +1,4 @@
-// `leadrl grade`: grades a JSONL file of model responses with lead/grader, so that anyone
+// `leadrl grade`: grades a JSONL file of model responses with grading/grader, so that anyone
 // can audit the reward on their own data.
 //
 // Input: one JSON object per line, {"response": "...", "reference": "..."}; the reference
@@ -191,6 +191,6 @@ int run_grade(int argc, char** argv) {
 }
 
 const leadrl::cli::command_registration registration{
-    "grade", "grade JSONL responses against reference answers (lead/grader)", run_grade};
+    "grade", "grade JSONL responses against reference answers (grading/grader)", run_grade};
 
 }  // namespace

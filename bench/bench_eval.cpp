@@ -1,4 +1,4 @@
-// bench_eval: throughput of `leadrl eval` sampling and grading (actors/eval_run.hpp) with a
+// bench_eval: throughput of `leadrl eval` sampling and grading (eval/eval_run.hpp) with a
 // random decoder of the shape a training config describes (default: the tiny arithmetic
 // config), written as a Hugging Face folder and loaded back as `leadrl eval` loads it.
 // Prints samples/s and generated tokens/s; a random model rarely stops early, so its

@@ -1,7 +1,7 @@
 // File: grading/arith_grade.hpp
 //
 // The exact checker of the built-in arithmetic task (io/arith_task.hpp), with the same
-// verdict type as the MATH grader (lead/grader.hpp) so that the verifier can hold either.
+// verdict type as the MATH grader (grading/grader.hpp) so that the verifier can hold either.
 // The answer is the text after "A:" on the LAST line that starts with "A:"; it is correct
 // when it reads as an integer equal to the reference. The format flag is 1 only for the
 // shape the task teaches: exactly one answer line, it is the last non-blank line, its value

@@ -1,7 +1,7 @@
 // File: grading/grader.hpp
 //
 // The answer grader behind the correctness reward (spec/lead.md §11): extracts the final
-// answer of a response (lead/answer_extraction.hpp) and decides whether it is equivalent to
+// answer of a response (grading/answer_extraction.hpp) and decides whether it is equivalent to
 // the reference answer. Correct when any of these says so (spec/lead.md §11.6, extended):
 //   (i)   the §11.3 fallback comparison (string / Python float), with commas deleted only
 //         from numbers written with thousands separators, so "1, 2" is not 12;
@@ -9,7 +9,7 @@
 //   (iii) structural + numeric equivalence: LaTeX cleaned of wrappers ($, \text, \left,
 //         degrees, %, units, "x ="), split into ordered tuples / intervals (brackets kept),
 //         unordered sets and lists, and elements compared as numbers or as functions of
-//         their variables at deterministic random points (lead/math_expression.hpp).
+//         their variables at deterministic random points (grading/math_expression.hpp).
 // grade_answer never throws and bounds its work on any input (200k characters, deep
 // braces, invalid UTF-8, NUL bytes): answers over 20,000 characters get comparison (i) only,
 // over 4,000 characters (i) and (ii). Deliberate departures from the reference: list commas

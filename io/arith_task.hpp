@@ -16,7 +16,7 @@
 // always arithmetically correct, so that a model trained on it overthinks by a controllable
 // factor. Train and test splits are a partition of the problem TEXT (a fixed hash of the
 // expression), so no problem is in both, whatever the seeds. All text is printable ASCII
-// and newline: the vocabulary of the character tokenizer. The checker is io/arith_grade.hpp.
+// and newline: the vocabulary of the character tokenizer. The checker is grading/arith_grade.hpp.
 //
 //   auto p = io::generate_arith_problem({}, io::arith_split::train, /*seed=*/7, /*index=*/0);
 //   std::string sft_text = p->prompt + io::arith_response(*p, {0.5}, /*sample=*/0);

@@ -1,4 +1,4 @@
-// Tests of actors/eval_report: the eval table (pass@1, mean length, AES and deltas against
+// Tests of eval/eval_report: the eval table (pass@1, mean length, AES and deltas against
 // the base model, average rows) on synthetic per-sample grades checked by hand, its
 // markdown and CSV renderings and the CSV read-back.
 #include "eval/eval_report.hpp"

@@ -1,4 +1,4 @@
-// Tests of actors/eval_run on a tiny random character-level model written as a Hugging
+// Tests of eval/eval_run on a tiny random character-level model written as a Hugging
 // Face folder (config.json + model.safetensors + tokenizer.json): loading, sampling n
 // answers per problem with per-sample seeds (reproducible), grading, and the errors of a
 // missing folder. EvalRun.WritesTinyModelDir also serves the CLI test of `leadrl eval`:
