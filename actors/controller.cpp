@@ -155,24 +155,18 @@ void start_step(caf::event_based_actor* self, controller_state& st) {
   st.gen_start = clock_type::now();
 }
 
-// Whether a report of `kind` for (step, rank) is the one expected now (the current step,
-// a known rank, not yet reported: `taken`); ends the job if not.
-bool expected_report(controller_state& st, const char* kind, std::int64_t step, std::int32_t rank,
-                     const std::vector<bool>& taken) {
-  if (step == st.step && rank >= 0 && rank < static_cast<int>(st.peers.size()) &&
-      !taken[static_cast<std::size_t>(rank)]) {
+// Whether `x` is a report expected now: of the current step, from a known rank whose
+// slot in `slots` is still empty. Ends the job if not.
+template <class Report, class Slot>
+bool expected_report(controller_state& st, const char* kind, const Report& x,
+                     const std::vector<std::optional<Slot>>& slots) {
+  if (x.step == st.step && x.rank >= 0 && x.rank < static_cast<int>(slots.size()) &&
+      !slots[static_cast<std::size_t>(x.rank)]) {
     return true;
   }
-  st.s->fail_job(std::string("controller: unexpected ") + kind + " (step " + std::to_string(step) +
-                 ", rank " + std::to_string(rank) + ")");
+  st.s->fail_job(std::string("controller: unexpected ") + kind + " (step " +
+                 std::to_string(x.step) + ", rank " + std::to_string(x.rank) + ")");
   return false;
-}
-
-template <class Report>
-std::vector<bool> filled(const std::vector<std::optional<Report>>& slots) {
-  std::vector<bool> out;
-  for (const auto& x : slots) out.push_back(x.has_value());
-  return out;
 }
 
 // Stores one rank's report of the current step in `slots` (its bytes counted as CAF
@@ -183,7 +177,7 @@ std::optional<clock_type::time_point> collect(caf::event_based_actor* self, cont
                                               const char* kind,
                                               std::vector<std::optional<Report>>& slots,
                                               std::size_t& count, Report& x) {
-  if (!expected_report(st, kind, x.step, x.rank, filled(slots))) return std::nullopt;
+  if (!expected_report(st, kind, x, slots)) return std::nullopt;
   const auto t0 = clock_type::now();
   st.caf_bytes += serialized_bytes(self->system(), x);
   slots[static_cast<std::size_t>(x.rank)] = std::move(x);
@@ -231,7 +225,7 @@ void on_scored(caf::event_based_actor* self, controller_state& st, scored_rollou
 }
 
 void on_rank_snapshot(controller_state& st, rank_snapshot& x) {
-  if (!expected_report(st, "rank_snapshot", x.step, x.rank, filled(st.rank_states))) return;
+  if (!expected_report(st, "rank_snapshot", x, st.rank_states)) return;
   st.rank_states[static_cast<std::size_t>(x.rank)] =
       io::rank_state{std::move(x.int64_counters), std::move(x.double_counters)};
 }

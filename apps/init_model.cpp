@@ -80,14 +80,10 @@ int run_init_model(int argc, char** argv) {
   set("seed", spec.seed);
   set("dtype", spec.dtype);
   const std::string out = vm["output"].as<std::string>();
-  auto config = leadrl::model::random_model_config(spec);
+  auto config = leadrl::model::write_random_model(spec, out);
   if (!config) {
     std::cerr << "leadrl init-model: " << config.error().message() << "\n";
-    return 2;
-  }
-  if (auto s = leadrl::model::write_random_model(spec, out); !s) {
-    std::cerr << "leadrl init-model: " << s.error().message() << "\n";
-    return s.error().code() == leadrl::errc::invalid_input ? 2 : 1;
+    return config.error().code() == leadrl::errc::invalid_input ? 2 : 1;
   }
   std::cout << "leadrl init-model: " << out << ": " << config->model_type << ", hidden "
             << config->hidden_size << ", " << config->num_hidden_layers << " layers, "

@@ -36,7 +36,10 @@ score_row parse_row(const std::string& line, const leadrl::model::tokenizer* tok
     row.error = "expected a JSON object";
   } else if (j.contains("ids")) {
     const json& ids = j.at("ids");
-    if (!ids.is_array()) row.error = "\"ids\": expected an array of token ids";
+    if (!ids.is_array()) {
+      row.error = "\"ids\": expected an array of token ids";
+      return row;
+    }
     for (const json& v : ids) {
       if (!v.is_number_integer()) {
         row.error = "\"ids\": expected integers";
@@ -150,15 +153,12 @@ int run_score(int argc, char** argv) {
   }
   std::vector<std::vector<std::int64_t>> to_score;
   for (auto& r : rows) {
-    if (r.error.empty() && r.ids.size() < 2) r.error = "expected at least 2 token ids";
-    const auto vocab = (*model)->config().vocab_size;
-    for (auto id : r.ids) {
-      if (r.error.empty() && (id < 0 || id >= vocab)) {
-        r.error = "token id " + std::to_string(id) + " outside the vocabulary [0, " +
-                  std::to_string(vocab) + ")";
-      }
+    if (!r.error.empty()) continue;
+    if (auto s = leadrl::model::check_score_row(r.ids, (*model)->config().vocab_size); !s) {
+      r.error = s.error().message();
+    } else {
+      to_score.push_back(r.ids);
     }
-    if (r.error.empty()) to_score.push_back(r.ids);
   }
   auto scores = leadrl::model::score_sequences(**model, to_score, batch);
   if (!scores) {

@@ -3,17 +3,12 @@
 #include <cstddef>
 
 #include "grading/char_class.hpp"
+#include "grading/text_edit.hpp"
 
 namespace leadrl::grading {
 namespace {
 
 constexpr std::size_t npos = std::string_view::npos;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space_no_vt(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space_no_vt(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Position of the `}` closing the `{` at `open`, counting every brace character as the
 // reference does (spec/lead.md §11.3 step 3); npos when the text ends first.

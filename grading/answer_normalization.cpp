@@ -11,7 +11,8 @@
 namespace leadrl::grading {
 namespace {
 
-std::string_view trim(std::string_view s) {
+// Python's str.strip: vertical tab is white space here, unlike grading::trim.
+std::string_view strip(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
@@ -152,18 +153,18 @@ std::string strip_integer(std::string_view s) {
 }  // namespace
 
 std::string mathd_normalize(std::string_view answer) {
-  std::string_view s = trim(answer);  // 1
+  std::string_view s = strip(answer);  // 1
   constexpr std::string_view text_open = "\\text{";
   if (s.size() >= text_open.size() + 1 && s.substr(0, text_open.size()) == text_open &&
       s.back() == '}') {  // 2
-    s = trim(s.substr(text_open.size(), s.size() - text_open.size() - 1));
+    s = strip(s.substr(text_open.size(), s.size() - text_open.size() - 1));
   }
   std::optional<std::string> done = mathd_steps(std::string(s));
   return done ? std::move(*done) : std::string(s);
 }
 
 std::optional<double> parse_python_float(std::string_view text) {
-  std::string_view s = trim(text);
+  std::string_view s = strip(text);
   if (s.empty() || s.size() > 400) return std::nullopt;
   std::string clean;
   clean.reserve(s.size());
@@ -212,7 +213,7 @@ std::optional<double> parse_python_float(std::string_view text) {
 }
 
 bool is_thousands_number(std::string_view s) {
-  s = trim(s);
+  s = strip(s);
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
   std::size_t i = 0;
   while (i < s.size() && is_digit(s[i])) ++i;
@@ -236,7 +237,7 @@ bool is_thousands_number(std::string_view s) {
 }
 
 std::string fallback_normalize(std::string_view answer, comma_policy commas) {
-  std::string_view s = trim(answer);
+  std::string_view s = strip(answer);
   bool drop_commas = commas == comma_policy::delete_all || is_thousands_number(s);
   std::string out;
   out.reserve(s.size());

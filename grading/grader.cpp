@@ -19,30 +19,6 @@ constexpr std::size_t max_normalized_length = 20000;  // longer answers: §11.3 
 constexpr std::size_t max_items = 64;                 // elements of a list, set or tuple
 constexpr int max_nesting = 8;                        // tuples inside tuples inside ...
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space_no_vt(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space_no_vt(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Removes the command `\name` where it is not followed by a letter (so "\left" does not eat
-// "\leftarrow"); with `eat_dot`, also a following "." (the invisible "\left." delimiter).
-void remove_command(std::string& s, std::string_view name, bool eat_dot = false) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] == '\\' && s.compare(i + 1, name.size(), name) == 0 &&
-        (i + 1 + name.size() >= s.size() || !is_letter(s[i + 1 + name.size()]))) {
-      i += 1 + name.size();
-      if (eat_dot && i < s.size() && s[i] == '.') ++i;
-      continue;
-    }
-    out += s[i++];
-  }
-  s = std::move(out);
-}
-
 // Words that name units or counted things; a \text{...} or trailing word made only of them
 // is dropped ("5\text{ cm}^2" -> "5", "12 ways" -> "12").
 constexpr std::string_view unit_words[] = {
@@ -713,9 +689,9 @@ std::string clean_answer(std::string_view answer) {
   replace_all(s, "\n", " ");
   for (std::string_view cmd : {"quad", "qquad", "displaystyle", "textstyle", "big", "Big", "bigl",
                                "bigr", "Bigl", "Bigr", "bigg", "Bigg"})
-    remove_command(s, cmd);
-  remove_command(s, "left", true);
-  remove_command(s, "right", true);
+    replace_command(s, cmd, "");
+  replace_command(s, "left", "", true);
+  replace_command(s, "right", "", true);
   replace_all(s, "\\dfrac", "\\frac");
   replace_all(s, "\\tfrac", "\\frac");
   replace_all(s, "\\cfrac", "\\frac");
@@ -728,8 +704,8 @@ std::string clean_answer(std::string_view answer) {
   replace_all(s, "^{\\circ}", "");
   replace_all(s, "^ {\\circ}", "");
   replace_all(s, "^\\circ", "");
-  remove_command(s, "circ");
-  remove_command(s, "degree");
+  replace_command(s, "circ", "");
+  replace_command(s, "degree", "");
   replace_all(s, "\\%", "");
   replace_all(s, "%", "");
   resolve_text_commands(s);

@@ -9,30 +9,10 @@
 namespace leadrl::grading {
 namespace {
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Replaces the command `\name` by `to` where it is not followed by a letter.
-void replace_command(std::string& s, std::string_view name, std::string_view to) {
-  const std::string pattern = "\\" + std::string(name);
-  for (std::size_t at = s.find(pattern); at != std::string::npos; at = s.find(pattern, at)) {
-    const std::size_t end = at + pattern.size();
-    if (end < s.size() && is_letter(s[end])) {
-      at = end;
-      continue;
-    }
-    s.replace(at, pattern.size(), to);
-    at += to.size();
-  }
-}
-
 // A name standing for the unknown: a letter, a Greek-letter command other than the
 // constants, either with a subscript ("x_1", "a_{n}").
 bool is_variable(std::string_view s) {
-  s = trimmed(s);
+  s = trim(s);
   std::size_t n = 0;
   if (!s.empty() && is_letter(s[0])) {
     n = 1;
@@ -96,7 +76,7 @@ std::optional<split_relation> split_at_operators(std::string_view s) {
   if (out.ops.empty()) return std::nullopt;
   out.parts.push_back(s.substr(start));
   for (auto& p : out.parts) {
-    p = trimmed(p);
+    p = trim(p);
     if (p.empty()) return std::nullopt;
   }
   return out;
@@ -131,7 +111,7 @@ bool is_greater(op o) {
 }  // namespace
 
 std::string canonical_relation(std::string_view answer) {
-  std::string s(trimmed(answer));
+  std::string s(trim(answer));
   if (s == "\\mathbb{R}" || s == "\\mathbb R" || s == "\\R") return "(-\\infty,\\infty)";
   std::string t = s;
   replace_all(t, "\xE2\x89\xA5", ">=");  // ≥

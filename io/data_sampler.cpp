@@ -6,17 +6,6 @@
 #include <string>
 
 namespace leadrl::io {
-namespace {
-
-/// Draws from the stream state `x` (advancing it) as splitmix64_stream does.
-std::uint64_t splitmix64(std::uint64_t& x) {
-  splitmix64_stream s(x);
-  const std::uint64_t z = s.next();
-  x = s.state();
-  return z;
-}
-
-}  // namespace
 
 data_sampler::data_sampler(std::int64_t num_rows, std::int64_t batch_size, std::uint64_t seed)
     : num_rows_(num_rows), batch_size_(batch_size), seed_(seed) {
@@ -39,9 +28,9 @@ std::vector<std::int64_t> data_sampler::epoch_order(std::int64_t num_rows, std::
                                                     std::int64_t epoch) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(num_rows));
   std::iota(order.begin(), order.end(), 0);
-  std::uint64_t x = seed ^ (0xd1b54a32d192ed03ULL * static_cast<std::uint64_t>(epoch + 1));
+  splitmix64_stream rng(seed ^ (0xd1b54a32d192ed03ULL * static_cast<std::uint64_t>(epoch + 1)));
   for (std::int64_t i = num_rows - 1; i > 0; --i) {
-    const auto j = static_cast<std::int64_t>(splitmix64(x) % static_cast<std::uint64_t>(i + 1));
+    const auto j = static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(i + 1));
     std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
   }
   return order;

@@ -144,7 +144,7 @@ result<io::hf_config> random_model_config(const random_model_spec& spec) {
   return c;
 }
 
-status write_random_model(const random_model_spec& spec, const std::string& dir) {
+result<io::hf_config> write_random_model(const random_model_spec& spec, const std::string& dir) {
   auto config = random_model_config(spec);
   if (!config) return config.error();
   std::error_code ec;
@@ -157,7 +157,9 @@ status write_random_model(const random_model_spec& spec, const std::string& dir)
   decoder model(*config);
   save_options save;
   save.dtype = spec.dtype;
-  LEADRL_TRY(save_decoder(*model, dir, save));
+  if (auto st = save_decoder(*model, dir, save); !st) {
+    return fail(st.error().message(), errc::io_failure);  // the config was checked above
+  }
 
   nlohmann::json gen = nlohmann::json::object();
   if (config->bos_token_id) gen["bos_token_id"] = *config->bos_token_id;
@@ -181,7 +183,7 @@ status write_random_model(const random_model_spec& spec, const std::string& dir)
       }
     }
   }
-  return status::success();
+  return config;
 }
 
 }  // namespace leadrl::model

@@ -57,7 +57,8 @@ result<io::hf_config> random_model_config(const random_model_spec& spec);
 /// model.safetensors of a decoder initialised from `spec.seed` (so equal specs give
 /// identical weights), generation_config.json with the token ids, and the tokenizer's
 /// tokenizer.json and, when it sits beside it, tokenizer_config.json, copied unchanged.
-/// Fails as random_model_config does, or when `dir` or a file cannot be written.
-status write_random_model(const random_model_spec& spec, const std::string& dir);
+/// Returns the config written. Fails as random_model_config does (errc::invalid_input), or
+/// when `dir` or a file cannot be written (errc::io_failure).
+result<io::hf_config> write_random_model(const random_model_spec& spec, const std::string& dir);
 
 }  // namespace leadrl::model

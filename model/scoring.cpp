@@ -9,20 +9,26 @@
 
 namespace leadrl::model {
 
+status check_score_row(const std::vector<std::int64_t>& ids, std::int64_t vocab_size) {
+  if (ids.size() < 2) {
+    return fail("expected at least 2 token ids, got " + std::to_string(ids.size()));
+  }
+  for (std::int64_t id : ids) {
+    if (id < 0 || id >= vocab_size) {
+      return fail("token id " + std::to_string(id) + " outside the vocabulary [0, " +
+                  std::to_string(vocab_size) + ")");
+    }
+  }
+  return status::success();
+}
+
 result<std::vector<std::vector<float>>> score_sequences(
     decoder_impl& model, const std::vector<std::vector<std::int64_t>>& rows, std::int64_t batch) {
   if (batch < 1) return fail("batch: expected an integer >= 1, got " + std::to_string(batch));
   const std::int64_t vocab = model.config().vocab_size;
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    if (rows[r].size() < 2) {
-      return fail("row " + std::to_string(r + 1) + ": expected at least 2 token ids, got " +
-                  std::to_string(rows[r].size()));
-    }
-    for (std::int64_t id : rows[r]) {
-      if (id < 0 || id >= vocab) {
-        return fail("row " + std::to_string(r + 1) + ": token id " + std::to_string(id) +
-                    " outside the model's vocabulary [0, " + std::to_string(vocab) + ")");
-      }
+    if (auto s = check_score_row(rows[r], vocab); !s) {
+      return s.error().with_context("row " + std::to_string(r + 1));
     }
   }
   std::vector<std::vector<float>> out(rows.size());

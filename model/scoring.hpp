@@ -21,9 +21,12 @@
 
 namespace leadrl::model {
 
+/// Whether `ids` can be scored under a model of `vocab_size` tokens: at least 2 ids, each
+/// in [0, vocab_size). Fails saying which does not hold.
+status check_score_row(const std::vector<std::int64_t>& ids, std::int64_t vocab_size);
+
 /// The next-token log-probs of every row, `batch` rows per forward pass. Fails, naming
-/// the row, when a row has fewer than 2 ids or an id outside [0, vocab_size), or when
-/// `batch` < 1.
+/// the row, when a row fails check_score_row, or when `batch` < 1.
 result<std::vector<std::vector<float>>> score_sequences(
     decoder_impl& model, const std::vector<std::vector<std::int64_t>>& rows, std::int64_t batch);
 
