@@ -350,12 +350,14 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
       auto mb = w.micro_batch(chunk, plan.advantages);
       if (!mb) return mb.error();
       auto old =
-          model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature);
+          model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature,
+                                   mb->response_mask);
       if (!old) return old.error().with_context("learner: old log-probs");
       mb->old_log_probs = *old;
       if (w.reference) {
         auto ref =
-            model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask, temperature);
+            model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask,
+                                   temperature, mb->response_mask);
         if (!ref) return ref.error().with_context("learner: reference log-probs");
         mb->ref_log_probs = *ref;
       }

@@ -27,23 +27,70 @@ status check_inputs(const torch::Tensor& input_ids, const torch::Tensor& attenti
   return status::success();
 }
 
-torch::Tensor logits_of(decoder_impl& model, const torch::Tensor& input_ids,
+status check_needed(const torch::Tensor& needed, const torch::Tensor& input_ids) {
+  if (!needed.defined()) return status::success();
+  if (needed.dim() != 2 || needed.size(0) != input_ids.size(0) ||
+      needed.size(1) != input_ids.size(1) - 1) {
+    return fail("needed: expected shape [" + std::to_string(input_ids.size(0)) + ", " +
+                std::to_string(input_ids.size(1) - 1) + "], got " + shape_text(needed));
+  }
+  return status::success();
+}
+
+// Final hidden states of `input_ids` with positions from the mask.
+torch::Tensor hidden_of(decoder_impl& model, const torch::Tensor& input_ids,
                         const torch::Tensor& attention_mask) {
   const torch::Tensor ids = input_ids.to(torch::kLong);
   const torch::Tensor positions = attention_mask.defined()
                                       ? positions_from_mask(attention_mask)
                                       : default_positions(ids.size(0), ids.size(1), ids.device());
-  return model.forward(ids, positions, attention_mask);
+  return model.hidden_states(ids, positions, attention_mask);
+}
+
+// A [B, T-1] tensor that is `values` at the flat entries `index` and 0 elsewhere
+// (differentiable in `values`).
+torch::Tensor scatter_rows(const torch::Tensor& values, const torch::Tensor& index,
+                           std::int64_t rows, std::int64_t cols) {
+  return torch::zeros({rows * cols}, values.options()).index_add(0, index, values).view({rows, cols});
 }
 
 }  // namespace
 
-result<torch::Tensor> compute_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
-                                        const torch::Tensor& attention_mask, double temperature) {
+result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
+                                         const torch::Tensor& attention_mask,
+                                         const torch::Tensor& needed, double temperature,
+                                         bool with_entropy, bool entropy_grad) {
   if (status s = check_inputs(input_ids, attention_mask, temperature); !s) return s.error();
+  if (status s = check_needed(needed, input_ids); !s) return s.error();
+  const std::int64_t B = input_ids.size(0);
+  const std::int64_t T1 = input_ids.size(1) - 1;
+  const torch::Tensor h = hidden_of(model, input_ids, attention_mask).narrow(1, 0, T1);
+  const torch::Tensor flat_h = h.reshape({B * T1, h.size(2)});
+  const torch::Tensor targets = input_ids.narrow(1, 1, T1).to(torch::kLong).reshape({B * T1});
+  const torch::Tensor index =
+      needed.defined() ? needed.to(h.device()).reshape({B * T1}).nonzero().reshape({-1})
+                       : torch::arange(B * T1, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
+  const torch::Tensor z = torch::matmul(flat_h.index_select(0, index), model.lm_head_weight().t());
+  token_log_probs out;
+  out.log_probs = scatter_rows(gather_log_probs(z, targets.index_select(0, index), temperature),
+                               index, B, T1);
+  if (with_entropy) {
+    if (entropy_grad) {
+      out.entropy = scatter_rows(entropy_from_logits(z, temperature), index, B, T1);
+    } else {
+      torch::NoGradGuard no_grad;
+      out.entropy = scatter_rows(entropy_from_logits(z.detach(), temperature), index, B, T1);
+    }
+  }
+  return out;
+}
+
+result<torch::Tensor> compute_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
+                                        const torch::Tensor& attention_mask, double temperature,
+                                        const torch::Tensor& needed) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor logits = logits_of(model, input_ids, attention_mask);
-  auto tok = response_log_probs(logits, input_ids, temperature, /*with_entropy=*/false);
+  auto tok = needed_log_probs(model, input_ids, attention_mask, needed, temperature,
+                              /*with_entropy=*/false);
   if (!tok) return tok.error();
   return tok->log_probs;
 }
@@ -53,12 +100,12 @@ result<policy_loss_metrics> accumulate_gradients(decoder_impl& model,
                                                  const policy_loss_config& config,
                                                  const loss_denominator& denominator,
                                                  double temperature) {
-  if (status s = check_inputs(batch.input_ids, batch.attention_mask, temperature); !s) {
-    return s.error();
-  }
   if (status s = validate(config); !s) return s.error().with_context("policy loss config");
-  const torch::Tensor logits = logits_of(model, batch.input_ids, batch.attention_mask);
-  auto tok = response_log_probs(logits, batch.input_ids, temperature, /*with_entropy=*/false);
+  // The entropy over the vocabulary is the costliest term: keep its graph only when it is
+  // part of the loss.
+  auto tok = needed_log_probs(model, batch.input_ids, batch.attention_mask, batch.response_mask,
+                              temperature, /*with_entropy=*/true,
+                              /*entropy_grad=*/config.entropy_coeff > 0);
   if (!tok) return tok.error();
   policy_loss_inputs in;
   in.log_probs = tok->log_probs;
@@ -66,17 +113,7 @@ result<policy_loss_metrics> accumulate_gradients(decoder_impl& model,
   in.advantages = batch.advantages;
   in.response_mask = batch.response_mask;
   in.ref_log_probs = batch.ref_log_probs;
-  {
-    // The entropy over the vocabulary is the costliest term: keep its graph only when
-    // it is part of the loss.
-    const torch::Tensor z = logits.narrow(1, 0, logits.size(1) - 1);
-    if (config.entropy_coeff > 0) {
-      in.entropy = entropy_from_logits(z, temperature);
-    } else {
-      torch::NoGradGuard no_grad;
-      in.entropy = entropy_from_logits(z.detach(), temperature);
-    }
-  }
+  in.entropy = tok->entropy;
   auto out = policy_loss(in, config, denominator);
   if (!out) return out.error();
   out->loss.backward();

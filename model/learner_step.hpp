@@ -34,11 +34,25 @@ struct learner_micro_batch {
 
 /// Next-token log-probs [B, T-1] of `input_ids` under `model` at `temperature`, with no
 /// gradient: the old-policy log-probs right after generation, or the frozen reference's.
-/// Positions come from the attention mask (left padding allowed).
-/// Fails when input_ids is not [B, T] integer with T >= 2, the mask's shape differs, or
-/// the temperature is not > 0.
+/// Positions come from the attention mask (left padding allowed). The vocabulary
+/// projection is computed only at the entries of `needed` ([B, T-1], nonzero = needed,
+/// e.g. the response mask; undefined = every entry); the other entries are 0. Over a
+/// 151,936-token vocabulary that projection is most of a small model's work.
+/// Fails when input_ids is not [B, T] integer with T >= 2, the mask's or `needed`'s shape
+/// differs, or the temperature is not > 0.
 result<torch::Tensor> compute_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
-                                        const torch::Tensor& attention_mask, double temperature);
+                                        const torch::Tensor& attention_mask, double temperature,
+                                        const torch::Tensor& needed = {});
+
+/// Teacher-forced next-token log-probs (and entropies when `with_entropy`) [B, T-1], like
+/// response_log_probs over model.forward's logits, but with the vocabulary projection
+/// only at the entries of `needed` (see compute_log_probs); other entries are 0.
+/// Differentiable in the parameters (the entropy only when `entropy_grad`). Fails on the
+/// input checks of compute_log_probs.
+result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
+                                         const torch::Tensor& attention_mask,
+                                         const torch::Tensor& needed, double temperature,
+                                         bool with_entropy, bool entropy_grad = false);
 
 /// Forward, policy loss and backward for one micro-batch: adds the gradient of this
 /// micro-batch's share of the mini-batch loss to the parameters' .grad (pass the

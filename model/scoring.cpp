@@ -49,7 +49,9 @@ result<std::vector<std::vector<float>>> score_sequences(
         ma[static_cast<std::int64_t>(r - b0)][static_cast<std::int64_t>(k)] = 1;
       }
     }
-    auto lp = compute_log_probs(model, ids.to(device), mask.to(device), 1.0);
+    // Log-probs of real tokens only: no projection at padding positions.
+    auto lp = compute_log_probs(model, ids.to(device), mask.to(device), 1.0,
+                                mask.narrow(1, 1, t - 1).to(device));
     if (!lp) return lp.error();
     const torch::Tensor host = lp->to(torch::kCPU, torch::kFloat32).contiguous();
     auto la = host.accessor<float, 2>();

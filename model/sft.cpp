@@ -58,9 +58,8 @@ result<sft_batch> make_sft_batch(const std::vector<sft_example>& examples, std::
 }
 
 result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch) {
-  const auto positions = positions_from_mask(batch.attention_mask);
-  const torch::Tensor logits = model.forward(batch.input_ids, positions, batch.attention_mask);
-  auto tok = response_log_probs(logits, batch.input_ids, 1.0, /*with_entropy=*/false);
+  auto tok = needed_log_probs(model, batch.input_ids, batch.attention_mask, batch.loss_mask, 1.0,
+                              /*with_entropy=*/false);
   if (!tok) return tok.error().with_context("sft loss");
   const torch::Tensor count = batch.loss_mask.sum();
   if (count.item<float>() <= 0) return fail("sft loss: the loss mask selects no token");

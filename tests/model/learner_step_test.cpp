@@ -199,6 +199,50 @@ TEST(LearnerStep, AnOptimizerStepFollowsTheAdvantages) {
   EXPECT_GT(post->metrics.ppo_kl * post->metrics.ppo_kl, 0);  // the policy moved
 }
 
+// The projection at the needed entries only gives the full forward's log-probs and
+// entropies there, zeros elsewhere, and the same gradient of a masked sum.
+TEST(LearnerStep, NeededEntriesMatchTheFullProjection) {
+  decoder_options opts;
+  opts.dtype = torch::kFloat64;
+  decoder model(tiny_config(), opts);
+  auto mb = make_batch(*model, 0.7);
+  const auto logits =
+      model->forward(mb.input_ids, positions_from_mask(mb.attention_mask), mb.attention_mask);
+  auto full = response_log_probs(logits, mb.input_ids, 0.7, /*with_entropy=*/true);
+  ASSERT_TRUE(full);
+  auto part = needed_log_probs(*model, mb.input_ids, mb.attention_mask, mb.response_mask, 0.7,
+                               /*with_entropy=*/true, /*entropy_grad=*/true);
+  ASSERT_TRUE(part) << part.error().message();
+  const auto on = mb.response_mask > 0;
+  EXPECT_LT((part->log_probs - full->log_probs).masked_select(on).abs().max().item<double>(), 1e-12);
+  EXPECT_LT((part->entropy - full->entropy).masked_select(on).abs().max().item<double>(), 1e-12);
+  EXPECT_EQ(part->log_probs.masked_select(~on).abs().max().item<double>(), 0.0);
+  EXPECT_EQ(part->entropy.masked_select(~on).abs().max().item<double>(), 0.0);
+  EXPECT_GT(full->log_probs.masked_select(~on).abs().min().item<double>(), 0.0);
+
+  auto grads = [&](const torch::Tensor& loss) {
+    model->zero_grad();
+    loss.backward();
+    std::vector<torch::Tensor> g;
+    for (auto& p : model->parameters()) g.push_back(p.grad().clone());
+    return g;
+  };
+  const auto g_part = grads((part->log_probs + 0.1 * part->entropy).sum());
+  const auto logits2 =
+      model->forward(mb.input_ids, positions_from_mask(mb.attention_mask), mb.attention_mask);
+  auto full2 = response_log_probs(logits2, mb.input_ids, 0.7, true);
+  const auto g_full =
+      grads(((full2->log_probs + 0.1 * full2->entropy) * mb.response_mask).sum());
+  ASSERT_EQ(g_part.size(), g_full.size());
+  for (std::size_t i = 0; i < g_part.size(); ++i) {
+    EXPECT_LT((g_part[i] - g_full[i]).abs().max().item<double>(), 1e-10) << "parameter " << i;
+  }
+  auto bad = needed_log_probs(*model, mb.input_ids, mb.attention_mask,
+                              torch::ones({3, 4}), 0.7, false);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("needed: expected shape [3, 8]"), std::string::npos);
+}
+
 TEST(LearnerStep, RejectsBadInputAndSkipsNonFiniteSteps) {
   decoder model(tiny_config());
   auto r = compute_log_probs(*model, torch::zeros({2, 1}, torch::kLong), {}, 1.0);
