@@ -1,5 +1,5 @@
 // base/allocator.hpp, as applied before main by base/startup/allocator_setup.cpp (linked into this
-// test binary like every leadrl program): an 8 MiB buffer comes from the heap and is reused,
+// test binary like every leadrl program): 8 and 64 MiB buffers come from the heap and are reused,
 // not mapped and unmapped on each allocation, and the opt-outs leave malloc alone.
 #include "base/allocator.hpp"
 
@@ -28,6 +28,18 @@ TEST(Allocator, EightMiBBuffersComeFromTheHeapAfterStartup) {
   }
 }
 
+TEST(Allocator, SixtyFourMiBBuffersComeFromTheHeapToo) {
+  const std::size_t before = mapped_bytes();
+  for (int i = 0; i < 2; ++i) {
+    void* p = std::malloc(std::size_t{64} << 20);
+    ASSERT_NE(p, nullptr);
+    std::memset(p, i, std::size_t{64} << 20);
+    // Above the largest mmap threshold glibc maps such a block unless M_MMAP_MAX is 0.
+    EXPECT_EQ(mapped_bytes(), before) << "allocation " << i << " was mmapped";
+    std::free(p);
+  }
+}
+
 TEST(Allocator, OptOutByEnvironment) {
   ::setenv("LEADRL_MALLOC", "default", 1);
   const allocator_settings off = configure_allocator();
@@ -40,6 +52,7 @@ TEST(Allocator, OptOutByEnvironment) {
   const allocator_settings on = configure_allocator();
   EXPECT_TRUE(on.applied) << on.reason;
   EXPECT_EQ(on.mmap_threshold, std::size_t{32} << 20);
+  EXPECT_FALSE(on.mmap_blocks);
 }
 
 }  // namespace
