@@ -70,16 +70,22 @@ result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tenso
   const torch::Tensor index =
       needed.defined() ? needed.to(h.device()).reshape({B * T1}).nonzero().reshape({-1})
                        : torch::arange(B * T1, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
-  const torch::Tensor z = torch::matmul(flat_h.index_select(0, index), model.lm_head_weight().t());
+  torch::Tensor z = torch::matmul(flat_h.index_select(0, index), model.lm_head_weight().t());
+  if (temperature != 1.0) z = z / temperature;
+  // One log-softmax over the vocabulary serves the log-probs and the entropy (float32 at
+  // least, whatever the model's dtype).
+  const auto dtype = z.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+  const torch::Tensor lsm = torch::log_softmax(z, -1, dtype);
   token_log_probs out;
-  out.log_probs = scatter_rows(gather_log_probs(z, targets.index_select(0, index), temperature),
-                               index, B, T1);
+  out.log_probs = scatter_rows(
+      lsm.gather(1, targets.index_select(0, index).unsqueeze(1)).squeeze(1), index, B, T1);
   if (with_entropy) {
+    auto entropy = [&](const torch::Tensor& l) { return -(l.exp() * l).sum(-1); };
     if (entropy_grad) {
-      out.entropy = scatter_rows(entropy_from_logits(z, temperature), index, B, T1);
+      out.entropy = scatter_rows(entropy(lsm), index, B, T1);
     } else {
       torch::NoGradGuard no_grad;
-      out.entropy = scatter_rows(entropy_from_logits(z.detach(), temperature), index, B, T1);
+      out.entropy = scatter_rows(entropy(lsm.detach()), index, B, T1);
     }
   }
   return out;
