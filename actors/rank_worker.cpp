@@ -3,10 +3,15 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <unordered_map>
+
+#include <nlohmann/json.hpp>
 
 #include "actors/step_logic.hpp"
 #include "grading/arith_grade.hpp"
@@ -79,7 +84,9 @@ struct rank_worker::impl {
   int rank = 0;
   int world_size = 1;
   runtime::collectives* coll = nullptr;
-  io::problem_dataset data;
+  io::problem_dataset data;        // the prompts kept (see encode_prompts)
+  std::vector<std::vector<std::int64_t>> prompts;  // model input of data.rows[i]
+  std::int64_t dropped_prompts = 0;
   std::shared_ptr<const model::tokenizer> tok;
   model::chat_template tmpl = model::chat_template::plain();
   bool arith = true;
@@ -100,6 +107,8 @@ struct rank_worker::impl {
   std::int64_t total_gen_tokens = 0;
 
   status build_model();
+  status encode_prompts();
+  void dump_rollouts(const scored_rollouts& s, const std::vector<std::string>& texts) const;
   result<model::learner_micro_batch> micro_batch(const std::vector<std::size_t>& rows,
                                                  const std::vector<double>& advantages);
 };
@@ -172,6 +181,33 @@ status rank_worker::impl::build_model() {
   return model::validate(loss);
 }
 
+// Every prompt is encoded once; those longer than data.max_prompt_length are dropped
+// (never cut, as verl's filter_overlong_prompts does) and the rest renumbered, so prompt
+// ids are positions among the kept prompts on every rank alike.
+status rank_worker::impl::encode_prompts() {
+  const auto limit = static_cast<std::size_t>(options.data.max_prompt_length);
+  std::vector<io::problem> kept;
+  for (auto& row : data.rows) {
+    bool cut = false;
+    auto ids = model::encode_problem_prompt(*tok, tmpl, arith, row.prompt, limit, &cut);
+    if (cut) {
+      ++dropped_prompts;
+      continue;
+    }
+    row.prompt_id = static_cast<std::int64_t>(kept.size());
+    kept.push_back(std::move(row));
+    prompts.push_back(std::move(ids));
+  }
+  data.rows = std::move(kept);
+  if (static_cast<std::int64_t>(data.rows.size()) < options.data.train_batch_size) {
+    return fail("data: " + std::to_string(data.rows.size()) + " training prompts of at most " +
+                "data.max_prompt_length = " + std::to_string(limit) + " tokens (" +
+                std::to_string(dropped_prompts) + " longer ones dropped), fewer than " +
+                "data.train_batch_size = " + std::to_string(options.data.train_batch_size));
+  }
+  return {};
+}
+
 rank_worker::rank_worker(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 rank_worker::~rank_worker() = default;
 
@@ -187,18 +223,16 @@ result<std::unique_ptr<rank_worker>> rank_worker::create(const io::train_options
   auto data = load_train_problems(options);
   if (!data) return data.error();
   p->data = std::move(*data);
-  if (static_cast<std::int64_t>(p->data.rows.size()) < options.data.train_batch_size) {
-    return fail("data: " + std::to_string(p->data.rows.size()) +
-                " training prompts, fewer than data.train_batch_size = " +
-                std::to_string(options.data.train_batch_size));
-  }
   if (auto s = p->build_model(); !s) return s.error();
+  if (auto s = p->encode_prompts(); !s) return s.error();
   return std::unique_ptr<rank_worker>(new rank_worker(std::move(p)));
 }
 
 std::int64_t rank_worker::num_prompts() const {
   return static_cast<std::int64_t>(impl_->data.rows.size());
 }
+
+std::int64_t rank_worker::dropped_prompts() const { return impl_->dropped_prompts; }
 
 status rank_worker::generate(const generate_request& request) {
   auto& w = *impl_;
@@ -213,9 +247,7 @@ status rank_worker::generate(const generate_request& request) {
       return fail("generate_request: prompt id " + std::to_string(id) + " outside [0, " +
                   std::to_string(w.data.rows.size()) + ")");
     }
-    const auto ids = model::encode_problem_prompt(
-        *w.tok, w.tmpl, w.arith, w.data.rows[static_cast<std::size_t>(id)].prompt,
-        static_cast<std::size_t>(w.options.data.max_prompt_length));
+    const auto& ids = w.prompts[static_cast<std::size_t>(id)];
     for (std::int32_t g = 0; g < request.group_size; ++g) {
       stored_rollout r;
       r.prompt_id = id;
@@ -240,12 +272,59 @@ status rank_worker::generate(const generate_request& request) {
   return {};
 }
 
+namespace {
+
+std::vector<std::int32_t> ids32(const std::vector<std::int64_t>& ids) {
+  return std::vector<std::int32_t>(ids.begin(), ids.end());
+}
+
+}  // namespace
+
+// trainer.rollout_data_dir: this rank's rollouts of the step as JSON lines. The dump is for
+// inspection, so a failed write is reported and training goes on.
+void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
+                                      const std::vector<std::string>& texts) const {
+  namespace fs = std::filesystem;
+  const fs::path dir = options.trainer.rollout_data_dir;
+  char name[64];
+  std::snprintf(name, sizeof name, "step_%06lld.rank%d.jsonl", static_cast<long long>(s.step),
+                rank);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+  for (std::size_t i = 0; i < store.size() && out; ++i) {
+    const auto& r = store[i];
+    const auto& row = data.rows[static_cast<std::size_t>(r.prompt_id)];
+    nlohmann::json j;
+    j["step"] = s.step;
+    j["prompt_id"] = r.prompt_id;
+    j["rollout"] = r.rollout_idx;
+    j["id"] = row.id;
+    j["prompt"] = tok->decode(ids32(r.prompt));
+    j["prompt_ids"] = r.prompt;
+    j["response"] = texts[i];
+    j["reference"] = row.answer;
+    j["correct"] = s.correctness[i] > 0.5;
+    j["format"] = s.format[i];
+    j["length"] = s.lengths[i];
+    j["truncated"] = r.truncated;
+    // Sampled text need not be valid UTF-8: bad bytes become U+FFFD in the dump.
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  }
+  out.flush();
+  if (!out) {
+    std::cerr << "rank " << rank << ": trainer.rollout_data_dir: cannot write "
+              << (dir / name).string() << "; training goes on" << std::endl;
+  }
+}
+
 scored_rollouts rank_worker::grade(std::int64_t step) const {
   auto& w = *impl_;
   const auto t0 = clock_type::now();
   scored_rollouts s;
   s.step = step;
   s.rank = w.rank;
+  std::vector<std::string> texts;
   for (const auto& r : w.store) {
     std::vector<std::int32_t> ids;
     for (auto t : r.response) {
@@ -261,7 +340,9 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
     s.correctness.push_back(g.correct ? 1.0 : 0.0);
     s.format.push_back(g.format);
     s.truncated.push_back(r.truncated ? 1 : 0);
+    if (!w.options.trainer.rollout_data_dir.empty()) texts.push_back(text);
   }
+  if (!w.options.trainer.rollout_data_dir.empty()) w.dump_rollouts(s, texts);
   w.grade_s = seconds_since(t0);
   w.total_grade_s += w.grade_s;
   return s;

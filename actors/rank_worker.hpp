@@ -37,15 +37,19 @@ class rank_worker {
  public:
   /// Builds the replica (random tiny decoder seeded by model.init_seed, or model.path),
   /// the tokenizer, the engine and the optimizer. `coll` must outlive the worker.
-  /// Fails when the model, tokenizer or data cannot be loaded or a setting is invalid.
+  /// Fails when the model, tokenizer or data cannot be loaded, a setting is invalid, or
+  /// fewer than data.train_batch_size prompts fit data.max_prompt_length.
   static result<std::unique_ptr<rank_worker>> create(const io::train_options& options, int rank,
                                                      int world_size, runtime::collectives& coll);
   ~rank_worker();
   rank_worker(const rank_worker&) = delete;
   rank_worker& operator=(const rank_worker&) = delete;
 
-  /// Number of training prompts (the controller's sampler draws ids below this).
+  /// Number of training prompts (the controller's sampler draws ids below this): those
+  /// of the dataset whose model input fits data.max_prompt_length tokens.
   std::int64_t num_prompts() const;
+  /// Prompts of the dataset dropped for being longer than data.max_prompt_length.
+  std::int64_t dropped_prompts() const;
 
   /// Generator: samples group_size rollouts per prompt of `request` into the store
   /// (replacing the previous step's). Fails on an unknown prompt id or an engine error.

@@ -59,6 +59,15 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
     return fail(why);
   }
   s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
+  if (rank == 0 && options.trainer.progress) {
+    std::cerr << "data: " << s->worker->num_prompts() << " training prompts";
+    if (s->worker->dropped_prompts() > 0) {
+      std::cerr << " (" << s->worker->dropped_prompts()
+                << " longer than data.max_prompt_length = " << options.data.max_prompt_length
+                << " tokens dropped)";
+    }
+    std::cerr << std::endl;
+  }
   if (!options.resume_path.empty()) {
     const auto t0 = clock_type::now();
     if (auto r = load_resume_state(*s); !r) {

@@ -29,7 +29,7 @@ option_table<data_options> data_table() {
         "arith: highest difficulty (1..5)");  // range in check_cross_rules
   t.add("data.train_batch_size", &d::train_batch_size, "prompts per step over all ranks",
         int_range(1));
-  t.add("data.max_prompt_length", &d::max_prompt_length, "prompt tokens kept (the last ones)",
+  t.add("data.max_prompt_length", &d::max_prompt_length, "longest prompt in tokens (chat template included); longer prompts are dropped at start, counted in the log, never cut",
         int_range(1));
   t.add("data.max_response_length", &d::max_response_length, "generated tokens per rollout at most",
         int_range(1));
@@ -205,6 +205,9 @@ option_table<trainer_options> trainer_table() {
   t.add("trainer.keep_last", &r::keep_last, "newest snapshots kept in trainer.snapshot_dir (>= 1)",
         int_range(1, 1000000));
   t.add("trainer.log_jsonl", &r::log_jsonl, "metrics file, one JSON line per step");
+  t.add("trainer.rollout_data_dir", &r::rollout_data_dir,
+        "write every rollout (prompt and its ids, response text, reference, grade, length, "
+        "truncation) to DIR/step_NNNNNN.rank<R>.jsonl (\"\" = off)");
   t.add("trainer.progress", &r::progress, "progress line per step on stderr");
   t.add("trainer.timing", &r::timing, "print the step-time breakdown at the end");
   return t;

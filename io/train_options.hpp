@@ -30,7 +30,7 @@ struct data_options {
   std::int64_t arith_min_difficulty = 1;  ///< arith: difficulty range drawn from
   std::int64_t arith_max_difficulty = 2;
   std::int64_t train_batch_size = 8;  ///< prompts per step (global, over all ranks)
-  std::int64_t max_prompt_length = 64;
+  std::int64_t max_prompt_length = 64;  ///< longer prompts are dropped at start, never cut
   std::int64_t max_response_length = 48;
 };
 
@@ -80,6 +80,8 @@ struct trainer_options {
   std::string snapshot_dir = "snapshots";  ///< where step_%06d.h5 snapshots go
   std::int64_t keep_last = 3;              ///< newest snapshots kept in snapshot_dir
   std::string log_jsonl;                   ///< one JSON line of metrics per step ("" = none)
+  /// Every rollout of a step as JSON lines in DIR/step_NNNNNN.rank<R>.jsonl ("" = none).
+  std::string rollout_data_dir;
   bool progress = true;                    ///< a progress line per step on stderr
   bool timing = false;                     ///< print the step-time breakdown at the end
 };
