@@ -54,8 +54,11 @@ result<problem_dataset> load_problems(const std::string& path, const problem_fie
       }
       p.prompt = body + fields.instruction_suffix;
     }
-    if (!text_of(row, fields.answer_field, &p.answer)) {
+    if (!text_of(row, fields.answer_field, &p.answer) && fields.answer_required) {
       return fail(where + ": expected a text or number field '" + fields.answer_field + "'");
+    }
+    if (!text_of(row, fields.response_field, &p.response) && fields.response_required) {
+      return fail(where + ": expected a text field '" + fields.response_field + "'");
     }
     ds.rows.push_back(std::move(p));
   }

@@ -17,12 +17,14 @@
 
 namespace leadrl::io {
 
-/// One problem: its row index, its id in the file, the user prompt and the reference answer.
+/// One problem: its row index, its id in the file, the user prompt and the reference answer
+/// (and, in SFT data, the target response).
 struct problem {
   std::int64_t prompt_id = 0;
   std::string id;
   std::string prompt;
-  std::string answer;
+  std::string answer;    ///< "" when the row has none and answers are optional
+  std::string response;  ///< "" unless the row has one
 };
 
 /// Which fields hold the prompt and the answer. When `prompt_field` is absent from a row,
@@ -33,6 +35,9 @@ struct problem_fields {
   std::string prompt_field = "prompt";
   std::string problem_field = "problem";
   std::string answer_field = "answer";
+  std::string response_field = "response";
+  bool answer_required = true;     ///< false: rows without an answer get ""
+  bool response_required = false;  ///< true: every row needs a response (SFT data)
   std::string instruction_suffix =
       " Let's think step by step and output the final answer within \\boxed{}.";
 };
@@ -44,7 +49,8 @@ struct problem_dataset {
 };
 
 /// Reads a JSONL file. Errors: missing/unreadable file; a line that is not a JSON object
-/// or lacks the answer or both prompt fields (named with its line number); an empty file.
+/// or lacks a required answer or response or both prompt fields (named with its line
+/// number); an empty file.
 /// Answers that are JSON numbers are converted to their decimal text.
 result<problem_dataset> load_problems(const std::string& path, const problem_fields& fields);
 

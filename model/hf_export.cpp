@@ -150,17 +150,29 @@ status snapshot_export::write(const std::string& dir) const {
   // with a model.safetensors holds a complete export.
   if (state_->model_path.empty()) {
     if (auto st = model::save_char_tokenizer(dir); !st) return st;
-  } else {
-    for (const char* name : k_tokenizer_files) {
-      const fs::path from = fs::path(state_->model_path) / name;
-      if (!fs::is_regular_file(from)) continue;
-      fs::copy_file(from, fs::path(dir) / name, fs::copy_options::overwrite_existing, ec);
-      if (ec) return fail(from.string() + ": cannot copy to " + dir + " (" + ec.message() + ")");
-    }
+  } else if (auto st = copy_tokenizer_files(state_->model_path, dir); !st) {
+    return st;
   }
   model::save_options save;
   save.dtype = state_->dtype;
   return model::save_decoder(*state_->model, dir, save);
+}
+
+status copy_tokenizer_files(const std::string& model_dir, const std::string& dir) {
+  for (const char* name : k_tokenizer_files) {
+    const fs::path from = fs::path(model_dir) / name;
+    if (!fs::is_regular_file(from)) continue;
+    const fs::path to = fs::path(dir) / name;
+    std::error_code ec;
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    // A copy of a read-only original (a shared data folder) stays writable for its owner.
+    if (!ec) fs::permissions(to, fs::perms::owner_write, fs::perm_options::add, ec);
+    if (ec) {
+      return fail(from.string() + ": cannot copy to " + dir + " (" + ec.message() + ")",
+                  errc::io_failure);
+    }
+  }
+  return status::success();
 }
 
 status export_snapshot(const io::snapshot& s, const std::string& source, const std::string& dir,

@@ -55,6 +55,12 @@ class snapshot_export {
   std::shared_ptr<const state> state_;
 };
 
+/// Copies the tokenizer files of HF model directory `model_dir` that exist there
+/// (tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.json,
+/// merges.txt, ..., and generation_config.json) into `dir`, overwriting; copies stay
+/// writable by their owner. Fails, naming the file, when a copy fails (errc::io_failure).
+status copy_tokenizer_files(const std::string& model_dir, const std::string& dir);
+
 /// prepare() then write(): fails as either does.
 status export_snapshot(const io::snapshot& s, const std::string& source, const std::string& dir,
                        const export_options& options);

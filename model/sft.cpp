@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 
+#include "base/splitmix64.hpp"
 #include "grading/arith_grade.hpp"
+#include "grading/grader.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/generation_engine.hpp"
 #include "model/learner_step.hpp"
@@ -80,9 +82,7 @@ result<sft_example> arith_sft_example(const io::arith_problem& problem,
   return e;
 }
 
-status validate(const arith_sft_settings& s) {
-  if (auto st = io::validate_arith_options(s.task); !st) return st.error().with_context("task");
-  if (auto st = io::validate_arith_verbosity(s.verbosity); !st) return st;
+status validate(const sft_settings& s) {
   auto need = [](const char* name, std::int64_t v, std::int64_t lo) -> status {
     if (v < lo) {
       return fail(std::string(name) + ": expected >= " + std::to_string(lo) + ", got " +
@@ -112,24 +112,28 @@ status validate(const arith_sft_settings& s) {
   return status::success();
 }
 
-result<arith_eval_result> evaluate_arith(decoder model,
-                                         const std::vector<io::arith_problem>& problems,
-                                         double temperature, std::int64_t max_new_tokens,
-                                         std::int64_t batch, std::uint64_t seed) {
-  arith_eval_result out;
-  if (problems.empty()) return out;
-  const char_tokenizer tok;
+status validate(const arith_sft_settings& s) {
+  if (auto st = io::validate_arith_options(s.task); !st) return st.error().with_context("task");
+  if (auto st = io::validate_arith_verbosity(s.verbosity); !st) return st;
+  return validate(static_cast<const sft_settings&>(s));
+}
+
+result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
+                                          const sft_eval_set& problems, double temperature,
+                                          std::int64_t max_new_tokens, std::int64_t batch,
+                                          std::uint64_t seed) {
+  sft_eval_result out;
+  if (problems.prompts.empty()) return out;
   std::vector<generation_request> reqs;
-  for (std::size_t i = 0; i < problems.size(); ++i) {
-    const auto ids = tok.encode(problems[i].prompt, /*add_special=*/true);
-    reqs.push_back({std::vector<std::int64_t>(ids.begin(), ids.end()), seed + i});
+  for (std::size_t i = 0; i < problems.prompts.size(); ++i) {
+    reqs.push_back({problems.prompts[i], seed + i});
   }
   for (const bool greedy : {false, true}) {
     generation_params params;
     params.sampling.temperature = greedy ? 0.0 : temperature;
     params.max_new_tokens = max_new_tokens;
     params.max_batch = batch;
-    params.eos_token_ids = {char_tokenizer::eos};
+    params.eos_token_ids = {tok.eos_id()};
     generation_engine engine(model, params);
     auto gen = engine.generate(reqs);
     if (!gen) return gen.error().with_context("evaluation");
@@ -138,9 +142,13 @@ result<arith_eval_result> evaluate_arith(decoder model,
     for (std::size_t i = 0; i < gen->size(); ++i) {
       std::vector<std::int32_t> text_ids;
       for (auto t : (*gen)[i].tokens) {
-        if (t != char_tokenizer::eos) text_ids.push_back(static_cast<std::int32_t>(t));
+        if (t != tok.eos_id()) text_ids.push_back(static_cast<std::int32_t>(t));
       }
-      correct += grading::arith_grade(tok.decode(text_ids), problems[i].answer).correct ? 1.0 : 0.0;
+      const std::string text = tok.decode(text_ids);
+      const auto& answer = problems.answers[i];
+      const bool ok = problems.arith ? grading::arith_grade(text, answer).correct
+                                     : grading::grade_answer(text, answer).correct;
+      correct += ok ? 1.0 : 0.0;
       length += static_cast<double>((*gen)[i].tokens.size());
     }
     const double n = static_cast<double>(gen->size());
@@ -150,21 +158,33 @@ result<arith_eval_result> evaluate_arith(decoder model,
   return out;
 }
 
-result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
-                                 const std::function<void(const sft_progress&)>& progress) {
-  if (auto st = validate(s); !st) return st.error().with_context("sft settings");
-  auto eval_set = io::generate_arith_problems(s.task, io::arith_split::test, s.seed, 0,
-                                              static_cast<std::size_t>(s.eval_problems));
-  if (!eval_set) return eval_set.error().with_context("sft evaluation problems");
-  std::size_t longest_prompt = 0;
-  for (const auto& p : *eval_set) longest_prompt = std::max(longest_prompt, p.prompt.size());
-  const std::int64_t context = model->config().max_position_embeddings;
-  if (static_cast<std::int64_t>(longest_prompt) + 1 + s.max_response_tokens > context) {
-    return fail("sft: the model's context (" + std::to_string(context) +
-                " positions) cannot hold a prompt and " + std::to_string(s.max_response_tokens) +
-                " response tokens");
+result<sft_eval_result> evaluate_arith(decoder model,
+                                       const std::vector<io::arith_problem>& problems,
+                                       double temperature, std::int64_t max_new_tokens,
+                                       std::int64_t batch, std::uint64_t seed) {
+  const char_tokenizer tok;
+  sft_eval_set set;
+  set.arith = true;
+  for (const auto& p : problems) {
+    const auto ids = tok.encode(p.prompt, /*add_special=*/true);
+    set.prompts.emplace_back(ids.begin(), ids.end());
+    set.answers.push_back(std::to_string(p.answer));
   }
+  return evaluate_problems(model, tok, set, temperature, max_new_tokens, batch, seed);
+}
 
+namespace {
+
+// The parts of a run that differ between corpora.
+struct sft_source {
+  std::function<result<std::vector<sft_example>>(std::int64_t step)> batch;
+  std::function<result<sft_eval_result>(decoder)> evaluate;  // empty: no evaluation
+  std::int64_t pad_id = 0;
+};
+
+// The optimizer loop shared by every corpus.
+result<sft_report> run_sft_loop(decoder model, const sft_settings& s, const sft_source& source,
+                                const std::function<void(const sft_progress&)>& progress) {
   optimizer_config oc;
   oc.lr = s.lr;
   oc.weight_decay = s.weight_decay;
@@ -184,21 +204,9 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
   std::int64_t loss_count = 0;
   model->train();
   for (std::int64_t step = 0; step < s.steps; ++step) {
-    const auto first = static_cast<std::uint64_t>(step * s.batch_size);
-    auto problems = io::generate_arith_problems(s.task, io::arith_split::train, s.seed, first,
-                                                static_cast<std::size_t>(s.batch_size));
-    if (!problems) return problems.error().with_context("sft step " + std::to_string(step));
-    std::vector<sft_example> examples;
-    examples.reserve(problems->size());
-    for (const auto& p : *problems) {
-      // Keep prompt + response (+ EOS) within the response budget.
-      const std::size_t max_chars =
-          p.prompt.size() + static_cast<std::size_t>(s.max_response_tokens) - 1;
-      auto e = arith_sft_example(p, io::arith_response(p, s.verbosity, p.index, max_chars));
-      if (!e) return e.error();
-      examples.push_back(std::move(*e));
-    }
-    auto batch = make_sft_batch(examples, char_tokenizer::pad);
+    auto examples = source.batch(step);
+    if (!examples) return examples.error().with_context("sft step " + std::to_string(step));
+    auto batch = make_sft_batch(*examples, source.pad_id);
     if (!batch) return batch.error();
     auto loss = sft_loss(*model, *batch);
     if (!loss) return loss.error();
@@ -209,34 +217,166 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
     report.tokens += batch->input_ids.numel();
 
     const bool last = step + 1 == s.steps;
-    const bool eval_now = last || (s.eval_every > 0 && (step + 1) % s.eval_every == 0);
+    const bool eval_now =
+        source.evaluate && (last || (s.eval_every > 0 && (step + 1) % s.eval_every == 0));
     const bool report_now =
-        eval_now || (s.progress_every > 0 && (step + 1) % s.progress_every == 0);
-    if (report_now) {
-      sft_progress p;
-      p.step = step + 1;
-      p.loss = loss_sum / static_cast<double>(loss_count);
-      p.lr = r.lr;
-      if (eval_now) {
-        model->eval();
-        auto ev = evaluate_arith(model, *eval_set, s.eval_temperature, s.max_response_tokens,
-                                 s.eval_batch, s.seed);
-        model->train();
-        if (!ev) return ev.error();
-        p.has_eval = true;
-        p.eval = *ev;
-        report.eval = *ev;
-      }
-      const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
-      p.tokens_per_s = static_cast<double>(report.tokens) / std::max(secs, 1e-9);
-      if (progress) progress(p);
-      loss_sum = 0;
-      loss_count = 0;
+        last || eval_now || (s.progress_every > 0 && (step + 1) % s.progress_every == 0);
+    if (!report_now) continue;
+    sft_progress p;
+    p.step = step + 1;
+    p.loss = loss_sum / static_cast<double>(loss_count);
+    p.lr = r.lr;
+    if (eval_now) {
+      model->eval();
+      auto ev = source.evaluate(model);
+      model->train();
+      if (!ev) return ev.error();
+      p.has_eval = true;
+      p.eval = *ev;
+      report.eval = *ev;
     }
+    const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+    p.tokens_per_s = static_cast<double>(report.tokens) / std::max(secs, 1e-9);
+    if (progress) progress(p);
+    loss_sum = 0;
+    loss_count = 0;
   }
   model->eval();
   report.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
   return report;
+}
+
+status check_context(const decoder& model, std::size_t longest, const char* what) {
+  const std::int64_t context = model->config().max_position_embeddings;
+  if (static_cast<std::int64_t>(longest) > context) {
+    return fail(std::string("sft: the model's context (") + std::to_string(context) +
+                " positions) cannot hold " + what);
+  }
+  return status::success();
+}
+
+}  // namespace
+
+result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
+                                 const std::function<void(const sft_progress&)>& progress) {
+  if (auto st = validate(s); !st) return st.error().with_context("sft settings");
+  auto eval_set = io::generate_arith_problems(s.task, io::arith_split::test, s.seed, 0,
+                                              static_cast<std::size_t>(s.eval_problems));
+  if (!eval_set) return eval_set.error().with_context("sft evaluation problems");
+  std::size_t longest_prompt = 0;
+  for (const auto& p : *eval_set) longest_prompt = std::max(longest_prompt, p.prompt.size());
+  const std::string what =
+      "a prompt and " + std::to_string(s.max_response_tokens) + " response tokens";
+  if (auto st = check_context(
+          model, longest_prompt + 1 + static_cast<std::size_t>(s.max_response_tokens),
+          what.c_str());
+      !st) {
+    return st.error();
+  }
+  sft_source source;
+  source.pad_id = char_tokenizer::pad;
+  source.batch = [&s](std::int64_t step) -> result<std::vector<sft_example>> {
+    const auto first = static_cast<std::uint64_t>(step * s.batch_size);
+    auto problems = io::generate_arith_problems(s.task, io::arith_split::train, s.seed, first,
+                                                static_cast<std::size_t>(s.batch_size));
+    if (!problems) return problems.error();
+    std::vector<sft_example> examples;
+    examples.reserve(problems->size());
+    for (const auto& p : *problems) {
+      // Keep prompt + response (+ EOS) within the response budget.
+      const std::size_t max_chars =
+          p.prompt.size() + static_cast<std::size_t>(s.max_response_tokens) - 1;
+      auto e = arith_sft_example(p, io::arith_response(p, s.verbosity, p.index, max_chars));
+      if (!e) return e.error();
+      examples.push_back(std::move(*e));
+    }
+    return examples;
+  };
+  source.evaluate = [&](decoder m) {
+    return evaluate_arith(m, *eval_set, s.eval_temperature, s.max_response_tokens,
+                          s.eval_batch, s.seed);
+  };
+  return run_sft_loop(model, s, source, progress);
+}
+
+result<sft_corpus> encode_sft_corpus(const tokenizer& tok, const chat_template& tmpl,
+                                     const io::problem_dataset& pairs,
+                                     std::int64_t max_prompt_tokens,
+                                     std::int64_t max_response_tokens) {
+  if (tok.eos_id() < 0) return fail("sft: the tokenizer has no end-of-sequence token");
+  sft_corpus out;
+  for (const auto& row : pairs.rows) {
+    const auto prompt = encode_prompt(tok, tmpl, row.prompt);
+    auto response = tok.encode(row.response, /*add_special=*/false);
+    if (response.empty() || response.back() != tok.eos_id()) response.push_back(tok.eos_id());
+    if (static_cast<std::int64_t>(prompt.size()) > max_prompt_tokens ||
+        static_cast<std::int64_t>(response.size()) > max_response_tokens) {
+      ++out.dropped;
+      continue;
+    }
+    out.examples.push_back({std::vector<std::int64_t>(prompt.begin(), prompt.end()),
+                            std::vector<std::int64_t>(response.begin(), response.end())});
+    out.answers.push_back(row.answer);
+  }
+  return out;
+}
+
+namespace {
+
+// A permutation of [0, n) drawn from `seed` (Fisher-Yates over splitmix64).
+std::vector<std::size_t> shuffled(std::size_t n, std::uint64_t seed) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  splitmix64_stream rng(seed);
+  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.next() % i]);
+  return order;
+}
+
+}  // namespace
+
+result<sft_report> run_jsonl_sft(decoder model, const tokenizer& tok, const sft_corpus& corpus,
+                                 const sft_settings& s,
+                                 const std::function<void(const sft_progress&)>& progress) {
+  if (auto st = validate(s); !st) return st.error().with_context("sft settings");
+  if (corpus.examples.empty()) return fail("sft: no training examples");
+  std::size_t longest = 0;
+  sft_eval_set eval_set;
+  for (std::size_t i = 0; i < corpus.examples.size(); ++i) {
+    const auto& e = corpus.examples[i];
+    longest = std::max(longest, e.prompt.size() + e.response.size());
+    const bool wanted = static_cast<std::int64_t>(eval_set.prompts.size()) < s.eval_problems;
+    if (wanted && !corpus.answers[i].empty()) {
+      eval_set.prompts.push_back(e.prompt);
+      eval_set.answers.push_back(corpus.answers[i]);
+      longest = std::max(longest, e.prompt.size() + static_cast<std::size_t>(s.max_response_tokens));
+    }
+  }
+  if (auto st = check_context(model, longest, "the longest example"); !st) return st.error();
+  const std::size_t n = corpus.examples.size();
+  std::vector<std::size_t> order;
+  std::int64_t order_epoch = -1;
+  sft_source source;
+  source.pad_id = tok.pad_id() >= 0 ? tok.pad_id() : tok.eos_id();
+  source.batch = [&](std::int64_t step) -> result<std::vector<sft_example>> {
+    std::vector<sft_example> examples;
+    for (std::int64_t k = 0; k < s.batch_size; ++k) {
+      const auto visit = static_cast<std::size_t>(step * s.batch_size + k);
+      const auto epoch = static_cast<std::int64_t>(visit / n);
+      if (epoch != order_epoch) {
+        order = shuffled(n, s.seed + static_cast<std::uint64_t>(epoch));
+        order_epoch = epoch;
+      }
+      examples.push_back(corpus.examples[order[visit % n]]);
+    }
+    return examples;
+  };
+  if (!eval_set.prompts.empty()) {
+    source.evaluate = [&](decoder m) {
+      return evaluate_problems(m, tok, eval_set, s.eval_temperature, s.max_response_tokens,
+                               s.eval_batch, s.seed);
+    };
+  }
+  return run_sft_loop(model, s, source, progress);
 }
 
 }  // namespace leadrl::model

@@ -1,11 +1,14 @@
 // File: model/sft.hpp
 //
-// Supervised fine-tuning of the decoder on the built-in arithmetic task (issue 8): the
-// verbose step-by-step corpus of io/arith_task.hpp (so that the SFT model overthinks by a
-// controllable factor), cross-entropy on the response tokens and the EOS only (the BOS and
-// prompt are masked), AdamW with warmup + cosine schedule from model/optimizer.hpp, and
-// pass@1 evaluation by sampling on held-out test-split problems. The prompt format is the
-// one `leadrl train` generates from: BOS + "Q:<expr>=?\n", the response, then EOS.
+// Supervised fine-tuning of the decoder: cross-entropy on the response tokens and the EOS
+// only (the prompt is masked), AdamW with warmup + cosine schedule from
+// model/optimizer.hpp, and pass@1 evaluation by sampling. Two corpora:
+// - the built-in arithmetic task (issue 8): the verbose step-by-step corpus of
+//   io/arith_task.hpp (so that the SFT model overthinks by a controllable factor),
+//   evaluated on held-out test-split problems; the prompt format is the one `leadrl train`
+//   generates from: BOS + "Q:<expr>=?\n", the response, then EOS;
+// - JSONL prompt/response pairs for any tokenizer (e.g. the R1-distill BPE): the prompt
+//   rendered with the chat template, as `leadrl train` renders task=jsonl prompts.
 //
 //   model::decoder dec(config);
 //   model::arith_sft_settings s;  s.steps = 2000;  s.batch_size = 32;
@@ -19,7 +22,10 @@
 
 #include "base/result.hpp"
 #include "io/arith_task.hpp"
+#include "io/problem_dataset.hpp"
+#include "model/chat_template.hpp"
 #include "model/decoder.hpp"
+#include "model/tokenizer.hpp"
 
 namespace leadrl::model {
 
@@ -51,10 +57,8 @@ result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch);
 result<sft_example> arith_sft_example(const io::arith_problem& problem,
                                       const std::string& response);
 
-/// Everything run_arith_sft needs.
-struct arith_sft_settings {
-  io::arith_task_options task;  ///< difficulty range and splits of the problems
-  io::arith_verbosity verbosity;
+/// What every SFT run needs: the optimizer schedule, the evaluation and the progress cadence.
+struct sft_settings {
   std::int64_t steps = 1000;       ///< optimizer steps
   std::int64_t batch_size = 32;    ///< sequences per step
   double lr = 3e-3;                ///< peak learning rate
@@ -62,35 +66,58 @@ struct arith_sft_settings {
   double min_lr_ratio = 0.1;
   double weight_decay = 0.01;
   double grad_clip = 1.0;
-  std::uint64_t seed = 1;  ///< problems and their responses (train split)
-  /// Longest response in tokens, EOS included: verbose responses are shortened to fit.
+  std::uint64_t seed = 1;  ///< data order (and arithmetic problems and their responses)
+  /// Longest response in tokens, EOS included: arithmetic responses are shortened to fit,
+  /// longer JSONL responses are dropped.
   std::int64_t max_response_tokens = 160;
   std::int64_t eval_every = 0;  ///< evaluation every N steps (0: only at the end)
   /// Also report progress (without an evaluation) every N steps (0: only with evaluations).
   std::int64_t progress_every = 0;
-  std::int64_t eval_problems = 128;  ///< held-out test-split problems
+  std::int64_t eval_problems = 128;  ///< problems evaluated
   double eval_temperature = 0.8;     ///< the sampled evaluation's temperature
   std::int64_t eval_batch = 64;      ///< sequences decoded together
 };
 
+/// Everything run_arith_sft needs.
+struct arith_sft_settings : sft_settings {
+  io::arith_task_options task;  ///< difficulty range and splits of the problems
+  io::arith_verbosity verbosity;
+};
+
 /// Checks ranges; the error names the field ("steps: expected >= 1, got 0").
+status validate(const sft_settings& settings);
 status validate(const arith_sft_settings& settings);
 
-/// Pass@1 of a decoder on arithmetic problems.
-struct arith_eval_result {
+/// Pass@1 of a decoder on a set of problems.
+struct sft_eval_result {
   double accuracy = 0;         ///< sampled at the evaluation temperature, one per problem
   double greedy_accuracy = 0;  ///< greedy decoding
   double mean_length = 0;      ///< sampled responses, tokens (EOS included)
   double greedy_mean_length = 0;
 };
 
+/// Problems to evaluate: model input ids and the reference answer of each.
+struct sft_eval_set {
+  std::vector<std::vector<std::int64_t>> prompts;
+  std::vector<std::string> answers;
+  bool arith = false;  ///< graded by grading::arith_grade (else grading::grade_answer)
+};
+
 /// Generates one sampled (seed = `seed` + problem position) and one greedy response per
-/// problem, at most `max_new_tokens` tokens each, and grades them with grading::arith_grade.
-/// Fails when generation fails (e.g. the context is too short for max_new_tokens).
-result<arith_eval_result> evaluate_arith(decoder model,
-                                         const std::vector<io::arith_problem>& problems,
-                                         double temperature, std::int64_t max_new_tokens,
-                                         std::int64_t batch, std::uint64_t seed);
+/// problem, at most `max_new_tokens` tokens each, stopping at `tok`'s EOS, and grades the
+/// decoded text (EOS removed). Fails when generation fails (e.g. the context is too short
+/// for max_new_tokens).
+result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
+                                          const sft_eval_set& problems, double temperature,
+                                          std::int64_t max_new_tokens, std::int64_t batch,
+                                          std::uint64_t seed);
+
+/// evaluate_problems on arithmetic problems with the character tokenizer (prompt: BOS +
+/// the problem's prompt).
+result<sft_eval_result> evaluate_arith(decoder model,
+                                       const std::vector<io::arith_problem>& problems,
+                                       double temperature, std::int64_t max_new_tokens,
+                                       std::int64_t batch, std::uint64_t seed);
 
 /// What a progress callback sees.
 struct sft_progress {
@@ -99,23 +126,49 @@ struct sft_progress {
   double lr = 0;
   double tokens_per_s = 0;  ///< trained tokens (all positions) per second since the start
   bool has_eval = false;
-  arith_eval_result eval;
+  sft_eval_result eval;
 };
 
 /// The outcome of a run: the last evaluation and the number of trained tokens.
 struct sft_report {
-  arith_eval_result eval;
+  sft_eval_result eval;
   std::int64_t tokens = 0;
   double seconds = 0;
 };
 
 /// Trains `model` in place. Step s uses train-split problems (seed, indices
 /// s·batch_size ..) with responses arith_response(problem, verbosity, index); reports
-/// through `progress` every eval_every steps (with an evaluation), at the end (with one)
-/// and every progress_every steps (has_eval false unless an evaluation is due too).
+/// through `progress` every eval_every steps (with an evaluation on held-out test-split
+/// problems), at the end (with one) and every progress_every steps (has_eval false unless
+/// an evaluation is due too).
 /// Fails when the settings are invalid, the model's context cannot hold prompt +
 /// max_response_tokens, or a problem cannot be generated.
 result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& settings,
+                                 const std::function<void(const sft_progress&)>& progress);
+
+/// Prompt/response pairs of a JSONL set as SFT examples: the prompt rendered with `tmpl`
+/// and encoded without special tokens, then the response and `tok`'s EOS. Pairs whose
+/// prompt is longer than `max_prompt_tokens` or whose response (EOS included) is longer
+/// than `max_response_tokens` are dropped (counted), never cut.
+struct sft_corpus {
+  std::vector<sft_example> examples;
+  std::vector<std::string> answers;  ///< each example's reference answer ("" = none)
+  std::int64_t dropped = 0;
+};
+result<sft_corpus> encode_sft_corpus(const tokenizer& tok, const chat_template& tmpl,
+                                     const io::problem_dataset& pairs,
+                                     std::int64_t max_prompt_tokens,
+                                     std::int64_t max_response_tokens);
+
+/// Trains `model` in place on `corpus`: each epoch visits the examples in an order
+/// shuffled from (seed, epoch), batch_size per step. Evaluation (as in run_arith_sft) is
+/// on the first eval_problems examples that have an answer, graded by
+/// grading::grade_answer (the training problems themselves: a check that they were
+/// learnt, not a held-out score); without any answer there is no evaluation.
+/// Fails when the settings are invalid, the corpus is empty, or the model's context cannot
+/// hold the longest example.
+result<sft_report> run_jsonl_sft(decoder model, const tokenizer& tok, const sft_corpus& corpus,
+                                 const sft_settings& settings,
                                  const std::function<void(const sft_progress&)>& progress);
 
 }  // namespace leadrl::model

@@ -92,7 +92,7 @@ TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
   ASSERT_TRUE(b);
   EXPECT_EQ(a->lengths, b->lengths);  // per-sample seeds: same answers again
   // A JSONL-style set (graded by the MATH grader) uses the plain prompt for a char model.
-  eval_dataset jsonl{"toy", {"toy", {{0, "q0", "1+1=?", "2"}}}, false};
+  eval_dataset jsonl{"toy", {"toy", {{0, "q0", "1+1=?", "2", ""}}}, false};
   s.samples_per_problem = 2;
   auto d = (*m)->evaluate(jsonl, s);
   ASSERT_TRUE(d) << d.error().message();

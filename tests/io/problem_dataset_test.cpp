@@ -47,6 +47,29 @@ TEST(ProblemDataset, BadFilesNameTheFileAndLine) {
   EXPECT_NE(missing.error().message().find("/nonexistent.jsonl"), std::string::npos);
 }
 
+TEST(ProblemDataset, SftPairsNeedAResponseAndMayLackAnAnswer) {
+  const std::string path = std::string(LEADRL_BINARY_DIR) + "/sft_pairs.jsonl";
+  std::ofstream(path) << "{\"prompt\": \"a\", \"response\": \"r1\", \"answer\": 3}\n"
+                      << "{\"problem\": \"b\", \"response\": \"r2\"}\n";
+  problem_fields f;
+  f.answer_required = false;
+  f.response_required = true;
+  auto ds = load_problems(path, f);
+  ASSERT_TRUE(ds.ok()) << ds.error().message();
+  ASSERT_EQ(ds->rows.size(), 2u);
+  EXPECT_EQ(ds->rows[0].response, "r1");
+  EXPECT_EQ(ds->rows[0].answer, "3");
+  EXPECT_EQ(ds->rows[1].answer, "");
+  EXPECT_EQ(ds->rows[1].prompt, "b" + f.instruction_suffix);
+  std::ofstream(path) << "{\"prompt\": \"a\", \"answer\": \"1\"}\n";
+  auto no_response = load_problems(path, f);
+  ASSERT_FALSE(no_response.ok());
+  EXPECT_NE(no_response.error().message().find("line 1: expected a text field 'response'"),
+            std::string::npos)
+      << no_response.error().message();
+  EXPECT_TRUE(load_problems(path, {}).ok());  // a response is optional by default
+}
+
 TEST(DataSampler, EpochsArePermutationsAndDropTheTail) {
   auto s = data_sampler::make(10, 3, 42);
   ASSERT_TRUE(s.ok());

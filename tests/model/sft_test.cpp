@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/char_tokenizer.hpp"
+#include "model/chat_template.hpp"
 #include "model/policy_loss.hpp"
 
 namespace leadrl::model {
@@ -166,6 +167,70 @@ TEST(SftRun, RefusesAContextTooShortForTheResponses) {
   auto r = run_arith_sft(dec, s, nullptr);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("context"), std::string::npos);
+}
+
+// JSONL pairs through the character tokenizer and the plain template (the BPE path is the
+// same code with another tokenizer; tests/cli/math_recipe.sh and scripts/math_smoke.sh run
+// it with the R1-distill tokenizer).
+io::problem_dataset toy_pairs() {
+  io::problem_dataset d;
+  d.name = "toy";
+  for (int i = 0; i < 6; ++i) {
+    io::problem p;
+    p.prompt_id = i;
+    p.prompt = "Q" + std::to_string(i) + "?";
+    p.response = "\\boxed{" + std::to_string(7 * i) + "}";
+    p.answer = i % 2 == 0 ? std::to_string(7 * i) : "";
+    d.rows.push_back(p);
+  }
+  d.rows[5].response = std::string(40, 'x');  // too long for the budget below
+  return d;
+}
+
+TEST(SftCorpus, RendersPromptsAddsEosAndDropsWhatDoesNotFit) {
+  const char_tokenizer tok;
+  auto c = encode_sft_corpus(tok, chat_template::plain(), toy_pairs(), 8, 12);
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_EQ(c->examples.size(), 5U);
+  EXPECT_EQ(c->dropped, 1);
+  const auto prompt = tok.encode("Q2?", false);
+  EXPECT_EQ(c->examples[2].prompt, std::vector<int64_t>(prompt.begin(), prompt.end()));
+  auto response = tok.encode("\\boxed{14}", false);
+  response.push_back(char_tokenizer::eos);
+  EXPECT_EQ(c->examples[2].response, std::vector<int64_t>(response.begin(), response.end()));
+  EXPECT_EQ(c->answers[2], "14");
+  EXPECT_EQ(c->answers[1], "");
+  auto tight = encode_sft_corpus(tok, chat_template::plain(), toy_pairs(), 2, 12);
+  ASSERT_TRUE(tight);
+  EXPECT_EQ(tight->examples.size(), 0U);  // every prompt has 3 characters
+  EXPECT_EQ(tight->dropped, 6);
+}
+
+TEST(SftRun, JsonlPairsAreLearntAndTheAnsweredOnesEvaluated) {
+  torch::manual_seed(9);
+  decoder dec(char_config(32, 64));
+  const char_tokenizer tok;
+  auto c = encode_sft_corpus(tok, chat_template::plain(), toy_pairs(), 8, 12);
+  ASSERT_TRUE(c);
+  sft_settings s;
+  s.steps = 60;
+  s.batch_size = 5;
+  s.lr = 1e-2;
+  s.warmup_steps = 2;
+  s.max_response_tokens = 12;
+  s.eval_problems = 8;
+  s.progress_every = 30;
+  std::vector<sft_progress> seen;
+  auto r = run_jsonl_sft(dec, tok, *c, s, [&](const sft_progress& p) { seen.push_back(p); });
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_FALSE(seen[0].has_eval);
+  EXPECT_TRUE(seen[1].has_eval);
+  EXPECT_LT(seen[1].loss, 0.5 * seen[0].loss);
+  // Three answered pairs (0, 14, 28) are evaluated; the greedy model has learnt them.
+  EXPECT_DOUBLE_EQ(r->eval.greedy_accuracy, 1.0);
+  EXPECT_LE(r->eval.greedy_mean_length, 11.0);
+  EXPECT_FALSE(run_jsonl_sft(dec, tok, sft_corpus{}, s, nullptr));
 }
 
 }  // namespace
