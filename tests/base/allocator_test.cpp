@@ -16,29 +16,23 @@ std::size_t mapped_bytes() {
   return mallinfo2().hblkhd;
 }
 
-TEST(Allocator, EightMiBBuffersComeFromTheHeapAfterStartup) {
+// Allocates, touches and frees `bytes` three times; none of them may be mmapped.
+void expect_heap_served(std::size_t bytes) {
   const std::size_t before = mapped_bytes();
   for (int i = 0; i < 3; ++i) {
-    void* p = std::malloc(std::size_t{8} << 20);
+    void* p = std::malloc(bytes);
     ASSERT_NE(p, nullptr);
-    std::memset(p, i, std::size_t{8} << 20);
-    // glibc's default would serve this block with mmap (threshold 128 KiB at start).
-    EXPECT_EQ(mapped_bytes(), before) << "allocation " << i << " was mmapped";
+    std::memset(p, i, bytes);
+    EXPECT_EQ(mapped_bytes(), before) << "allocation " << i << " of " << bytes << " bytes was mmapped";
     std::free(p);
   }
 }
 
-TEST(Allocator, SixtyFourMiBBuffersComeFromTheHeapToo) {
-  const std::size_t before = mapped_bytes();
-  for (int i = 0; i < 2; ++i) {
-    void* p = std::malloc(std::size_t{64} << 20);
-    ASSERT_NE(p, nullptr);
-    std::memset(p, i, std::size_t{64} << 20);
-    // Above the largest mmap threshold glibc maps such a block unless M_MMAP_MAX is 0.
-    EXPECT_EQ(mapped_bytes(), before) << "allocation " << i << " was mmapped";
-    std::free(p);
-  }
-}
+// glibc's default would serve this block with mmap (threshold 128 KiB at start).
+TEST(Allocator, EightMiBBuffersComeFromTheHeapAfterStartup) { expect_heap_served(8u << 20); }
+
+// Above the largest mmap threshold (32 MiB) glibc maps a block unless M_MMAP_MAX is 0.
+TEST(Allocator, SixtyFourMiBBuffersComeFromTheHeapToo) { expect_heap_served(64u << 20); }
 
 TEST(Allocator, OptOutByEnvironment) {
   ::setenv("LEADRL_MALLOC", "default", 1);
