@@ -1,6 +1,9 @@
 #include "model/learner_step.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 #include <sstream>
 
 #include "model/tensor_types.hpp"
@@ -56,6 +59,38 @@ torch::Tensor scatter_rows(const torch::Tensor& values, const torch::Tensor& ind
 
 }  // namespace
 
+namespace {
+
+// Log-probs of `targets` [N] and entropies (undefined unless `with_entropy`) of the rows of
+// final hidden states `rows` [N, hidden] projected onto the vocabulary. One log-softmax
+// serves both (float32 at least, whatever the model's dtype).
+std::pair<torch::Tensor, torch::Tensor> project(decoder_impl& model, const torch::Tensor& rows,
+                                                const torch::Tensor& targets, double temperature,
+                                                bool with_entropy, bool entropy_grad) {
+  torch::Tensor z = torch::matmul(rows, model.lm_head_weight().t());
+  if (temperature != 1.0) z = z / temperature;
+  const auto dtype = z.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+  const torch::Tensor lsm = torch::log_softmax(z, -1, dtype);
+  torch::Tensor log_probs = lsm.gather(1, targets.unsqueeze(1)).squeeze(1);
+  torch::Tensor entropy;
+  if (with_entropy) {
+    auto of = [](const torch::Tensor& l) { return -(l.exp() * l).sum(-1); };
+    if (entropy_grad) {
+      entropy = of(lsm);
+    } else {
+      torch::NoGradGuard no_grad;
+      entropy = of(lsm.detach());
+    }
+  }
+  return {log_probs, entropy};
+}
+
+// Without gradient nothing is kept for a backward pass, so the [N, vocab] logits are made
+// this many rows at a time (about 300 MB over 151,936 tokens in float32).
+constexpr std::int64_t k_rows_per_chunk = 512;
+
+}  // namespace
+
 result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tensor& input_ids,
                                          const torch::Tensor& attention_mask,
                                          const torch::Tensor& needed, double temperature,
@@ -70,24 +105,22 @@ result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tenso
   const torch::Tensor index =
       needed.defined() ? needed.to(h.device()).reshape({B * T1}).nonzero().reshape({-1})
                        : torch::arange(B * T1, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
-  torch::Tensor z = torch::matmul(flat_h.index_select(0, index), model.lm_head_weight().t());
-  if (temperature != 1.0) z = z / temperature;
-  // One log-softmax over the vocabulary serves the log-probs and the entropy (float32 at
-  // least, whatever the model's dtype).
-  const auto dtype = z.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
-  const torch::Tensor lsm = torch::log_softmax(z, -1, dtype);
-  token_log_probs out;
-  out.log_probs = scatter_rows(
-      lsm.gather(1, targets.index_select(0, index).unsqueeze(1)).squeeze(1), index, B, T1);
-  if (with_entropy) {
-    auto entropy = [&](const torch::Tensor& l) { return -(l.exp() * l).sum(-1); };
-    if (entropy_grad) {
-      out.entropy = scatter_rows(entropy(lsm), index, B, T1);
-    } else {
-      torch::NoGradGuard no_grad;
-      out.entropy = scatter_rows(entropy(lsm.detach()), index, B, T1);
-    }
+  const torch::Tensor rows = flat_h.index_select(0, index);
+  const torch::Tensor picked = targets.index_select(0, index);
+  const std::int64_t n = rows.size(0);
+  const bool chunked = !torch::GradMode::is_enabled() && n > k_rows_per_chunk;
+  std::vector<torch::Tensor> lp, ent;
+  const std::int64_t step = chunked ? k_rows_per_chunk : std::max<std::int64_t>(n, 1);
+  for (std::int64_t r0 = 0; r0 == 0 || r0 < n; r0 += step) {
+    const std::int64_t len = std::min(step, n - r0);
+    auto [l, e] = project(model, rows.narrow(0, r0, len), picked.narrow(0, r0, len), temperature,
+                          with_entropy, entropy_grad);
+    lp.push_back(l);
+    if (with_entropy) ent.push_back(e);
   }
+  token_log_probs out;
+  out.log_probs = scatter_rows(torch::cat(lp), index, B, T1);
+  if (with_entropy) out.entropy = scatter_rows(torch::cat(ent), index, B, T1);
   return out;
 }
 

@@ -243,6 +243,26 @@ TEST(LearnerStep, NeededEntriesMatchTheFullProjection) {
   EXPECT_NE(bad.error().message().find("needed: expected shape [3, 8]"), std::string::npos);
 }
 
+// Without gradient the projection goes 512 rows at a time: same values as one pass.
+TEST(LearnerStep, ChunkedLogProbsWithoutGradientMatchTheFullForward) {
+  decoder_options opts;
+  opts.dtype = torch::kFloat64;
+  decoder model(tiny_config(), opts);
+  torch::manual_seed(4);
+  const auto ids = torch::randint(0, 11, {12, 60}, torch::kLong);  // 708 > 512 rows
+  const auto mask = torch::ones({12, 60}, torch::kLong);
+  auto chunked = compute_log_probs(*model, ids, mask, 0.9, torch::ones({12, 59}));
+  ASSERT_TRUE(chunked) << chunked.error().message();
+  torch::NoGradGuard no_grad;
+  const auto logits = model->forward(ids, positions_from_mask(mask), mask);
+  auto full = response_log_probs(logits, ids, 0.9, false);
+  ASSERT_TRUE(full);
+  EXPECT_LT((*chunked - full->log_probs).abs().max().item<double>(), 1e-12);
+  auto none = compute_log_probs(*model, ids, mask, 0.9, torch::zeros({12, 59}));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->abs().sum().item<double>(), 0.0);
+}
+
 TEST(LearnerStep, RejectsBadInputAndSkipsNonFiniteSteps) {
   decoder model(tiny_config());
   auto r = compute_log_probs(*model, torch::zeros({2, 1}, torch::kLong), {}, 1.0);
