@@ -6,14 +6,23 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace leadrl::eval {
 namespace {
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
+// The pieces of `text` between `separator`s (the last one after the last separator).
+std::vector<std::string> pieces(const std::string& text, char separator) {
+  std::vector<std::string> out(1);
+  for (char c : text) {
+    if (c == separator) {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
 }
 
 TEST(EvalProgress, EtaFromSamplesDoneBoundedByTheTokenBudget) {
@@ -45,11 +54,16 @@ TEST(EvalProgress, TerminalRedrawsOneLineAtMostEveryRedrawInterval) {
   bar.update("a", {4, 4, 4, 0.21});  // the last one is always drawn
   bar.clear();
   const std::string text = out.str();
-  EXPECT_EQ(count(text, "\r"), 4u) << text;  // three draws and the erase
-  EXPECT_EQ(count(text, "\n"), 0u);
-  EXPECT_EQ(count(text, "1/4 samples"), 0u);
-  EXPECT_EQ(count(text, "4/4 samples"), 1u);
-  EXPECT_EQ(text.substr(text.size() - 4), "\r\x1b[K");
+  // Three draws and the erase, each starting with '\r'; no line break.
+  const auto draws = pieces(text, '\r');
+  ASSERT_EQ(draws.size(), 5u) << text;
+  EXPECT_TRUE(draws[0].empty());
+  EXPECT_EQ(draws[1].rfind("a [", 0), 0u);
+  EXPECT_NE(draws[1].find(" 0/4 samples"), std::string::npos);
+  EXPECT_NE(draws[2].find(" 2/4 samples"), std::string::npos);  // 1/4 came too soon
+  EXPECT_NE(draws[3].find(" 4/4 samples"), std::string::npos);
+  EXPECT_EQ(draws[4], "\x1b[K");
+  EXPECT_EQ(text.find('\n'), std::string::npos);
 }
 
 TEST(EvalProgress, PlainLinesComeAtMostEveryInterval) {
@@ -59,11 +73,13 @@ TEST(EvalProgress, PlainLinesComeAtMostEveryInterval) {
   bar.update("b", {1, 9, 10, 3.0});  // a new label starts its own clock: nothing yet
   bar.update("b", {2, 9, 10, 12.0});
   bar.clear();
-  const std::string text = out.str();
-  EXPECT_EQ(count(text, "\n"), 3u) << text;
-  EXPECT_EQ(count(text, "a 1/9 samples"), 2u);
-  EXPECT_EQ(count(text, "b 2/9 samples"), 1u);
-  EXPECT_EQ(count(text, "\r"), 0u);
+  const auto lines = pieces(out.str(), '\n');
+  ASSERT_EQ(lines.size(), 4u) << out.str();  // three lines and nothing after the last
+  EXPECT_EQ(lines[0].rfind("a 1/9 samples | 1 tok/s | 11s elapsed", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("a 1/9 samples | 0 tok/s | 22s elapsed", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("b 2/9 samples | 1 tok/s | 12s elapsed", 0), 0u) << lines[2];
+  EXPECT_TRUE(lines[3].empty());
+  EXPECT_EQ(out.str().find('\r'), std::string::npos);
 }
 
 }  // namespace
