@@ -7,10 +7,11 @@
 // built-in arithmetic task by grading::arith_grade, JSONL sets by grading::grade_answer. Prompts:
 // arithmetic problems are the plain prompt with the tokenizer's BOS (as training sees
 // them); JSONL problems go through the r1_distill chat template for BPE models and the
-// plain template for character-level ones (as actors/rank_worker does). Torch stays in
-// the .cpp.
+// plain template for character-level ones (as actors/rank_worker does). A dataset may
+// carry its own n (a protocol's per-set n, eval/eval_protocol); progress is reported after
+// every decoding step (eval/eval_progress). Torch stays in the .cpp.
 //
-//   auto m = eval::eval_model::load("runs/lead/final");
+//   auto m = eval::eval_model::load("lead", "runs/lead/final");
 //   eval::eval_dataset arith{"arith", problems, /*arith=*/true};
 //   auto samples = (*m)->evaluate(arith, {});          // n = 8, T = 0.8, top-p = 0.9
 #pragma once
