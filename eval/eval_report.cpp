@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <sstream>
 #include <utility>
 
+#include "eval/table_text.hpp"
 #include "lead/eval_metrics.hpp"
 
 namespace leadrl::eval {
@@ -20,45 +20,6 @@ std::string run_name(const std::string& model, const std::string& dataset) {
 
 void add_unique(std::vector<std::string>& names, const std::string& name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-}
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-std::string signed_fixed(double v, int digits) {
-  return (v >= 0 ? "+" : "") + fixed(v, digits);
-}
-
-// Shortest text that reads back to the same double.
-std::string exact(double v) {
-  char buf[64];
-  for (int p = 6; p <= 17; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string md_cell(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
-  }
-  return out;
 }
 
 const char* const csv_header =
@@ -103,98 +64,177 @@ std::optional<double> parse_number(const std::string& s) {
   return v;
 }
 
+// One run's row: pass@1, mean length, n (the largest sample count over problems).
+result<eval_row> summarize_run(const eval_samples& r) {
+  auto s = lead::summarize_dataset(r.problem_ids, r.correctness, r.lengths);
+  if (!s) return s.error().with_context(run_name(r.model, r.dataset));
+  std::map<lead::prompt_id, std::size_t> per_problem;
+  for (auto id : r.problem_ids) ++per_problem[id];
+  eval_row row;
+  row.model = r.model;
+  row.dataset = r.dataset;
+  row.problems = s->problems;
+  for (const auto& kv : per_problem) {
+    row.samples_per_problem = std::max(row.samples_per_problem, kv.second);
+  }
+  row.pass_at_1 = s->pass_at_1;
+  row.mean_length = s->mean_length;
+  row.truncated = r.truncated;
+  return row;
+}
+
+// The runs' rows by (model, dataset), with models and datasets in order of appearance.
+struct run_cells {
+  std::vector<std::string> models, datasets;
+  std::map<std::pair<std::string, std::string>, eval_row> rows;
+};
+
+result<run_cells> summarize_runs(const std::vector<eval_samples>& runs) {
+  if (runs.empty()) return fail("eval table: no runs");
+  run_cells c;
+  for (const auto& r : runs) {
+    auto row = summarize_run(r);
+    if (!row) return row.error();
+    if (!c.rows.emplace(std::make_pair(r.model, r.dataset), *row).second) {
+      return fail(run_name(r.model, r.dataset) + " appears twice");
+    }
+    add_unique(c.models, r.model);
+    add_unique(c.datasets, r.dataset);
+  }
+  for (const auto& m : c.models) {
+    for (const auto& d : c.datasets) {
+      if (!c.rows.count({m, d}))
+        return fail(run_name(m, d) + ": missing (every model needs every dataset)");
+    }
+  }
+  return c;
+}
+
+// Deltas and AES of `row` against the base's row on the same dataset.
+void compare_with_base(eval_row& row, const eval_row& base) {
+  row.acc_delta = row.pass_at_1 - base.pass_at_1;
+  row.len_delta =
+      base.mean_length > 0 ? (row.mean_length - base.mean_length) / base.mean_length : 0.0;
+  row.aes.reset();
+  if (auto a = lead::aes(row.pass_at_1, row.mean_length, base.pass_at_1, base.mean_length)) {
+    row.aes = *a;
+  }
+}
+
+// The unweighted mean over one model's dataset rows; AES only when every row has one.
+eval_row average_row(const std::vector<eval_row>& rows) {
+  eval_row avg;
+  avg.model = rows.front().model;
+  avg.dataset = eval_average_dataset;
+  double aes_sum = 0;
+  bool aes_all = true;
+  for (const auto& r : rows) {
+    avg.problems += r.problems;
+    avg.samples_per_problem = std::max(avg.samples_per_problem, r.samples_per_problem);
+    avg.truncated += r.truncated;
+    avg.pass_at_1 += r.pass_at_1;
+    avg.mean_length += r.mean_length;
+    avg.acc_delta += r.acc_delta;
+    avg.len_delta += r.len_delta;
+    aes_all = aes_all && r.aes.has_value();
+    aes_sum += r.aes.value_or(0.0);
+  }
+  const double k = static_cast<double>(rows.size());
+  avg.pass_at_1 /= k;
+  avg.mean_length /= k;
+  avg.acc_delta /= k;
+  avg.len_delta /= k;
+  if (aes_all) avg.aes = aes_sum / k;
+  return avg;
+}
+
+// Every model's rows compared with `base` (one row per dataset), plus its average row.
+std::vector<eval_row> compare_all(const run_cells& c, const std::map<std::string, eval_row>& base) {
+  std::vector<eval_row> rows;
+  for (const auto& m : c.models) {
+    std::vector<eval_row> own;
+    for (const auto& d : c.datasets) {
+      own.push_back(c.rows.at({m, d}));
+      compare_with_base(own.back(), base.at(d));
+    }
+    rows.insert(rows.end(), own.begin(), own.end());
+    if (own.size() >= 2) rows.push_back(average_row(own));
+  }
+  return rows;
+}
+
+std::string base_label(const base_results& base) {
+  return "base results of model '" + base.model + "'" +
+         (base.source.empty() ? std::string() : " (" + base.source + ")");
+}
+
 }  // namespace
 
 result<std::vector<eval_row>> eval_table(const std::vector<eval_samples>& runs,
                                          const std::string& base_model) {
-  if (runs.empty()) return fail("eval table: no runs");
-  std::vector<std::string> models, datasets;
-  std::map<std::pair<std::string, std::string>, eval_row> cells;
-  for (const auto& r : runs) {
-    const std::string where = run_name(r.model, r.dataset);
-    auto s = lead::summarize_dataset(r.problem_ids, r.correctness, r.lengths);
-    if (!s) return s.error().with_context(where);
-    std::map<lead::prompt_id, std::size_t> per_problem;
-    for (auto id : r.problem_ids) ++per_problem[id];
-    eval_row row;
-    row.model = r.model;
-    row.dataset = r.dataset;
-    row.problems = s->problems;
-    for (const auto& kv : per_problem) {
-      row.samples_per_problem = std::max(row.samples_per_problem, kv.second);
-    }
-    row.pass_at_1 = s->pass_at_1;
-    row.mean_length = s->mean_length;
-    if (!cells.emplace(std::make_pair(r.model, r.dataset), row).second) {
-      return fail(where + " appears twice");
-    }
-    add_unique(models, r.model);
-    add_unique(datasets, r.dataset);
-  }
-  if (std::find(models.begin(), models.end(), base_model) == models.end()) {
+  auto c = summarize_runs(runs);
+  if (!c) return c.error();
+  if (std::find(c->models.begin(), c->models.end(), base_model) == c->models.end()) {
     return fail("base model '" + base_model + "' has no evaluation runs");
   }
-  for (const auto& m : models) {
-    for (const auto& d : datasets) {
-      if (!cells.count({m, d}))
-        return fail(run_name(m, d) + ": missing (every model needs every dataset)");
+  std::map<std::string, eval_row> base;
+  for (const auto& d : c->datasets) base.emplace(d, c->rows.at({base_model, d}));
+  return compare_all(*c, base);
+}
+
+result<std::vector<eval_row>> eval_table(const std::vector<eval_samples>& runs,
+                                         const base_results& base) {
+  auto c = summarize_runs(runs);
+  if (!c) return c.error();
+  std::map<std::string, eval_row> by_dataset;
+  for (const auto& r : base.rows) by_dataset.emplace(r.dataset, r);
+  for (const auto& d : c->datasets) {
+    if (!by_dataset.count(d)) {
+      return fail(base_label(base) + ": no results for dataset '" + d +
+                  "' (expected one for every evaluated dataset)");
     }
   }
-  std::vector<eval_row> rows;
-  for (const auto& m : models) {
-    double acc_sum = 0, len_sum = 0, aes_sum = 0, acc_delta_sum = 0, len_delta_sum = 0;
-    bool aes_all = true;
-    std::size_t problems = 0, n_max = 0;
-    for (const auto& d : datasets) {
-      eval_row row = cells.at({m, d});
-      const eval_row& base = cells.at({base_model, d});
-      row.acc_delta = row.pass_at_1 - base.pass_at_1;
-      row.len_delta =
-          base.mean_length > 0 ? (row.mean_length - base.mean_length) / base.mean_length : 0.0;
-      auto a = lead::aes(row.pass_at_1, row.mean_length, base.pass_at_1, base.mean_length);
-      if (a) {
-        row.aes = *a;
-        aes_sum += *a;
-      } else {
-        aes_all = false;
-      }
-      acc_sum += row.pass_at_1;
-      len_sum += row.mean_length;
-      acc_delta_sum += row.acc_delta;
-      len_delta_sum += row.len_delta;
-      problems += row.problems;
-      n_max = std::max(n_max, row.samples_per_problem);
-      rows.push_back(std::move(row));
-    }
-    if (datasets.size() >= 2) {
-      const double k = static_cast<double>(datasets.size());
-      eval_row avg;
-      avg.model = m;
-      avg.dataset = eval_average_dataset;
-      avg.problems = problems;
-      avg.samples_per_problem = n_max;
-      avg.pass_at_1 = acc_sum / k;
-      avg.mean_length = len_sum / k;
-      if (aes_all) avg.aes = aes_sum / k;
-      avg.acc_delta = acc_delta_sum / k;
-      avg.len_delta = len_delta_sum / k;
-      rows.push_back(std::move(avg));
-    }
+  return compare_all(*c, by_dataset);
+}
+
+base_results evaluated_base(const std::vector<eval_row>& rows, const std::string& model) {
+  base_results base;
+  base.model = model;
+  for (const auto& r : rows) {
+    if (r.model == model && r.dataset != eval_average_dataset) base.rows.push_back(r);
   }
-  return rows;
+  return base;
+}
+
+result<std::vector<eval_row>> base_rows(const base_results& base,
+                                        const std::vector<std::string>& datasets) {
+  std::vector<eval_row> own;
+  for (const auto& d : datasets) {
+    auto it = std::find_if(base.rows.begin(), base.rows.end(),
+                           [&](const eval_row& r) { return r.dataset == d; });
+    if (it == base.rows.end()) {
+      return fail(base_label(base) + ": no results for dataset '" + d + "'");
+    }
+    own.push_back(*it);
+    own.back().model = base.model;
+    compare_with_base(own.back(), *it);
+  }
+  if (own.empty()) return fail(base_label(base) + ": no datasets to show");
+  if (own.size() >= 2) own.push_back(average_row(own));
+  return own;
 }
 
 std::string eval_markdown(const std::vector<eval_row>& rows) {
   std::ostringstream s;
   s << "| model | dataset | n | problems | pass@1 (%) | mean length | AES | Δacc (pts) | Δlen (%) "
-       "|\n"
-    << "|---|---|--:|--:|--:|--:|--:|--:|--:|\n";
+       "| cut |\n"
+    << "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n";
   for (const auto& r : rows) {
     s << "| " << md_cell(r.model) << " | " << md_cell(r.dataset) << " | " << r.samples_per_problem
       << " | " << r.problems << " | " << fixed(100 * r.pass_at_1, 1) << " | "
       << fixed(r.mean_length, 1) << " | " << (r.aes ? fixed(*r.aes, 3) : "n/a") << " | "
-      << signed_fixed(100 * r.acc_delta, 1) << " | " << signed_fixed(100 * r.len_delta, 1)
-      << " |\n";
+      << signed_fixed(100 * r.acc_delta, 1) << " | " << signed_fixed(100 * r.len_delta, 1) << " | "
+      << r.truncated << " |\n";
   }
   return s.str();
 }

@@ -1,10 +1,13 @@
 // File: eval/eval_report.hpp
 //
 // The result table of `leadrl eval` from per-sample grades, without a model: pass@1 over n
-// samples per problem, mean response length (tokens) and the Accuracy-Efficiency Score
-// against a base model (lead/eval_metrics), per model x dataset plus, when there are two or
-// more datasets, an "average" row per model (the unweighted mean over datasets). Rendered
-// as a markdown table and as CSV; the CSV reads back (parse_eval_csv) for `leadrl plot`.
+// samples per problem, mean response length (tokens), truncated answers and the
+// Accuracy-Efficiency Score against a base model (lead/eval_metrics) — one evaluated in
+// the same run or one read from an earlier run's results file (base_results) — per model
+// x dataset plus, when there are two or more datasets, an "average" row per model (the
+// unweighted mean over datasets). Rendered as a markdown table and as CSV; the CSV reads
+// back (parse_eval_csv) for `leadrl plot`. eval/paper_table lays it out as the paper's
+// Table 1, eval/results_file writes it as JSON.
 //
 //   std::vector<eval::eval_samples> runs = ...;   // one per (model, dataset)
 //   auto rows = eval::eval_table(runs, "base");
@@ -31,6 +34,7 @@ struct eval_samples {
   std::vector<lead::prompt_id> problem_ids;
   std::vector<double> correctness;
   std::vector<double> lengths;
+  std::size_t truncated = 0;  ///< answers cut by the token limit
 };
 
 /// The dataset name of the per-model average rows.
@@ -44,12 +48,23 @@ struct eval_row {
   std::size_t samples_per_problem = 0;  ///< n (the largest count over problems)
   double pass_at_1 = 0.0;               ///< fraction in [0, 1]
   double mean_length = 0.0;             ///< tokens per sample
+  std::size_t truncated = 0;            ///< answers cut by the token limit (summed on averages)
   /// AES (lead::aes, formula variant, constants 1/3/5) against the base model on the same
-  /// dataset; on average rows the mean over datasets. Absent when the base pass@1 is 0
-  /// (the relative accuracy change is undefined) on that dataset (or on any, for averages).
+  /// dataset; on average rows the mean over datasets. Absent when the base pass@1 is 0 and
+  /// this row's is not (the relative accuracy gain is unbounded) on that dataset (or on
+  /// any, for averages); both 0 counts as no accuracy change.
   std::optional<double> aes;
   double acc_delta = 0.0;  ///< pass@1 - base pass@1 (absolute, fraction)
   double len_delta = 0.0;  ///< (mean_length - base mean_length) / base mean_length
+};
+
+/// What AES and the deltas compare against: the base model's row per dataset, evaluated
+/// in this run (evaluated_base) or read from an earlier run's results file
+/// (eval/results_file.hpp).
+struct base_results {
+  std::string model;
+  std::string source;          ///< empty: evaluated in this run; else the results file
+  std::vector<eval_row> rows;  ///< one per dataset (no average row)
 };
 
 /// The table: every run summarised (lead::summarize_dataset), rows in the order of the
@@ -61,8 +76,26 @@ struct eval_row {
 result<std::vector<eval_row>> eval_table(const std::vector<eval_samples>& runs,
                                          const std::string& base_model);
 
+/// The same table against a base read from a results file: every evaluated model
+/// (`base.model` may be one of them or not) compared with `base.rows` per dataset.
+/// Fails like eval_table above, and, naming `base.source`, when `base` lacks a dataset.
+result<std::vector<eval_row>> eval_table(const std::vector<eval_samples>& runs,
+                                         const base_results& base);
+
+/// The dataset rows of `model` in `rows` (average row left out), as a base evaluated in
+/// this run (empty source).
+base_results evaluated_base(const std::vector<eval_row>& rows, const std::string& model);
+
+/// The base's own rows for `datasets`, in that order, compared with themselves (deltas 0,
+/// AES 0 where defined), plus their average row when there are >= 2: the base's line of
+/// the paper's table when it was read from a file. Fails, naming the base, when a dataset
+/// is missing or `datasets` is empty.
+result<std::vector<eval_row>> base_rows(const base_results& base,
+                                        const std::vector<std::string>& datasets);
+
 /// A GitHub-flavoured markdown table: model | dataset | n | problems | pass@1 (%) |
-/// mean length | AES | Δacc (pts) | Δlen (%); an absent AES reads "n/a".
+/// mean length | AES | Δacc (pts) | Δlen (%) | cut (answers truncated); an absent AES reads
+/// "n/a".
 std::string eval_markdown(const std::vector<eval_row>& rows);
 
 /// CSV with the header

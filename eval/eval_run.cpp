@@ -61,72 +61,80 @@ result<std::unique_ptr<eval_model>> eval_model::load(const std::string& name,
   return std::unique_ptr<eval_model>(new eval_model(std::move(p)));
 }
 
-result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_sampling& sampling) {
-  auto& m = *impl_;
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::string where = "model '" + m.name + "' on '" + data.name + "'";
-  if (data.problems.rows.empty()) return fail(where + ": the dataset has no problems");
-  if (sampling.samples_per_problem < 1) {
-    return fail(where + ": samples per problem must be >= 1");
-  }
-  const std::int64_t context = m.dec->config().max_position_embeddings;
-  const auto tmpl = model::template_for(*m.tok);
+namespace {
 
-  // Prompts, truncated from the left so that the answer keeps max_new_tokens or half the
-  // context, whichever is less.
-  const std::int64_t answer_room =
-      std::max<std::int64_t>(1, std::min(sampling.max_new_tokens, context / 2));
-  std::vector<std::vector<std::int64_t>> prompts;
+// A dataset's prompts as token ids.
+struct encoded_prompts {
+  std::vector<std::vector<std::int64_t>> ids;
   std::size_t longest = 0;
-  std::int64_t cut_prompts = 0;
+  std::int64_t cut = 0;  ///< prompts that lost their beginning
+};
+
+// Prompts cut from the left so that the answer keeps max_new_tokens or half the context,
+// whichever is less.
+result<encoded_prompts> encode_prompts(const model::tokenizer& tok, const eval_dataset& data,
+                                       std::int64_t context, std::int64_t max_new_tokens) {
+  const auto tmpl = model::template_for(tok);
+  const std::int64_t answer_room = std::max<std::int64_t>(1, std::min(max_new_tokens, context / 2));
   const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(context - answer_room, 1));
+  encoded_prompts out;
   for (const auto& row : data.problems.rows) {
     bool cut = false;
-    auto ids = model::encode_problem_prompt(*m.tok, tmpl, data.arith, row.prompt, keep, &cut);
-    if (cut) ++cut_prompts;
-    if (ids.empty()) return fail(where + ": problem '" + row.id + "' encodes to no tokens");
-    longest = std::max(longest, ids.size());
-    prompts.push_back(std::move(ids));
+    auto ids = model::encode_problem_prompt(tok, tmpl, data.arith, row.prompt, keep, &cut);
+    if (cut) ++out.cut;
+    if (ids.empty()) return fail("problem '" + row.id + "' encodes to no tokens");
+    out.longest = std::max(out.longest, ids.size());
+    out.ids.push_back(std::move(ids));
   }
+  return out;
+}
+
+// The engine's settings: the budget lowered to what the context leaves after the longest
+// prompt.
+result<model::generation_params> generation_settings(const eval_sampling& sampling,
+                                                     std::int64_t context, std::size_t longest,
+                                                     std::int64_t eos) {
   model::generation_params gp;
   gp.sampling.temperature = sampling.temperature;
   gp.sampling.top_p = sampling.top_p;
   gp.max_new_tokens =
       std::min(sampling.max_new_tokens, context - static_cast<std::int64_t>(longest));
   gp.max_batch = sampling.max_batch;
-  gp.eos_token_ids = {m.tok->eos_id()};
+  gp.eos_token_ids = {eos};
   if (gp.max_new_tokens < 1) {
-    return fail(where + ": the model's context (" + std::to_string(context) +
+    return fail("the model's context (" + std::to_string(context) +
                 " tokens) leaves no room for an answer");
   }
-  if (auto s = model::validate(gp); !s) return s.error().with_context(where);
+  if (auto s = model::validate(gp); !s) return s.error();
+  return gp;
+}
 
+// n requests per problem, each with its own rollout seed; their problems in `problem_ids`.
+std::vector<model::generation_request> sample_requests(
+    const std::vector<std::vector<std::int64_t>>& prompts, std::int64_t n, std::uint64_t seed,
+    std::vector<lead::prompt_id>& problem_ids) {
   std::vector<model::generation_request> reqs;
-  eval_samples out;
-  out.model = m.name;
-  out.dataset = data.name;
   for (std::size_t i = 0; i < prompts.size(); ++i) {
     const auto id = static_cast<std::int64_t>(i);
-    for (std::int64_t g = 0; g < sampling.samples_per_problem; ++g) {
-      reqs.push_back(
-          {prompts[i], io::rollout_seed(sampling.seed, 0, id, static_cast<std::int32_t>(g))});
-      out.problem_ids.push_back(id);
+    for (std::int64_t g = 0; g < n; ++g) {
+      reqs.push_back({prompts[i], io::rollout_seed(seed, 0, id, static_cast<std::int32_t>(g))});
+      problem_ids.push_back(id);
     }
   }
-  model::generation_engine engine(m.dec, gp);
-  auto gen = engine.generate(reqs);
-  if (!gen) return gen.error().with_context(where);
+  return reqs;
+}
 
-  eval_throughput t;
-  t.max_new_tokens = gp.max_new_tokens;
-  t.truncated_prompts = cut_prompts;
-  for (std::size_t i = 0; i < gen->size(); ++i) {
-    const auto& o = (*gen)[i];
+// Grades every output against its problem's answer into `out`; counts tokens and cuts.
+void grade_outputs(const model::tokenizer& tok, const eval_dataset& data,
+                   const std::vector<model::generation_output>& gen, eval_samples& out,
+                   eval_throughput& t) {
+  for (std::size_t i = 0; i < gen.size(); ++i) {
+    const auto& o = gen[i];
     std::vector<std::int32_t> ids;
     for (auto x : o.tokens) {
-      if (x != m.tok->eos_id()) ids.push_back(static_cast<std::int32_t>(x));
+      if (x != tok.eos_id()) ids.push_back(static_cast<std::int32_t>(x));
     }
-    const std::string text = m.tok->decode(ids);
+    const std::string text = tok.decode(ids);
     const auto& answer = data.problems.rows[static_cast<std::size_t>(out.problem_ids[i])].answer;
     const grading::grade_result g =
         data.arith ? grading::arith_grade(text, answer) : grading::grade_answer(text, answer);
@@ -135,8 +143,51 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
     t.generated_tokens += static_cast<std::int64_t>(o.tokens.size());
     t.truncated += o.reason == model::finish_reason::length ? 1 : 0;
   }
-  t.samples = static_cast<std::int64_t>(gen->size());
-  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  t.samples = static_cast<std::int64_t>(gen.size());
+  out.truncated = static_cast<std::size_t>(t.truncated);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_sampling& sampling,
+                                          const eval_progress_callback& progress) {
+  auto& m = *impl_;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string where = "model '" + m.name + "' on '" + data.name + "'";
+  if (data.problems.rows.empty()) return fail(where + ": the dataset has no problems");
+  const std::int64_t n =
+      data.samples_per_problem > 0 ? data.samples_per_problem : sampling.samples_per_problem;
+  if (n < 1) return fail(where + ": samples per problem must be >= 1");
+  const std::int64_t context = m.dec->config().max_position_embeddings;
+  auto prompts = encode_prompts(*m.tok, data, context, sampling.max_new_tokens);
+  if (!prompts) return prompts.error().with_context(where);
+  auto gp = generation_settings(sampling, context, prompts->longest, m.tok->eos_id());
+  if (!gp) return gp.error().with_context(where);
+
+  eval_samples out;
+  out.model = m.name;
+  out.dataset = data.name;
+  const auto reqs = sample_requests(prompts->ids, n, sampling.seed, out.problem_ids);
+  model::generation_engine engine(m.dec, *gp);
+  model::generation_progress_callback on_step;
+  if (progress) {
+    on_step = [&](const model::generation_progress& g) {
+      progress({g.finished, g.total, g.generated_tokens, seconds_since(t0),
+                g.total * gp->max_new_tokens});
+    };
+  }
+  auto gen = engine.generate(reqs, on_step);
+  if (!gen) return gen.error().with_context(where);
+
+  eval_throughput t;
+  t.max_new_tokens = gp->max_new_tokens;
+  t.truncated_prompts = prompts->cut;
+  grade_outputs(*m.tok, data, *gen, out, t);
+  t.seconds = seconds_since(t0);
   m.last = t;
   return out;
 }

@@ -7,10 +7,11 @@
 // built-in arithmetic task by grading::arith_grade, JSONL sets by grading::grade_answer. Prompts:
 // arithmetic problems are the plain prompt with the tokenizer's BOS (as training sees
 // them); JSONL problems go through the r1_distill chat template for BPE models and the
-// plain template for character-level ones (as actors/rank_worker does). Torch stays in
-// the .cpp.
+// plain template for character-level ones (as actors/rank_worker does). A dataset may
+// carry its own n (a protocol's per-set n, eval/eval_protocol); progress is reported after
+// every decoding step (eval/eval_progress). Torch stays in the .cpp.
 //
-//   auto m = eval::eval_model::load("runs/lead/final");
+//   auto m = eval::eval_model::load("lead", "runs/lead/final");
 //   eval::eval_dataset arith{"arith", problems, /*arith=*/true};
 //   auto samples = (*m)->evaluate(arith, {});          // n = 8, T = 0.8, top-p = 0.9
 #pragma once
@@ -20,6 +21,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "eval/eval_progress.hpp"
 #include "eval/eval_report.hpp"
 #include "io/problem_dataset.hpp"
 
@@ -30,6 +32,8 @@ struct eval_dataset {
   std::string name;
   io::problem_dataset problems;
   bool arith = false;  ///< graded by grading::arith_grade (else grading::grade_answer)
+  /// n of this dataset (a protocol's per-set n); 0: eval_sampling::samples_per_problem.
+  std::int64_t samples_per_problem = 0;
 };
 
 /// Sampling settings of an evaluation.
@@ -71,11 +75,13 @@ class eval_model {
 
   const std::string& name() const;
 
-  /// Samples `sampling.samples_per_problem` answers to every problem and grades them
-  /// (lengths: generated tokens, the EOS included, at least 1, as the training logs count
-  /// them). Fails on an empty dataset, invalid sampling settings, a context too short
-  /// for any answer, or a generation error.
-  result<eval_samples> evaluate(const eval_dataset& data, const eval_sampling& sampling);
+  /// Samples n answers to every problem (the dataset's n, else `sampling`'s) and grades
+  /// them (lengths: generated tokens, the EOS included, at least 1, as the training logs
+  /// count them); `progress`, when set, hears how far it is after every decoding step.
+  /// Fails on an empty dataset, invalid sampling settings, a context too short for any
+  /// answer, or a generation error.
+  result<eval_samples> evaluate(const eval_dataset& data, const eval_sampling& sampling,
+                                const eval_progress_callback& progress = {});
 
   /// Totals of the last evaluate().
   const eval_throughput& last_throughput() const;

@@ -110,6 +110,17 @@ result<dataset_summary> summarize_dataset(const std::vector<prompt_id>& problem_
   return out;
 }
 
+result<double> relative_accuracy_change(double accuracy, double base_accuracy) {
+  if (base_accuracy == 0.0 && accuracy == 0.0) return 0.0;
+  if (!(base_accuracy > 0.0)) {
+    return fail(
+        "aes base accuracy: expected a number > 0 (relative change; 0 only with an "
+        "accuracy of 0), got " +
+        describe_number(base_accuracy));
+  }
+  return (accuracy - base_accuracy) / base_accuracy;
+}
+
 result<double> aes(double accuracy, double length, double base_accuracy, double base_length,
                    const aes_constants& constants, aes_variant variant) {
   for (auto [name, v] : {std::pair<const char*, double>{"aes accuracy", accuracy},
@@ -126,16 +137,14 @@ result<double> aes(double accuracy, double length, double base_accuracy, double 
   }
   if (length < 0.0)
     return fail("aes length: expected a number >= 0, got " + describe_number(length));
-  if (base_accuracy <= 0.0) {
-    return fail("aes base accuracy: expected a number > 0 (relative change), got " +
-                describe_number(base_accuracy));
-  }
   if (base_length <= 0.0) {
     return fail("aes base length: expected a number > 0 (relative change), got " +
                 describe_number(base_length));
   }
+  auto relative = relative_accuracy_change(accuracy, base_accuracy);
+  if (!relative) return relative.error();
   const double d_len = (base_length - length) / base_length;
-  const double d_acc = (accuracy - base_accuracy) / base_accuracy;
+  const double d_acc = *relative;
   if (variant == aes_variant::plus_abs || d_acc >= 0.0) {
     return constants.a * d_len + constants.b * std::abs(d_acc);
   }
@@ -157,7 +166,7 @@ result<aes_report> aes_over_datasets(const std::vector<aes_input>& datasets,
     aes_row row;
     row.dataset = d.dataset;
     row.delta_length = (d.base_length - d.length) / d.base_length;
-    row.delta_accuracy = (d.accuracy - d.base_accuracy) / d.base_accuracy;
+    row.delta_accuracy = *relative_accuracy_change(d.accuracy, d.base_accuracy);
     row.aes_formula = *f;
     row.aes_plus_abs = *p;
     out.mean_formula += *f;

@@ -75,9 +75,15 @@ enum class aes_variant {
              ///< numbers match: an accuracy drop is rewarded like a gain)
 };
 
+/// dAcc = (acc - acc_base)/acc_base, with 0 when both accuracies are 0 (nothing to gain or
+/// lose: on a hard set like AIME both a base and a compressed model can solve nothing).
+/// Fails when acc_base is 0 and acc is not (the relative gain is unbounded).
+result<double> relative_accuracy_change(double accuracy, double base_accuracy);
+
 /// AES of a model against its base. Accuracies may be fractions or percentages as long
 /// as both use the same unit. Fails on a non-finite input, a negative accuracy or
-/// length, a base length <= 0 or a base accuracy <= 0 (the relative change is undefined).
+/// length, a base length <= 0, or a base accuracy of 0 with a positive accuracy (the
+/// relative change is unbounded; both 0 counts as no change, relative_accuracy_change).
 result<double> aes(double accuracy, double length, double base_accuracy, double base_length,
                    const aes_constants& constants = {}, aes_variant variant = aes_variant::formula);
 

@@ -28,7 +28,7 @@ generation_engine::generation_engine(decoder model, generation_params params)
     : model_(std::move(model)), params_(std::move(params)) {}
 
 result<std::vector<generation_output>> generation_engine::generate(
-    const std::vector<generation_request>& requests) {
+    const std::vector<generation_request>& requests, const generation_progress_callback& progress) {
   if (auto s = validate(params_); !s) return s.error().with_context("generation_params");
   const auto& cfg = model_->config();
   int64_t longest = 0;
@@ -66,6 +66,7 @@ result<std::vector<generation_output>> generation_engine::generate(
   for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(static_cast<int64_t>(i));
   std::vector<int64_t> slot_request(static_cast<size_t>(slots), -1);
   std::vector<int64_t> pending(static_cast<size_t>(slots), 0);
+  int64_t finished = 0;
 
   auto is_in = [](const std::vector<int64_t>& ids, int64_t id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -104,9 +105,13 @@ result<std::vector<generation_output>> generation_engine::generate(
       if (done) {
         slot_request[static_cast<size_t>(s)] = -1;
         freed = true;
+        ++finished;
       } else {
         pending[static_cast<size_t>(s)] = token;
       }
+    }
+    if (progress) {
+      progress({finished, static_cast<int64_t>(requests.size()), stats_.generated_tokens});
     }
     return freed;
   };

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,16 +62,30 @@ struct generation_stats {
   double seconds = 0;
 };
 
+/// Where a generate() call stands, reported after every decoding step.
+struct generation_progress {
+  int64_t finished = 0;  ///< rollouts that have ended
+  int64_t total = 0;     ///< rollouts requested
+  int64_t generated_tokens = 0;
+};
+
+/// Called by generate() after every forward pass (prefill or decode step); it runs on the
+/// generating thread, so it should be quick (throttle any printing).
+using generation_progress_callback = std::function<void(const generation_progress&)>;
+
 /// Generates rollouts with a decoder (held by reference-counted handle; the engine does
 /// not change its weights, so a learner may update them between calls).
 class generation_engine {
  public:
   generation_engine(decoder model, generation_params params);
 
-  /// One output per request, in request order. Runs under NoGradGuard.
+  /// One output per request, in request order. Runs under NoGradGuard; `progress`, when
+  /// set, hears how far it is after every forward pass.
   /// Fails when the params are invalid, a prompt is empty or holds an id outside
   /// [0, vocab_size), or prompt length + max_new_tokens exceeds max_position_embeddings.
-  result<std::vector<generation_output>> generate(const std::vector<generation_request>& requests);
+  result<std::vector<generation_output>> generate(
+      const std::vector<generation_request>& requests,
+      const generation_progress_callback& progress = {});
 
   const generation_stats& last_stats() const { return stats_; }
   const generation_params& params() const { return params_; }

@@ -1,28 +1,15 @@
 // Tests of eval/eval_report: the eval table (pass@1, mean length, AES and deltas against
-// the base model, average rows) on synthetic per-sample grades checked by hand, its
-// markdown and CSV renderings and the CSV read-back.
+// the base model, evaluated in the run or read from a file; average rows) on synthetic
+// per-sample grades checked by hand, its markdown and CSV renderings and the CSV
+// read-back.
 #include "eval/eval_report.hpp"
 
 #include <gtest/gtest.h>
 
+#include "tests/eval/sample_runs.hpp"
+
 namespace leadrl::eval {
 namespace {
-
-eval_samples run(std::string model, std::string dataset, std::vector<lead::prompt_id> ids,
-                 std::vector<double> correct, std::vector<double> lengths) {
-  return {std::move(model), std::move(dataset), std::move(ids), std::move(correct),
-          std::move(lengths)};
-}
-
-// base/d1: problem 0 {1, 0} lengths {10, 20}, problem 1 {1, 1} {30, 40}: pass@1 0.75, len 25.
-// m/d1:    problem 0 {1, 1} {5, 5},          problem 1 {0, 1} {10, 20}: pass@1 0.75, len 10.
-// base/d2: problem 0 {1, 1} {8, 12}: pass@1 1, len 10.   m/d2: {0, 1} {4, 6}: 0.5, len 5.
-std::vector<eval_samples> two_models_two_datasets() {
-  return {run("base", "d1", {0, 0, 1, 1}, {1, 0, 1, 1}, {10, 20, 30, 40}),
-          run("base", "d2", {0, 0}, {1, 1}, {8, 12}),
-          run("m", "d1", {0, 0, 1, 1}, {1, 1, 0, 1}, {5, 5, 10, 20}),
-          run("m", "d2", {0, 0}, {0, 1}, {4, 6})};
-}
 
 TEST(EvalReport, TableMatchesHandComputation) {
   auto rows = eval_table(two_models_two_datasets(), "base");
@@ -64,8 +51,81 @@ TEST(EvalReport, TableMatchesHandComputation) {
   EXPECT_NEAR(mavg.len_delta, -0.55, 1e-12);
 }
 
+TEST(EvalReport, BaseResultsFromAFileMatchHandComputation) {
+  auto rows = eval_table(model_m_runs(), file_base());
+  ASSERT_TRUE(rows) << rows.error().message();
+  ASSERT_EQ(rows->size(), 3u);  // m: d1, d2, average
+  const auto& d1 = (*rows)[0];
+  // dLen (20 - 10) / 20 = 0.5, dAcc (0.75 - 0.5) / 0.5 = 0.5 gained with b = 3: 2.0.
+  ASSERT_TRUE(d1.aes);
+  EXPECT_NEAR(*d1.aes, 2.0, 1e-12);
+  EXPECT_NEAR(d1.acc_delta, 0.25, 1e-12);
+  EXPECT_NEAR(d1.len_delta, -0.5, 1e-12);
+  EXPECT_EQ(d1.truncated, 1u);
+  const auto& d2 = (*rows)[1];
+  // dLen (10 - 5) / 10 = 0.5, dAcc (0.5 - 1) / 1 = -0.5 lost with g = 5: -2.0.
+  ASSERT_TRUE(d2.aes);
+  EXPECT_NEAR(*d2.aes, -2.0, 1e-12);
+  EXPECT_NEAR(d2.acc_delta, -0.5, 1e-12);
+  const auto& avg = (*rows)[2];
+  EXPECT_EQ(avg.dataset, eval_average_dataset);
+  EXPECT_DOUBLE_EQ(avg.pass_at_1, 0.625);
+  EXPECT_DOUBLE_EQ(avg.mean_length, 7.5);
+  ASSERT_TRUE(avg.aes);
+  EXPECT_NEAR(*avg.aes, 0.0, 1e-12);
+  EXPECT_NEAR(avg.acc_delta, -0.125, 1e-12);
+  EXPECT_NEAR(avg.len_delta, -0.5, 1e-12);
+  EXPECT_EQ(avg.truncated, 3u);
+  EXPECT_EQ(avg.samples_per_problem, 2u);
+}
+
+TEST(EvalReport, BaseResultsMissingADatasetNameTheFile) {
+  auto base = file_base();
+  base.rows.pop_back();  // no d2
+  auto rows = eval_table(model_m_runs(), base);
+  ASSERT_FALSE(rows);
+  EXPECT_NE(rows.error().message().find("ref.json"), std::string::npos) << rows.error().message();
+  EXPECT_NE(rows.error().message().find("'d2'"), std::string::npos);
+  EXPECT_FALSE(base_rows(base, {"d1", "d2"}));
+  EXPECT_FALSE(base_rows(base, {}));
+}
+
+TEST(EvalReport, BaseRowsCompareTheBaseWithItself) {
+  auto own = base_rows(file_base(), {"d2", "d1"});
+  ASSERT_TRUE(own) << own.error().message();
+  ASSERT_EQ(own->size(), 3u);
+  EXPECT_EQ((*own)[0].dataset, "d2");  // in the order asked for
+  EXPECT_EQ((*own)[0].model, "ref");
+  ASSERT_TRUE((*own)[0].aes);
+  EXPECT_DOUBLE_EQ(*(*own)[0].aes, 0.0);
+  EXPECT_DOUBLE_EQ((*own)[1].acc_delta, 0.0);
+  EXPECT_DOUBLE_EQ((*own)[2].pass_at_1, 0.75);
+  EXPECT_DOUBLE_EQ((*own)[2].mean_length, 15.0);
+}
+
+TEST(EvalReport, EvaluatedBaseHoldsTheBaseDatasetRows) {
+  auto rows = eval_table(two_models_two_datasets(), "base");
+  ASSERT_TRUE(rows);
+  const auto base = evaluated_base(*rows, "base");
+  EXPECT_EQ(base.model, "base");
+  EXPECT_TRUE(base.source.empty());
+  ASSERT_EQ(base.rows.size(), 2u);  // the average row left out
+  EXPECT_EQ(base.rows[1].dataset, "d2");
+  EXPECT_DOUBLE_EQ(base.rows[1].pass_at_1, 1.0);
+}
+
+TEST(EvalReport, NothingSolvedByEitherIsNoAccuracyChange) {
+  // Base length 8, model length 4, both pass@1 0: AES = dLen = 0.5.
+  auto rows =
+      eval_table({graded_run("a", "d", {0}, {0}, {4}), graded_run("b", "d", {0}, {0}, {8})}, "b");
+  ASSERT_TRUE(rows) << rows.error().message();
+  ASSERT_TRUE((*rows)[0].aes);
+  EXPECT_NEAR(*(*rows)[0].aes, 0.5, 1e-12);
+}
+
 TEST(EvalReport, SingleDatasetHasNoAverageRow) {
-  auto rows = eval_table({run("a", "d", {0}, {1}, {3}), run("b", "d", {0}, {0}, {6})}, "b");
+  auto rows =
+      eval_table({graded_run("a", "d", {0}, {1}, {3}), graded_run("b", "d", {0}, {0}, {6})}, "b");
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].model, "a");
@@ -77,18 +137,20 @@ TEST(EvalReport, SingleDatasetHasNoAverageRow) {
 
 TEST(EvalReport, RejectsInconsistentRuns) {
   EXPECT_FALSE(eval_table({}, "base"));
-  auto no_base = eval_table({run("a", "d", {0}, {1}, {3})}, "base");
+  auto no_base = eval_table({graded_run("a", "d", {0}, {1}, {3})}, "base");
   ASSERT_FALSE(no_base);
   EXPECT_NE(no_base.error().message().find("base"), std::string::npos);
-  auto twice = eval_table({run("a", "d", {0}, {1}, {3}), run("a", "d", {0}, {1}, {3})}, "a");
+  auto twice =
+      eval_table({graded_run("a", "d", {0}, {1}, {3}), graded_run("a", "d", {0}, {1}, {3})}, "a");
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message().find("twice"), std::string::npos);
-  auto missing = eval_table(
-      {run("a", "d", {0}, {1}, {3}), run("a", "e", {0}, {1}, {3}), run("b", "d", {0}, {1}, {3})},
-      "a");
+  auto missing =
+      eval_table({graded_run("a", "d", {0}, {1}, {3}), graded_run("a", "e", {0}, {1}, {3}),
+                  graded_run("b", "d", {0}, {1}, {3})},
+                 "a");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("'b'"), std::string::npos);
-  auto sizes = eval_table({run("a", "d", {0, 1}, {1}, {3, 4})}, "a");
+  auto sizes = eval_table({graded_run("a", "d", {0, 1}, {1}, {3, 4})}, "a");
   ASSERT_FALSE(sizes);
   EXPECT_NE(sizes.error().message().find("model 'a', dataset 'd'"), std::string::npos);
 }
@@ -100,14 +162,14 @@ TEST(EvalReport, MarkdownHasOneLinePerRow) {
   std::size_t lines = 0;
   for (char c : md) lines += c == '\n';
   EXPECT_EQ(lines, 2 + rows->size());
-  EXPECT_NE(md.find("| m | average | 2 | 3 | 62.5 | 7.5 | -0.700 | -25.0 | -55.0 |"),
+  EXPECT_NE(md.find("| m | average | 2 | 3 | 62.5 | 7.5 | -0.700 | -25.0 | -55.0 | 0 |"),
             std::string::npos)
       << md;
 }
 
 TEST(EvalReport, CsvRoundTripsWithQuotedNames) {
-  auto rows = eval_table({run("base", "d,1", {0, 0}, {1, 0}, {10, 20}),
-                          run("lead \"v2\"", "d,1", {0, 0}, {1, 1}, {3, 4})},
+  auto rows = eval_table({graded_run("base", "d,1", {0, 0}, {1, 0}, {10, 20}),
+                          graded_run("lead \"v2\"", "d,1", {0, 0}, {1, 1}, {3, 4})},
                          "base");
   ASSERT_TRUE(rows);
   const std::string csv = eval_csv(*rows);

@@ -99,6 +99,33 @@ TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
   EXPECT_EQ(d->lengths.size(), 2u);
 }
 
+TEST(EvalRun, DatasetNOverridesSamplingNAndProgressReachesTheTotal) {
+  const test::temp_dir scratch("eval_progress");
+  write_tiny_model(scratch.str());
+  auto m = eval_model::load("tiny", scratch.str());
+  ASSERT_TRUE(m) << m.error().message();
+  eval_sampling s;
+  s.samples_per_problem = 2;
+  s.max_new_tokens = 12;
+  s.max_batch = 4;
+  auto data = arith_problems(2);
+  data.samples_per_problem = 3;  // a protocol's per-set n wins over the sampling's
+  std::vector<eval_progress> seen;
+  auto a = (*m)->evaluate(data, s, [&](const eval_progress& p) { seen.push_back(p); });
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->problem_ids, (std::vector<lead::prompt_id>{0, 0, 0, 1, 1, 1}));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().samples_total, 6);
+  EXPECT_EQ(seen.back().samples_done, 6);
+  EXPECT_EQ(seen.back().generated_tokens, (*m)->last_throughput().generated_tokens);
+  EXPECT_GE(seen.back().seconds, seen.front().seconds);
+  EXPECT_EQ(seen.back().token_budget, 6 * (*m)->last_throughput().max_new_tokens);
+  EXPECT_EQ(a->truncated, static_cast<std::size_t>((*m)->last_throughput().truncated));
+  std::size_t at_limit = 0;
+  for (double len : a->lengths) at_limit += len == 12.0 ? 1 : 0;
+  EXPECT_GE(at_limit, a->truncated);  // a cut answer has exactly the budget's length
+}
+
 TEST(EvalRun, ErrorsNameTheInput) {
   auto missing = eval_model::load("x", "/nonexistent/model");
   ASSERT_FALSE(missing);

@@ -81,6 +81,21 @@ TEST(Aes, VariantsDifferOnlyWhenAccuracyDrops) {
   EXPECT_NEAR(aes(0.5, 1500, 0.5, 1000).value(), -0.5, 1e-12);
 }
 
+TEST(Aes, BothAccuraciesZeroIsNoAccuracyChange) {
+  // Nothing solved by either model: dAcc = 0, AES = dLen = (100 - 80) / 100.
+  EXPECT_NEAR(aes(0.0, 80, 0.0, 100).value(), 0.2, 1e-12);
+  EXPECT_NEAR(aes(0.0, 120, 0.0, 100, {}, aes_variant::plus_abs).value(), -0.2, 1e-12);
+  EXPECT_DOUBLE_EQ(relative_accuracy_change(0.0, 0.0).value(), 0.0);
+  EXPECT_DOUBLE_EQ(relative_accuracy_change(0.3, 0.2).value(), 0.5);
+  const auto gain_from_zero = relative_accuracy_change(0.1, 0.0);
+  ASSERT_FALSE(gain_from_zero.ok());
+  EXPECT_NE(gain_from_zero.error().message().find("base accuracy"), std::string::npos);
+  const auto r = aes_over_datasets({{"aime25", 0.0, 50, 0.0, 100}});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_DOUBLE_EQ(r->datasets[0].delta_accuracy, 0.0);
+  EXPECT_NEAR(r->mean_formula, 0.5, 1e-12);
+}
+
 TEST(Aes, PerDatasetAndAveraged) {
   const auto r =
       aes_over_datasets({{"math500", 0.55, 500, 0.5, 1000}, {"aime24", 0.45, 500, 0.5, 1000}});

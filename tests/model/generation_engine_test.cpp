@@ -156,6 +156,32 @@ TEST(generation, eos_and_stop_tokens_end_rollouts_and_free_slots) {
   EXPECT_LE((*out)[1].tokens.size(), 2u);
 }
 
+TEST(generation, progress_counts_finished_rollouts_and_tokens) {
+  auto model = make_model();
+  generation_params p = params({1.0, 0, 1.0}, /*max_new_tokens=*/40, /*max_batch=*/2);
+  auto reqs = requests();
+  auto free_run = generation_engine(model, p).generate(reqs);
+  ASSERT_TRUE(free_run.ok());
+  p.eos_token_ids = {(*free_run)[0].tokens[2]};  // some rollouts end early, others run on
+  std::vector<generation_progress> seen;
+  auto out = generation_engine(model, p).generate(
+      reqs, [&](const generation_progress& g) { seen.push_back(g); });
+  ASSERT_TRUE(out.ok());
+  int64_t tokens = 0;
+  for (const auto& o : *out) tokens += static_cast<int64_t>(o.tokens.size());
+  ASSERT_GT(seen.size(), 1u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].total, 6);
+    if (i > 0) {
+      EXPECT_GE(seen[i].finished, seen[i - 1].finished);
+      EXPECT_GT(seen[i].generated_tokens, seen[i - 1].generated_tokens);
+    }
+  }
+  EXPECT_LT(seen.front().finished, 6);
+  EXPECT_EQ(seen.back().finished, 6);
+  EXPECT_EQ(seen.back().generated_tokens, tokens);
+}
+
 TEST(generation, bad_requests_and_params_are_errors) {
   auto model = make_model();
   generation_params p;
