@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace leadrl::model {
 namespace {
@@ -11,6 +12,36 @@ struct filtered {
   torch::Tensor logp;  // [B, K] log-probs of the candidates (-inf when filtered out)
   torch::Tensor ids;   // [B, K] token id of each candidate
 };
+
+// The nucleus of a peaked distribution (a trained model's) is a small part of a large
+// vocabulary: it is looked for among this many most likely tokens before sorting them all.
+constexpr int64_t k_nucleus_candidates = 1024;
+
+// Top-p over the k most likely tokens of each row, in the order and with the cut of a
+// stable descending sort of the whole row, or nothing when that is not certain for every
+// row: the cut must fall inside the k, and the last kept token must be strictly more likely
+// than the k-th (so that no token outside the k, tie or not, could precede it).
+std::optional<filtered> nucleus_among_top(const torch::Tensor& scaled, double top_p) {
+  const int64_t k = std::min<int64_t>(k_nucleus_candidates, scaled.size(-1));
+  auto [vals, ids] = torch::topk(scaled, k, -1, /*largest=*/true, /*sorted=*/true);
+  // Ties in id order, as the stable sort has them: order by id, then stably by value.
+  torch::Tensor by_id;
+  std::tie(ids, by_id) = torch::sort(ids, -1);  // ids are distinct
+  vals = vals.gather(-1, by_id);
+  auto order = std::get<1>(torch::sort(vals, /*stable=*/true, -1, /*descending=*/true));
+  ids = ids.gather(-1, order);
+  vals = vals.gather(-1, order);
+  // Probabilities under the whole row's softmax; the mass strictly before each candidate.
+  const auto probs = torch::exp(vals - torch::logsumexp(scaled, -1, /*keepdim=*/true));
+  const auto cut = (torch::cumsum(probs, -1) - probs) >= top_p;
+  const auto kept = (~cut).sum(-1, /*keepdim=*/true);  // >= 1: the first is always kept
+  const bool inside = cut.any(-1).all().item<bool>();
+  if (!inside) return std::nullopt;
+  const auto last_kept = vals.gather(-1, kept - 1);
+  if (!(last_kept > vals.narrow(-1, k - 1, 1)).all().item<bool>()) return std::nullopt;
+  vals = vals.masked_fill(cut, -std::numeric_limits<float>::infinity());
+  return filtered{torch::log_softmax(vals, -1), ids};
+}
 
 // Candidates in decreasing probability when a filter needs the order, else in id order
 // (the inverse CDF is then over ids, which is just as exact and avoids a sort of V).
@@ -21,6 +52,9 @@ filtered filter(const torch::Tensor& logits, const sampling_params& p) {
   if (p.top_k > 0 && p.top_k < vocab) {
     std::tie(vals, ids) = torch::topk(scaled, p.top_k, -1, /*largest=*/true, /*sorted=*/true);
   } else if (p.top_p < 1.0) {
+    if (vocab > k_nucleus_candidates) {
+      if (auto f = nucleus_among_top(scaled, p.top_p)) return *f;
+    }
     std::tie(vals, ids) = torch::sort(scaled, /*stable=*/true, -1, /*descending=*/true);
   } else {
     vals = scaled;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 namespace leadrl::model {
 namespace {
@@ -123,6 +124,51 @@ TEST(sampler, each_row_depends_only_on_its_seed_and_logits) {
     EXPECT_EQ(one.tokens[0].item<int64_t>(), all.tokens[i].item<int64_t>());
     EXPECT_EQ(one.logprobs[0].item<float>(), all.logprobs[i].item<float>());
   }
+}
+
+// The top-p filter as a stable descending sort of the whole row defines it.
+torch::Tensor reference_top_p(const torch::Tensor& logits, double top_p) {
+  auto [vals, ids] = torch::sort(logits, /*stable=*/true, -1, /*descending=*/true);
+  auto probs = torch::softmax(vals, -1);
+  auto before = torch::cumsum(probs, -1) - probs;
+  vals = vals.masked_fill(before >= top_p, -std::numeric_limits<float>::infinity());
+  auto out = torch::full(logits.sizes(), -std::numeric_limits<float>::infinity());
+  return out.scatter(-1, ids, torch::log_softmax(vals, -1));
+}
+
+// Over a large vocabulary the nucleus is looked for among the 1,024 most likely tokens
+// first; rows where that is not certain (a flat row, a tie at the 1,024th token) take the
+// full sort. Every case keeps exactly the reference's set, ties in id order.
+TEST(sampler, top_p_over_a_large_vocabulary_keeps_the_reference_set) {
+  const int64_t v = 5000;
+  torch::manual_seed(11);
+  auto logits = torch::randn({4, v});
+  logits[0].narrow(0, 100, 20).add_(12.0);  // peaked: a nucleus of about 20 tokens
+  logits[1].fill_(0.0);                     // flat: the nucleus is most of the row
+  // Ten tokens tied at the top, scattered ids: p = 0.5 keeps the six lowest ids.
+  logits[2].fill_(0.0);
+  const std::vector<int64_t> tied = {4000, 10, 2500, 7, 3000, 1, 4999, 200, 3, 1500};
+  for (int64_t id : tied) logits[2][id] = 10.0;
+  logits[3].fill_(-5.0);  // 2,000 ties around the 1,024th place, below a peak
+  logits[3].narrow(0, 0, 2000).fill_(1.0);
+  logits[3][4321] = 9.0;
+  sampling_params p;
+  p.top_p = 0.5;
+  // Rows 0, 2 and 3 are certain among the top 1,024 (the fast path); the flat row is not,
+  // and a batch holding it is sorted whole.
+  for (const auto& rows : {std::vector<int64_t>{0, 2, 3}, std::vector<int64_t>{0, 1, 2, 3}}) {
+    const auto batch = logits.index_select(0, torch::tensor(rows, torch::kLong));
+    const auto got = filtered_log_probs(batch, p);
+    const auto want = reference_top_p(batch, 0.5);
+    EXPECT_TRUE(torch::equal(torch::isinf(got), torch::isinf(want))) << rows.size() << " rows";
+    const auto finite = ~torch::isinf(want);
+    EXPECT_LT((got - want).masked_select(finite).abs().max().item<float>(), 1e-5F);
+    const auto kept2 = (~torch::isinf(got[rows.size() == 3 ? 1 : 2])).nonzero().reshape({-1});
+    EXPECT_TRUE(torch::equal(kept2, torch::tensor({1, 3, 7, 10, 200, 1500}, torch::kLong)));
+    EXPECT_LT((~torch::isinf(got[0])).sum().item<int64_t>(), 40);
+  }
+  EXPECT_GT((~torch::isinf(filtered_log_probs(logits.narrow(0, 1, 1), p))).sum().item<int64_t>(),
+            1024);  // the flat row's nucleus is beyond the top 1,024
 }
 
 TEST(sampler, invalid_params_are_reported) {
