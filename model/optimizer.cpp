@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 #include <type_traits>
+#include <vector>
 
 #include "model/tensor_types.hpp"
 
@@ -100,17 +101,40 @@ bool is_norm_or_bias(const std::string& name, const torch::Tensor& param) {
   return param.dim() <= 1 || ends_in_bias || name.find("norm") != std::string::npos;
 }
 
+namespace {
+
+// Σ g² of one gradient as a float64 scalar tensor (see clip_grad_norm).
+torch::Tensor squared_norm(const torch::Tensor& g) {
+  constexpr std::int64_t slice = 4096;
+  const auto dtype = g.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+  const torch::Tensor flat = g.reshape({-1});
+  const std::int64_t n = flat.numel();
+  const std::int64_t body = n / slice * slice;
+  torch::Tensor sum = torch::zeros({}, torch::kDouble);
+  if (body > 0) {
+    const auto rows = flat.narrow(0, 0, body).view({body / slice, slice});
+    sum = sum + at::linalg_vector_norm(rows, 2, {1}, false, dtype).to(torch::kDouble).square().sum();
+  }
+  if (n > body) {
+    const auto tail = flat.narrow(0, body, n - body);
+    sum = sum + at::linalg_vector_norm(tail, 2, c10::nullopt, false, dtype).to(torch::kDouble).square();
+  }
+  return sum;
+}
+
+}  // namespace
+
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
   torch::NoGradGuard no_grad;
-  double sum_sq = 0;
+  // Squared norms of 4,096-entry slices of each gradient in its own precision (float32
+  // at least: no float64 copy of the gradients, and few enough terms per sum that float32
+  // keeps ~1e-7 relative), added up in float64, read once.
+  std::vector<torch::Tensor> norms;
   for (const torch::Tensor& p : params) {
     const torch::Tensor& g = p.grad();
-    if (!g.defined()) continue;
-    const double n =
-        at::linalg_vector_norm(g, 2, c10::nullopt, false, torch::kFloat64).item<double>();
-    sum_sq += n * n;
+    if (g.defined()) norms.push_back(squared_norm(g));
   }
-  const double norm = std::sqrt(sum_sq);
+  const double norm = norms.empty() ? 0.0 : std::sqrt(torch::stack(norms).sum().item<double>());
   if (max_norm > 0 && std::isfinite(norm)) {
     const double coef = max_norm / (norm + 1e-6);
     if (coef < 1) {

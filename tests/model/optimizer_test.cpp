@@ -212,6 +212,16 @@ TEST(GradClip, ScalesToTheGlobalNormAndReportsThePreClipNorm) {
   EXPECT_TRUE(torch::equal(a.grad(), before));
 }
 
+// Float32 gradients are normed in float32 (no float64 copy) and combined in float64: a
+// million entries of 1e-3 and one of 3 give sqrt(1 + 9) to float32's precision.
+TEST(GradClip, Float32GradientsKeepTheirNormToFloatPrecision) {
+  auto a = torch::zeros({1000000}).requires_grad_(true);
+  auto b = torch::zeros({1}).requires_grad_(true);
+  a.mutable_grad() = torch::full({1000000}, 1e-3F);
+  b.mutable_grad() = torch::tensor({3.0F});
+  EXPECT_NEAR(clip_grad_norm({a, b}, 0.0), std::sqrt(10.0), 1e-5);
+}
+
 TEST(PolicyOptimizer, StateRoundTripsByName) {
   auto params = make_params();
   optimizer_config cfg;
