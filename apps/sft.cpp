@@ -111,7 +111,7 @@ void fill_settings(const leadrl::io::sft_options& o, leadrl::model::sft_settings
 
 // The stderr line of one progress report.
 void print_progress(const leadrl::model::sft_progress& p, std::int64_t steps, double elapsed,
-                    double eval_temperature) {
+                    double eval_temperature, const char* eval_label) {
   const auto eta = static_cast<long>(
       elapsed / static_cast<double>(p.step) * static_cast<double>(steps - p.step) + 0.5);
   char line[320];
@@ -121,8 +121,8 @@ void print_progress(const leadrl::model::sft_progress& p, std::int64_t steps, do
                         p.lr, p.tokens_per_s, eta / 60, eta % 60);
   if (p.has_eval && n > 0 && static_cast<std::size_t>(n) < sizeof line) {
     std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n),
-                  " | pass@1 %.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens",
-                  p.eval.accuracy, eval_temperature, p.eval.greedy_accuracy, p.eval.mean_length);
+                  " | %s pass@1 %.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens",
+                  eval_label, p.eval.accuracy, eval_temperature, p.eval.greedy_accuracy, p.eval.mean_length);
   }
   std::cerr << line << std::endl;
 }
@@ -284,7 +284,9 @@ int run_sft(int argc, char** argv) {
                 const double elapsed =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
                         .count();
-                print_progress(p, so.steps, elapsed, so.eval_temperature);
+                // arith: held-out test problems; jsonl: the training pairs themselves.
+                print_progress(p, so.steps, elapsed, so.eval_temperature,
+                               jsonl ? "train" : "held-out");
               }};
   auto runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);
   if (!runner) {
@@ -298,9 +300,9 @@ int run_sft(int argc, char** argv) {
   }
   if (!write_checkpoint(*options, *model, out_dir, stamp)) return 1;
   std::printf(
-      "sft: %s written (%.0f s, pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
+      "sft: %s written (%.0f s, %s pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
       "tokens)\n",
-      out_dir.string().c_str(), report->seconds, report->eval.accuracy, so.eval_temperature,
+      out_dir.string().c_str(), report->seconds, jsonl ? "train" : "held-out", report->eval.accuracy, so.eval_temperature,
       report->eval.greedy_accuracy, report->eval.mean_length);
   return 0;
 }
