@@ -48,6 +48,14 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
 status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
                             int world_size, std::size_t bucket_bytes) {
   torch::NoGradGuard no_grad;
+  if (world_size == 1) {
+    // The mean over one rank is the gradient itself: no packing, no collective. A missing
+    // gradient still becomes zeros, as after a reduction.
+    for (const auto& p : params) {
+      if (!p.grad().defined()) const_cast<torch::Tensor&>(p).mutable_grad() = torch::zeros_like(p);
+    }
+    return status::success();
+  }
   const auto max_elems = static_cast<std::int64_t>(std::max<std::size_t>(bucket_bytes / 4, 1));
   std::size_t first = 0;
   std::int64_t numel = 0;

@@ -23,7 +23,8 @@ constexpr std::size_t default_bucket_bytes = std::size_t{16} << 20;
 /// Replaces each parameter's gradient by its mean over `world_size` ranks. Gradients are
 /// packed in f32 buckets of at most `bucket_bytes` (one collective per bucket); a parameter
 /// without a gradient counts as zeros so every rank moves the same counts. The MPI backend
-/// stages device tensors through host memory; NCCL works on device buffers.
+/// stages device tensors through host memory; NCCL works on device buffers. With
+/// world_size 1 nothing moves (no collective; missing gradients still become zeros).
 status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
                             int world_size, std::size_t bucket_bytes = default_bucket_bytes);
 

@@ -39,6 +39,33 @@ TEST(GradientSync, GradientsBecomeTheRankMeanAcrossSeveralBuckets) {
   EXPECT_EQ(params[3].grad().abs().sum().item<double>(), 0.0);
 }
 
+// Collectives that only count their calls.
+class counting_collectives final : public collectives {
+ public:
+  int calls = 0;
+  std::string backend() const override { return "mpi"; }
+  status all_reduce_sum(void*, std::size_t, element_type) override { return ++calls, status{}; }
+  status broadcast(void*, std::size_t, element_type, int) override { return ++calls, status{}; }
+  status barrier() override { return ++calls, status{}; }
+};
+
+TEST(GradientSync, AWorldOfOneMovesNothing) {
+  counting_collectives coll;
+  auto params = make_params(2);
+  params[0].mutable_grad() = torch::randn({3, 5});
+  params[2].mutable_grad() = torch::randn({2, 2}).to(torch::kBFloat16);
+  const auto g0 = params[0].grad().clone();
+  const auto g2 = params[2].grad().clone();
+  ASSERT_TRUE(all_reduce_gradients(coll, params, 1).ok());
+  EXPECT_EQ(coll.calls, 0);
+  EXPECT_TRUE(torch::equal(params[0].grad(), g0));
+  EXPECT_TRUE(torch::equal(params[2].grad(), g2));
+  ASSERT_TRUE(params[1].grad().defined());  // missing: zeros, as after a reduction
+  EXPECT_EQ(params[1].grad().abs().sum().item<double>(), 0.0);
+  ASSERT_TRUE(all_reduce_gradients(coll, params, 2).ok());
+  EXPECT_GT(coll.calls, 0);  // a larger world reduces
+}
+
 TEST(GradientSync, BroadcastMakesReplicasBitIdenticalAndTheChecksumSaysSo) {
   auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
   auto params = make_params(100 + g_world->rank());  // every rank starts different
