@@ -15,7 +15,6 @@
 
 #include "actors/step_logic.hpp"
 #include "grading/arith_grade.hpp"
-#include "grading/grader.hpp"
 #include "io/arith_task.hpp"
 #include "io/data_sampler.hpp"
 #include "model/char_tokenizer.hpp"
@@ -272,14 +271,6 @@ status rank_worker::generate(const generate_request& request) {
   return {};
 }
 
-namespace {
-
-std::vector<std::int32_t> ids32(const std::vector<std::int64_t>& ids) {
-  return std::vector<std::int32_t>(ids.begin(), ids.end());
-}
-
-}  // namespace
-
 // trainer.rollout_data_dir: this rank's rollouts of the step as JSON lines. The dump is for
 // inspection, so a failed write is reported and training goes on.
 void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
@@ -300,7 +291,7 @@ void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
     j["prompt_id"] = r.prompt_id;
     j["rollout"] = r.rollout_idx;
     j["id"] = row.id;
-    j["prompt"] = tok->decode(ids32(r.prompt));
+    j["prompt"] = model::decode_ids(*tok, r.prompt, /*drop_eos=*/false);
     j["prompt_ids"] = r.prompt;
     j["response"] = texts[i];
     j["reference"] = row.answer;
@@ -326,14 +317,9 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
   s.rank = w.rank;
   std::vector<std::string> texts;
   for (const auto& r : w.store) {
-    std::vector<std::int32_t> ids;
-    for (auto t : r.response) {
-      if (t != w.tok->eos_id()) ids.push_back(static_cast<std::int32_t>(t));
-    }
-    const std::string text = w.tok->decode(ids);
+    const std::string text = model::decode_ids(*w.tok, r.response, /*drop_eos=*/true);
     const auto& answer = w.data.rows[static_cast<std::size_t>(r.prompt_id)].answer;
-    const grading::grade_result g =
-        w.arith ? grading::arith_grade(text, answer) : grading::grade_answer(text, answer);
+    const grading::grade_result g = grading::grade_task_answer(text, answer, w.arith);
     s.prompt_ids.push_back(r.prompt_id);
     s.rollout_idx.push_back(r.rollout_idx);
     s.lengths.push_back(static_cast<double>(std::max<std::size_t>(r.response.size(), 1)));

@@ -27,6 +27,7 @@
 
 #include "apps/cli_args.hpp"
 #include "apps/command.hpp"
+#include "base/fnv1a.hpp"
 #include "io/problem_dataset.hpp"
 #include "io/sft_options.hpp"
 #include "io/train_options.hpp"
@@ -70,8 +71,7 @@ std::string read_text(const fs::path& p) {
 // FNV-1a of a file's bytes, so that a changed data file is not served from the cache.
 std::string content_stamp(const std::string& path) {
   const std::string bytes = read_text(path);
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  const std::uint64_t h = leadrl::fnv1a64(bytes);
   char out[80];
   std::snprintf(out, sizeof out, "# data.train_files: %zu bytes, fnv1a %016llx\n", bytes.size(),
                 static_cast<unsigned long long>(h));

@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "grading/arith_grade.hpp"
-#include "grading/grader.hpp"
 #include "io/data_sampler.hpp"
 #include "model/chat_template.hpp"
 #include "model/checkpoint.hpp"
@@ -130,14 +129,9 @@ void grade_outputs(const model::tokenizer& tok, const eval_dataset& data,
                    eval_throughput& t) {
   for (std::size_t i = 0; i < gen.size(); ++i) {
     const auto& o = gen[i];
-    std::vector<std::int32_t> ids;
-    for (auto x : o.tokens) {
-      if (x != tok.eos_id()) ids.push_back(static_cast<std::int32_t>(x));
-    }
-    const std::string text = tok.decode(ids);
+    const std::string text = model::decode_ids(tok, o.tokens, /*drop_eos=*/true);
     const auto& answer = data.problems.rows[static_cast<std::size_t>(out.problem_ids[i])].answer;
-    const grading::grade_result g =
-        data.arith ? grading::arith_grade(text, answer) : grading::grade_answer(text, answer);
+    const grading::grade_result g = grading::grade_task_answer(text, answer, data.arith);
     out.correctness.push_back(g.correct ? 1.0 : 0.0);
     out.lengths.push_back(static_cast<double>(std::max<std::size_t>(o.tokens.size(), 1)));
     t.generated_tokens += static_cast<std::int64_t>(o.tokens.size());

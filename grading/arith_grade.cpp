@@ -169,4 +169,9 @@ arith_step_count count_arith_steps(std::string_view response) {
   return count;
 }
 
+grade_result grade_task_answer(std::string_view response, std::string_view reference,
+                               bool arith) {
+  return arith ? arith_grade(response, reference) : grade_answer(response, reference);
+}
+
 }  // namespace leadrl::grading

@@ -29,6 +29,11 @@ grading::grade_result arith_grade(std::string_view response, std::string_view re
 /// As above with the reference as an integer.
 grading::grade_result arith_grade(std::string_view response, std::int64_t reference);
 
+/// The verdict of a task's grader: arith_grade for the built-in arithmetic task (`arith`),
+/// grade_answer (the MATH grader, default options) for every other problem set.
+grading::grade_result grade_task_answer(std::string_view response, std::string_view reference,
+                                        bool arith);
+
 /// Reads `text` (spaces around it allowed) as an integer: optional sign, 1 to 18 digits
 /// (leading zeros allowed). nullopt for anything else. Never throws.
 std::optional<std::int64_t> parse_arith_integer(std::string_view text);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "base/fnv1a.hpp"
 #include "base/splitmix64.hpp"
 #include "grading/char_class.hpp"
 
@@ -157,11 +158,7 @@ cplx tidy(cplx z) {
   return z.imag() == 0 ? cplx(z.real(), 0.0) : z;
 }
 
-std::uint64_t name_hash(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return h;
-}
+std::uint64_t name_hash(std::string_view s) { return fnv1a64(s, k_leadrl_checksum_offset); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/fnv1a.hpp"
 #include "base/splitmix64.hpp"
 
 namespace leadrl::io {
@@ -233,12 +234,7 @@ status validate_arith_options(const arith_task_options& o) {
 
 arith_split arith_split_of(std::string_view expression, int test_per_mille) {
   // FNV-1a over the text, then a splitmix64 finaliser for well-spread low digits.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : expression) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  h = mix64(h ^ split_salt);
+  const std::uint64_t h = mix64(fnv1a64(expression) ^ split_salt);
   return static_cast<int>(h % 1000) < test_per_mille ? arith_split::test : arith_split::train;
 }
 

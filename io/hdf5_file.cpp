@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/fnv1a.hpp"
+
 namespace leadrl::io {
 
 namespace {
@@ -90,16 +92,14 @@ T c_check(T r, const char* function) {
 }
 
 std::uint64_t fnv1a64_strings(const std::vector<std::string>& values) {
-  std::uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](unsigned char c) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  };
+  std::uint64_t h = k_leadrl_checksum_offset;
   for (const std::string& s : values) {
-    // The length goes in first so that {"ab","c"} and {"a","bc"} differ.
-    std::uint64_t n = s.size();
-    for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>((n >> (8 * i)) & 0xff));
-    for (char c : s) mix(static_cast<unsigned char>(c));
+    // The length goes in first (8 bytes, little-endian) so that {"ab","c"} and {"a","bc"}
+    // differ.
+    const std::uint64_t n = s.size();
+    unsigned char length[8];
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xff);
+    h = fnv1a64(s, fnv1a64_bytes(length, sizeof length, h));
   }
   return h;
 }

@@ -29,7 +29,9 @@ option_table<data_options> data_table() {
         "arith: highest difficulty (1..5)");  // range in check_cross_rules
   t.add("data.train_batch_size", &d::train_batch_size, "prompts per step over all ranks",
         int_range(1));
-  t.add("data.max_prompt_length", &d::max_prompt_length, "longest prompt in tokens (chat template included); longer prompts are dropped at start, counted in the log, never cut",
+  t.add("data.max_prompt_length", &d::max_prompt_length,
+        "longest prompt in tokens (chat template included); longer prompts are dropped at start, "
+        "counted in the log, never cut",
         int_range(1));
   t.add("data.max_response_length", &d::max_response_length, "generated tokens per rollout at most",
         int_range(1));

@@ -35,10 +35,9 @@ std::optional<filtered> nucleus_among_top(const torch::Tensor& scaled, double to
   const auto probs = torch::exp(vals - torch::logsumexp(scaled, -1, /*keepdim=*/true));
   const auto cut = (torch::cumsum(probs, -1) - probs) >= top_p;
   const auto kept = (~cut).sum(-1, /*keepdim=*/true);  // >= 1: the first is always kept
-  const bool inside = cut.any(-1).all().item<bool>();
-  if (!inside) return std::nullopt;
   const auto last_kept = vals.gather(-1, kept - 1);
-  if (!(last_kept > vals.narrow(-1, k - 1, 1)).all().item<bool>()) return std::nullopt;
+  const auto certain = cut.any(-1, /*keepdim=*/true) & (last_kept > vals.narrow(-1, k - 1, 1));
+  if (!certain.all().item<bool>()) return std::nullopt;
   vals = vals.masked_fill(cut, -std::numeric_limits<float>::infinity());
   return filtered{torch::log_softmax(vals, -1), ids};
 }

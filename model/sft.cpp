@@ -6,7 +6,6 @@
 
 #include "base/splitmix64.hpp"
 #include "grading/arith_grade.hpp"
-#include "grading/grader.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/generation_engine.hpp"
 #include "model/learner_step.hpp"
@@ -140,14 +139,8 @@ result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
     double correct = 0;
     double length = 0;
     for (std::size_t i = 0; i < gen->size(); ++i) {
-      std::vector<std::int32_t> text_ids;
-      for (auto t : (*gen)[i].tokens) {
-        if (t != tok.eos_id()) text_ids.push_back(static_cast<std::int32_t>(t));
-      }
-      const std::string text = tok.decode(text_ids);
-      const auto& answer = problems.answers[i];
-      const bool ok = problems.arith ? grading::arith_grade(text, answer).correct
-                                     : grading::grade_answer(text, answer).correct;
+      const std::string text = decode_ids(tok, (*gen)[i].tokens, /*drop_eos=*/true);
+      const bool ok = grading::grade_task_answer(text, problems.answers[i], problems.arith).correct;
       correct += ok ? 1.0 : 0.0;
       length += static_cast<double>((*gen)[i].tokens.size());
     }

@@ -27,4 +27,14 @@ result<std::shared_ptr<const tokenizer>> load_tokenizer(const std::string& spec)
   return std::shared_ptr<const tokenizer>(std::make_shared<bpe_tokenizer>(std::move(*bpe)));
 }
 
+std::string decode_ids(const tokenizer& tok, const std::vector<std::int64_t>& ids,
+                       bool drop_eos) {
+  std::vector<std::int32_t> kept;
+  kept.reserve(ids.size());
+  for (const std::int64_t id : ids) {
+    if (!(drop_eos && id == tok.eos_id())) kept.push_back(static_cast<std::int32_t>(id));
+  }
+  return tok.decode(kept);
+}
+
 }  // namespace leadrl::model

@@ -55,6 +55,10 @@ class tokenizer {
   virtual std::string id_to_token(std::int32_t id) const = 0;
 };
 
+/// The text of token ids as the model and the generation engine hold them (int64); with
+/// `drop_eos` the tokenizer's EOS ids are left out (a generated response as graders read it).
+std::string decode_ids(const tokenizer& tok, const std::vector<std::int64_t>& ids, bool drop_eos);
+
 /// Loads a tokenizer from `spec`: "char" gives the built-in character-level tokenizer;
 /// a tokenizer.json written by save_char_tokenizer (or its folder) gives it too; anything
 /// else is a path to a Hugging Face tokenizer.json (or to the folder holding

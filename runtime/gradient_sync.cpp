@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "base/fnv1a.hpp"
+
 namespace leadrl::runtime {
 namespace {
 
@@ -95,15 +97,10 @@ status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>&
 }
 
 std::uint64_t parameter_checksum(const std::vector<torch::Tensor>& params) {
-  std::uint64_t h = 1469598103934665603ULL;
+  std::uint64_t h = k_leadrl_checksum_offset;
   for (const auto& p : params) {
-    torch::Tensor c = p.detach().to(torch::kCPU).contiguous();
-    const auto* data = static_cast<const unsigned char*>(c.data_ptr());
-    const std::size_t n = static_cast<std::size_t>(c.numel()) * c.element_size();
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= data[i];
-      h *= 1099511628211ULL;
-    }
+    const torch::Tensor c = p.detach().to(torch::kCPU).contiguous();
+    h = fnv1a64_bytes(c.data_ptr(), static_cast<std::size_t>(c.numel()) * c.element_size(), h);
   }
   return h;
 }
