@@ -68,8 +68,9 @@ struct rank_context {
   std::optional<io::controller_state> resumed_controller;
   std::int64_t resumed_step = 0;
   void fail_job(const std::string& why) {
-    abort("rank " + std::to_string(rank) + ": " + why);
-    outcome->finish(fail("rank " + std::to_string(rank) + ": " + why));
+    const leadrl::error e("rank " + std::to_string(rank) + ": " + why, errc::run_failure);
+    abort(e);
+    outcome->finish(e);
   }
 };
 

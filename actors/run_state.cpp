@@ -53,11 +53,13 @@ bool snapshot_due(const io::trainer_options& trainer, std::int64_t step) {
 
 const std::vector<std::string>& resume_ignored_keys() {
   static const std::vector<std::string> keys = {
-      "trainer.total_steps",    "trainer.save_freq",         "trainer.snapshot_dir",
-      "trainer.keep_last",      "trainer.log_jsonl",         "trainer.rollout_data_dir",
-      "trainer.progress",
-      "trainer.timing",         "runtime.scheduler_threads", "runtime.collective_timeout_s",
-      "runtime.step_timeout_s", "runtime.checksum_freq",     "runtime.heartbeat_timeout_s"};
+      "trainer.total_steps",        "trainer.save_freq",
+      "trainer.snapshot_dir",       "trainer.keep_last",
+      "trainer.log_jsonl",          "trainer.rollout_data_dir",
+      "trainer.progress",           "trainer.timing",
+      "runtime.scheduler_threads",  "runtime.collective_timeout_s",
+      "runtime.step_timeout_s",     "runtime.checksum_freq",
+      "runtime.heartbeat_timeout_s"};
   return keys;
 }
 
@@ -206,6 +208,40 @@ status import_controller_state(const io::controller_state& state, io::data_sampl
   estimator = std::move(next);
   history = state.metrics_history;
   return status::success();
+}
+
+result<io::rank_state> fold_rank_states(const std::vector<io::rank_state>& old, int rank,
+                                        int world_size) {
+  if (old.empty()) return fail("the snapshot has no rank states");
+  if (world_size < 1 || rank < 0 || rank >= world_size) {
+    return fail("rank " + std::to_string(rank) + " outside a world of " +
+                std::to_string(world_size) + " ranks");
+  }
+  const std::string totals_int64 = "generated_tokens";
+  io::rank_state out;
+  for (const auto& [name, value] : old.front().int64_counters) {
+    out.int64_counters[name] = name == totals_int64 ? 0 : value;
+  }
+  for (const auto& [name, value] : old.front().double_counters) out.double_counters[name] = 0.0;
+  for (std::size_t k = 0; k < old.size(); ++k) {
+    const bool mine = static_cast<int>(k % static_cast<std::size_t>(world_size)) == rank;
+    for (const auto& [name, value] : old[k].int64_counters) {
+      if (name == totals_int64) {
+        if (mine) out.int64_counters[name] += value;
+        continue;
+      }
+      const auto it = out.int64_counters.find(name);
+      if (it == out.int64_counters.end() || it->second != value) {
+        return fail(
+            "rank " + std::to_string(k) + " counter '" + name + "' is " + std::to_string(value) +
+            ", rank 0 recorded " +
+            (it == out.int64_counters.end() ? std::string("none") : std::to_string(it->second)));
+      }
+    }
+    if (!mine) continue;
+    for (const auto& [name, value] : old[k].double_counters) out.double_counters[name] += value;
+  }
+  return out;
 }
 
 io::snapshot_meta make_snapshot_meta(const io::train_options& options, std::int64_t step,

@@ -5,8 +5,9 @@
 // actors, ranks or a model: the data sampler, the estimator state (PSI, the length-target
 // table with every column its update rule needs, HAPO's history), the metrics history
 // (one column per metric, one row per step), when a snapshot is due, the snapshot /meta,
-// which config keys may change between attempts of one run, and the metrics log kept
-// consistent with the snapshot a run resumes from.
+// which config keys may change between attempts of one run, how per-rank counters map onto
+// a different number of ranks, and the metrics log kept consistent with the snapshot a
+// run resumes from.
 //
 //   io::controller_state c = actors::export_controller_state(sampler, estimator, history);
 //   ... write, read back ...
@@ -69,6 +70,17 @@ result<lead::hapo_history> hapo_from_snapshot(const io::hapo_snapshot& s);
 io::controller_state export_controller_state(const io::data_sampler& sampler,
                                              const lead::estimator_state& estimator,
                                              const metrics_history& history);
+
+/// The counters of rank `rank` of a run of `world_size` ranks that resumes from a snapshot
+/// written by `old.size()` ranks (a resize; at the same size this is `old[rank]`). Old rank
+/// k folds into new rank k mod world_size: run totals (generated_tokens and every double
+/// counter, the seconds) are summed, so the sum over ranks stays the run's total; the other
+/// int64 counters (policy version, optimizer step, parameter checksum) are equal on every
+/// rank of a consistent snapshot and are taken as they are. A new rank that no old rank
+/// folds into takes those from old rank 0 and starts its totals at zero. Fails, naming the
+/// counter, when old ranks disagree on one of them, and when `old` is empty.
+result<io::rank_state> fold_rank_states(const std::vector<io::rank_state>& old, int rank,
+                                        int world_size);
 
 /// Restores the controller from /controller. `sampler` must be built for the run (dataset
 /// size, batch, seed); the stored order must equal the one it derives for the stored

@@ -16,19 +16,38 @@ namespace leadrl::actors {
 
 namespace {
 
+// This rank's counters from /ranks: its own group at the same world size; at another one
+// (a resize) the old ranks folded onto the new ones (fold_rank_states).
+result<io::rank_state> read_resumed_counters(const io::hdf5_file& file,
+                                             const io::snapshot_meta& meta, int rank,
+                                             int world_size) {
+  if (meta.world_size == world_size) return io::read_rank_state(file, rank);
+  std::vector<io::rank_state> old;
+  for (std::int64_t k = 0; k < meta.world_size; ++k) {
+    auto r = io::read_rank_state(file, k);
+    if (!r) return r.error();
+    old.push_back(std::move(*r));
+  }
+  return fold_rank_states(old, rank, world_size);
+}
+
 // Every rank reads the snapshot itself (a filesystem all ranks see): its replica and
-// optimizer from /learner, its counters from /ranks/<rank>; rank 0 also /controller.
+// optimizer from /learner, its counters from /ranks; rank 0 also /controller. A snapshot
+// of another world size is used when the global batch divides evenly over this run's
+// ranks (rank 0 checked that before the start; checked again here).
 status load_resume_state(rank_context& s) {
   auto file = io::hdf5_file::open(s.options.resume_path);
   if (!file) return file.error();
   auto meta = io::read_snapshot_meta(*file);
   if (!meta) return meta.error();
-  if (meta->world_size != s.world_size) {
+  if (meta->world_size != s.world_size && s.options.data.train_batch_size % s.world_size != 0) {
     return fail("written by a run with world size " + std::to_string(meta->world_size) +
-                ", this run has " + std::to_string(s.world_size));
+                ", this run has " + std::to_string(s.world_size) +
+                " and data.train_batch_size = " + std::to_string(s.options.data.train_batch_size) +
+                " does not divide evenly over its ranks");
   }
   if (auto r = s.worker->import_learner_state(*file, meta->policy_version); !r) return r;
-  auto counters = io::read_rank_state(*file, s.rank);
+  auto counters = read_resumed_counters(*file, *meta, s.rank, s.world_size);
   if (!counters) return counters.error();
   if (auto r = s.worker->restore_rank_counters(*counters); !r) return r;
   if (s.rank == 0) {
@@ -54,9 +73,9 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
   auto future = s->outcome->promise.get_future();
   auto worker = rank_worker::create(options, rank, world_size, coll);
   if (!worker) {
-    const std::string why = "rank " + std::to_string(rank) + ": " + worker.error().message();
-    abort(why);
-    return fail(why);
+    const auto e = worker.error().with_context("rank " + std::to_string(rank));
+    abort(e);
+    return e;
   }
   s->worker = std::shared_ptr<rank_worker>(std::move(*worker));
   if (rank == 0 && options.trainer.progress) {
@@ -71,10 +90,10 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
   if (!options.resume_path.empty()) {
     const auto t0 = clock_type::now();
     if (auto r = load_resume_state(*s); !r) {
-      const std::string why = "rank " + std::to_string(rank) + ": resume from " +
-                              options.resume_path + ": " + r.error().message();
-      abort(why);
-      return fail(why);
+      const auto e = r.error().with_context("rank " + std::to_string(rank) + ": resume from " +
+                                            options.resume_path);
+      abort(e);
+      return e;
     }
     if (rank == 0 && options.trainer.progress) {
       char took[32];
@@ -91,7 +110,7 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
   auto peers = connect(system, gate);
   if (!peers) {
     const std::string why = "rank " + std::to_string(rank) + ": " + peers.error().message();
-    abort(why);
+    abort(leadrl::error(why, errc::peer_gone));
     for (auto& a : {ver, gen, learn, gate}) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     return fail(why);
   }
@@ -105,7 +124,7 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
   }
   // Every rank has wired its actors before the first request can arrive.
   if (auto b = coll.barrier(); !b) {
-    abort(b.error().message());
+    abort(b.error());
     return b.error();
   }
   if (rank == 0) caf::anon_send(ctrl, peers_atom::value, *peers);
@@ -124,8 +143,8 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
     const std::string why = "rank " + std::to_string(rank) +
                             ": no shutdown from the controller within " + std::to_string(limit) +
                             " s";
-    abort(why);
-    out = fail(why);
+    abort(leadrl::error(why, errc::peer_gone));
+    out = fail(why, errc::peer_gone);
   } else {
     out = future.get();
   }
@@ -139,7 +158,7 @@ result<train_summary> run_training(const io::train_options& options, int rank, i
   if (!out) return out;
   // Nobody leaves while a peer may still be sending (clean shutdown).
   if (auto b = coll.barrier(); !b) {
-    abort(b.error().message());
+    abort(b.error());
     return b.error();
   }
   out->final_parameters = s->worker->flat_parameters();

@@ -53,9 +53,12 @@ struct train_summary {
 /// a single process); index r is rank r's gateway.
 using connect_function =
     std::function<result<std::vector<caf::actor>>(caf::actor_system&, const caf::actor&)>;
-/// Called on a failure that must end the whole job (MPI abort). In a single process it
-/// may return; the run then ends with the error.
-using abort_function = std::function<void(const std::string&)>;
+/// Called on a failure that must end the whole job (MPI abort). Its code tells the caller
+/// whether the input must change (errc::invalid_input: a model, tokenizer, dataset or
+/// snapshot that cannot be used; `leadrl train` exits with 2 and `leadrl launch` does not
+/// restart) or a restart may succeed (any other code). In a single process it may return;
+/// the run then ends with the error.
+using abort_function = std::function<void(const leadrl::error&)>;
 
 /// Runs the whole training on this rank: builds the worker, spawns the actors, connects
 /// the ranks, runs total_steps steps (rank 0 drives), shuts down cleanly. Every rank

@@ -1,4 +1,5 @@
-// `leadrl launch [--max-restarts N] [--restart-delay S] [--log FILE] -- COMMAND...`:
+// `leadrl launch [--max-restarts N] [--restart-delay S] [--log FILE] [--ranks R1,R2,...
+// [--shrink-after K]] -- COMMAND...`:
 // runs COMMAND (typically `mpirun ... leadrl train ...`) and restarts it when it fails,
 // so that a job that lost a rank continues from its newest valid snapshot
 // (ARCHITECTURE.md §5). The logic lives in runtime/supervisor.{hpp,cpp}.
@@ -13,10 +14,15 @@ namespace {
 
 void print_usage(std::ostream& out) {
   out << "leadrl launch: run a command and restart it when it fails\n\n"
-         "usage: leadrl launch [--max-restarts N] [--restart-delay S] [--log FILE] -- COMMAND...\n\n"
+         "usage: leadrl launch [--max-restarts N] [--restart-delay S] [--log FILE]\n"
+         "                     [--ranks R1,R2,... [--shrink-after K]] -- COMMAND...\n\n"
          "  --max-restarts N   restarts after the first attempt, 0..1000 (default 3)\n"
          "  --restart-delay S  seconds to wait before each restart, 0..3600 (default 1)\n"
-         "  --log FILE         also append the supervisor's log lines to FILE\n\n"
+         "  --log FILE         also append the supervisor's log lines to FILE\n"
+         "  --ranks R1,R2,...  world sizes, decreasing (e.g. 4,2): every {ranks} in COMMAND\n"
+         "                     becomes R1; after K failed attempts in a row at one size,\n"
+         "                     the next restart uses the next size (the last one stays)\n"
+         "  --shrink-after K   failed attempts in a row before shrinking, 1..1000 (default 2)\n\n"
          "COMMAND runs in its own process group with stdout inherited; its stderr is copied\n"
          "through, and the last lines of a failed attempt are repeated in the log with the\n"
          "cause (exit code or signal) and the duration. SIGINT and SIGTERM are forwarded to\n"
@@ -28,6 +34,10 @@ void print_usage(std::ostream& out) {
          "trainer.snapshot_dir (set trainer.save_freq for snapshots to exist). The first\n"
          "attempt runs COMMAND exactly as given. A train command inside a shell string\n"
          "(sh -c '...') is not rewritten: pass --resume auto there yourself.\n\n"
+         "Fewer ranks: when a node is lost for good, a job started with --ranks 4,2 and\n"
+         "`mpirun -np {ranks} leadrl train ...` continues on 2 ranks from the newest\n"
+         "snapshot (leadrl train resumes a snapshot of another world size when\n"
+         "data.train_batch_size divides evenly over the new ranks; see leadrl train --help).\n\n"
          "An attempt that exits with code 2 (leadrl's code for bad usage or configuration,\n"
          "such as a snapshot from another world size) is not restarted: it would fail again.\n\n"
          "Exit code: 0 once an attempt succeeds; otherwise that of the last attempt\n"
@@ -36,7 +46,9 @@ void print_usage(std::ostream& out) {
          "2 for bad usage of leadrl launch itself.\n\n"
          "example:\n"
          "  leadrl launch --max-restarts 5 --log launch.log -- \\\n"
-         "    mpirun -np 4 leadrl train configs/arith_tiny_lead.ini trainer.save_freq=5\n";
+         "    mpirun -np 4 leadrl train configs/arith_tiny_lead.ini trainer.save_freq=5\n"
+         "  leadrl launch --ranks 4,2 --max-restarts 5 -- \\\n"
+         "    mpirun -np {ranks} leadrl train configs/arith_tiny_lead.ini trainer.save_freq=5\n";
 }
 
 int run_launch(int argc, char** argv) {

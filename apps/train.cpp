@@ -4,10 +4,12 @@
 // work: unknown keys, bad values and missing files exit with code 2 and a message naming
 // the key or file. With trainer.save_freq > 0 snapshots go to trainer.snapshot_dir
 // (ARCHITECTURE.md §5); --resume continues from one: rank 0 chooses and checks the file
-// (world size and configuration must match, see actors::resume_ignored_keys), then every
-// rank reads it itself, so the snapshot directory must be on a filesystem all ranks see.
+// (the configuration must match, see actors::resume_ignored_keys; the world size may
+// differ when data.train_batch_size divides evenly over the new ranks), then every rank
+// reads it itself, so the snapshot directory must be on a filesystem all ranks see.
 //
 //   mpirun -np 2 leadrl train run.ini trainer.save_freq=10 --resume auto
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -34,14 +36,19 @@ void print_usage(std::ostream& out) {
          "--resume auto   continue from the newest valid snapshot in trainer.snapshot_dir\n"
          "                (torn or corrupt ones are skipped and named); none there: start\n"
          "                fresh. --resume PATH: continue from that snapshot file.\n"
-         "                The snapshot must come from the same world size (mpirun -np) and\n"
-         "                configuration, except for these keys, which may change:\n"
+         "                The snapshot must come from the same configuration, except for\n"
+         "                these keys, which may change:\n"
          "                ";
   for (const auto& k : leadrl::actors::resume_ignored_keys()) out << k << " ";
   out << "\n"
          "                (a larger trainer.total_steps extends a run; with a cosine lr\n"
-         "                schedule its remaining decay follows the new total). Otherwise,\n"
-         "                or when PATH is missing or not a snapshot: exit code 2.\n"
+         "                schedule its remaining decay follows the new total). It may come\n"
+         "                from another world size (mpirun -np) when data.train_batch_size\n"
+         "                divides evenly over the new ranks: the run then continues as a\n"
+         "                run of the new size would from that state (weights, optimizer,\n"
+         "                sampler, length table and PSI state are global; per-rank run\n"
+         "                totals of old rank k go to new rank k mod N). Otherwise, or when\n"
+         "                PATH is missing or not a snapshot: exit code 2.\n"
          "                Every rank reads the snapshot file itself: trainer.snapshot_dir\n"
          "                must be on a filesystem all ranks see. trainer.log_jsonl is\n"
          "                continued (lines after the snapshot's step are dropped).\n\n"
@@ -56,17 +63,27 @@ struct resume_choice {
   std::string error;  // non-empty: exit 2 with this message
 };
 
+// ", written by 4 ranks, continued on 2" for a resize; "" otherwise.
+std::string resized(std::int64_t written_by, int world_size) {
+  if (written_by == world_size) return "";
+  return ", written by " + std::to_string(written_by) + " rank(s), continued on " +
+         std::to_string(world_size);
+}
+
 resume_choice choose_resume(const std::string& resume, const leadrl::io::train_options& o,
                             int world_size) {
   const auto& ignored = leadrl::actors::resume_ignored_keys();
   if (resume != "auto") {
-    auto meta = leadrl::io::check_resume_snapshot(resume, world_size, o.config_text, ignored);
+    auto meta = leadrl::io::check_resume_snapshot(resume, world_size, o.config_text, ignored,
+                                                  o.data.train_batch_size);
     if (!meta) return {"", "--resume: " + meta.error().message()};
-    std::cerr << "leadrl train: resuming from " << resume << " (step " << meta->step << ")\n";
+    std::cerr << "leadrl train: resuming from " << resume << " (step " << meta->step
+              << resized(meta->world_size, world_size) << ")\n";
     return {resume, ""};
   }
   const std::string& dir = o.trainer.snapshot_dir;
-  auto plan = leadrl::io::find_resume(dir, world_size, o.config_text, ignored);
+  auto plan =
+      leadrl::io::find_resume(dir, world_size, o.config_text, ignored, o.data.train_batch_size);
   if (!plan) return {"", "--resume auto: " + plan.error().message()};
   for (const auto& s : plan->skipped) {
     std::cerr << "leadrl train: --resume auto: skipped " << s.path << ": " << s.reason << "\n";
@@ -77,7 +94,8 @@ resume_choice choose_resume(const std::string& resume, const leadrl::io::train_o
               << "'; starting fresh\n";
     return {"", ""};
   }
-  std::cerr << "leadrl train: resuming from " << *plan->path << " (step " << plan->step << ")\n";
+  std::cerr << "leadrl train: resuming from " << *plan->path << " (step " << plan->step
+            << resized(plan->meta->world_size, world_size) << ")\n";
   return {*plan->path, ""};
 }
 
@@ -154,7 +172,12 @@ int run_train(int argc, char** argv) {
     auto connect = [&w, timeout](caf::actor_system& sys, const caf::actor& local) {
       return leadrl::runtime::connect_ranks(sys, w, local, timeout);
     };
-    auto abort = [&w](const std::string& why) { w.abort(1, "leadrl train: " + why); };
+    // An input that cannot be used (model, tokenizer, data, snapshot) found by any rank
+    // ends the job with 2, like one found before the start: a restart would fail the same
+    // way. Anything else ends it with 1.
+    auto abort = [&w](const leadrl::error& e) {
+      w.abort(e.code() == leadrl::errc::invalid_input ? 2 : 1, "leadrl train: " + e.message());
+    };
     auto summary =
         leadrl::actors::run_training(*options, w.rank(), w.size(), *coll, system, connect, abort);
     // The run is over (its snapshots and log are written); a shutdown that hangs must not

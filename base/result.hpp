@@ -23,6 +23,8 @@ enum class errc {
   invalid_input,  ///< a bad value, a malformed or missing file: the input must change
   peer_gone,      ///< another rank died, hung or missed a deadline: a restart may succeed
   io_failure,     ///< the system refused a read or write of valid input (disk full, EIO)
+  run_failure,    ///< a started run broke (a step failed, replicas diverged): a restart may
+                  ///< succeed from a snapshot
 };
 
 /// An expected failure, described for a person: what input, what was expected.

@@ -179,11 +179,17 @@ namespace {
 std::optional<std::string> resume_refusal(const std::string& path, const snapshot_meta& meta,
                                           std::int64_t expected_world_size,
                                           const std::string& expected_config_text,
-                                          const std::vector<std::string>& ignored_keys) {
+                                          const std::vector<std::string>& ignored_keys,
+                                          std::int64_t global_batch) {
   if (meta.world_size != expected_world_size) {
-    return path + " was written by a run with world size " + std::to_string(meta.world_size) +
-           ", this run has world size " + std::to_string(expected_world_size) +
-           "; resuming would change how prompts and rollouts map to ranks";
+    const std::string sizes = path + " was written by a run with world size " +
+                              std::to_string(meta.world_size) + ", this run has world size " +
+                              std::to_string(expected_world_size);
+    if (global_batch <= 0) return sizes;
+    if (expected_world_size < 1 || global_batch % expected_world_size != 0) {
+      return sizes + "; a snapshot resumes at another world size only when the global batch (" +
+             std::to_string(global_batch) + " prompts) divides evenly over the new ranks";
+    }
   }
   const std::string stored = config_text_without(meta.config_text, ignored_keys);
   const std::string expected = config_text_without(expected_config_text, ignored_keys);
@@ -198,7 +204,8 @@ std::optional<std::string> resume_refusal(const std::string& path, const snapsho
 
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
                                 const std::string& expected_config_text,
-                                const std::vector<std::string>& ignored_keys) {
+                                const std::vector<std::string>& ignored_keys,
+                                std::int64_t global_batch) {
   auto files = list_snapshot_files(dir);
   if (!files) return files.error();
   resume_plan plan;
@@ -223,8 +230,8 @@ result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_wo
       continue;
     }
     plan.meta = *meta;
-    plan.refusal =
-        resume_refusal(f.path, *meta, expected_world_size, expected_config_text, ignored_keys);
+    plan.refusal = resume_refusal(f.path, *meta, expected_world_size, expected_config_text,
+                                  ignored_keys, global_batch);
     if (!plan.refusal) {
       plan.path = f.path;
       plan.step = meta->step;
@@ -237,7 +244,8 @@ result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_wo
 result<snapshot_meta> check_resume_snapshot(const std::string& path,
                                             std::int64_t expected_world_size,
                                             const std::string& expected_config_text,
-                                            const std::vector<std::string>& ignored_keys) {
+                                            const std::vector<std::string>& ignored_keys,
+                                            std::int64_t global_batch) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return fail(path + ": no such snapshot file");
   if (auto s = validate_snapshot(path); !s) {
@@ -247,8 +255,8 @@ result<snapshot_meta> check_resume_snapshot(const std::string& path,
   if (!file) return file.error();
   auto meta = read_snapshot_meta(*file);
   if (!meta) return meta.error();
-  if (auto why =
-          resume_refusal(path, *meta, expected_world_size, expected_config_text, ignored_keys)) {
+  if (auto why = resume_refusal(path, *meta, expected_world_size, expected_config_text,
+                                ignored_keys, global_batch)) {
     return fail(*why);
   }
   return *meta;

@@ -5,7 +5,8 @@
 // crash leaves either the previous set or the new complete file, never a torn `.h5`.
 // Only the newest K are kept; older ones are deleted after the new one is in place.
 // find_resume picks the newest snapshot that validates and says what it skipped and why,
-// and refuses (rather than silently uses) a valid snapshot of a different run shape.
+// and refuses (rather than silently uses) a valid snapshot of a different run shape; one
+// of another world size is accepted when the global batch divides evenly over the new ranks.
 //
 //   auto store = io::snapshot_store::open("run/snapshots", 3);
 //   auto where = store->write(snap);   // -> "run/snapshots/step_000120.h5"
@@ -84,23 +85,29 @@ struct resume_plan {
 };
 
 /// Scans `dir` newest first: `.tmp` files and snapshots that fail validate_snapshot are
-/// skipped (with reasons); the first valid one is chosen when its world size and config
-/// text equal the expected ones, otherwise refused with a message naming the difference.
+/// skipped (with reasons); the first valid one is chosen when its config text equals the
+/// expected one and its world size either equals `expected_world_size` or, when
+/// `global_batch` > 0, differs from it while the global batch (prompts per step) divides
+/// evenly over the new ranks (a resize: the caller maps the old ranks onto the new ones);
+/// otherwise it is refused with a message naming the difference.
 /// Config lines of `ignored_keys` (dotted, e.g. "trainer.total_steps") are left out of
 /// the comparison: settings that may change between attempts of one run.
 /// Older snapshots behind a refused one are not considered, so newer progress is never
 /// silently dropped. Fails only when `dir` cannot be listed.
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
                                 const std::string& expected_config_text,
-                                const std::vector<std::string>& ignored_keys = {});
+                                const std::vector<std::string>& ignored_keys = {},
+                                std::int64_t global_batch = 0);
 
 /// The same checks for one named file (resuming from an explicit path): validate_snapshot,
-/// then world size and config text as find_resume compares them. Returns its /meta.
+/// then world size (with the same resize rule) and config text as find_resume compares
+/// them. Returns its /meta.
 /// Fails with the reason: missing file, not a snapshot, corrupt, or refused (world size or
 /// configuration differ, the message names the first differing line).
 result<snapshot_meta> check_resume_snapshot(const std::string& path,
                                             std::int64_t expected_world_size,
                                             const std::string& expected_config_text,
-                                            const std::vector<std::string>& ignored_keys = {});
+                                            const std::vector<std::string>& ignored_keys = {},
+                                            std::int64_t global_batch = 0);
 
 }  // namespace leadrl::io

@@ -29,6 +29,8 @@ namespace {
 
 // leadrl exits with 2 for bad usage or configuration, before doing any work.
 constexpr int k_usage_exit_code = 2;
+// The placeholder in COMMAND that --ranks fills in.
+constexpr const char* k_ranks = "{ranks}";
 
 // ---- argument parsing ---------------------------------------------------------------
 
@@ -53,6 +55,27 @@ result<double> parse_seconds(const std::string& name, const std::string& text, d
     return fail(msg.str());
   }
   return v;
+}
+
+// "4,2" -> {4, 2}: world sizes, strictly decreasing.
+result<std::vector<int>> parse_rank_list(const std::string& text) {
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto n = parse_int("--ranks", item, 1, 100000);
+    if (!n) return fail(n.error().message() + " in '" + text + "'");
+    if (!out.empty() && *n >= out.back()) {
+      return fail("--ranks: expected world sizes in decreasing order (e.g. 4,2), got '" + text +
+                  "'");
+    }
+    out.push_back(static_cast<int>(*n));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 // ---- logging --------------------------------------------------------------------------
@@ -337,9 +360,11 @@ result<launch_options> parse_launch_args(const std::vector<std::string>& args) {
       a = a.substr(0, eq);
       has_value = true;
     }
-    if (a != "--max-restarts" && a != "--restart-delay" && a != "--log") {
+    if (a != "--max-restarts" && a != "--restart-delay" && a != "--log" && a != "--ranks" &&
+        a != "--shrink-after") {
       return fail("unknown option '" + args[i] +
-                  "' (expected --max-restarts N, --restart-delay S, --log FILE, then -- COMMAND)");
+                  "' (expected --max-restarts N, --restart-delay S, --log FILE, --ranks R1,R2,..., "
+                  "--shrink-after K, then -- COMMAND)");
     }
     if (!has_value) {
       if (i + 1 >= args.size() || args[i + 1] == "--") return fail(a + ": a value is required");
@@ -353,6 +378,14 @@ result<launch_options> parse_launch_args(const std::vector<std::string>& args) {
       auto s = parse_seconds(a, value, 3600.0);
       if (!s) return s.error();
       o.restart_delay_s = *s;
+    } else if (a == "--ranks") {
+      auto r = parse_rank_list(value);
+      if (!r) return r.error();
+      o.ranks = std::move(*r);
+    } else if (a == "--shrink-after") {
+      auto k = parse_int(a, value, 1, 1000);
+      if (!k) return k.error();
+      o.shrink_after = static_cast<int>(*k);
     } else {
       if (value.empty()) return fail("--log: a file name is required");
       o.log_path = value;
@@ -361,7 +394,28 @@ result<launch_options> parse_launch_args(const std::vector<std::string>& args) {
   if (!saw_separator) return fail("expected '--' before the COMMAND to supervise");
   o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (o.command.empty()) return fail("no COMMAND after '--'");
+  bool placeholder = false;
+  for (const auto& c : o.command) placeholder = placeholder || c.find(k_ranks) != std::string::npos;
+  if (!o.ranks.empty() && !placeholder) {
+    return fail("--ranks: COMMAND has no " + std::string(k_ranks) +
+                " to fill in (e.g. mpirun -np {ranks} leadrl train ...)");
+  }
+  if (o.ranks.empty() && placeholder) {
+    return fail(std::string("COMMAND contains ") + k_ranks + " but no --ranks was given");
+  }
   return o;
+}
+
+std::vector<std::string> command_for_ranks(const std::vector<std::string>& command, int ranks) {
+  std::vector<std::string> out = command;
+  const std::string n = std::to_string(ranks);
+  const std::string key = k_ranks;
+  for (auto& arg : out) {
+    for (auto at = arg.find(key); at != std::string::npos; at = arg.find(key, at + n.size())) {
+      arg.replace(at, key.size(), n);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> resume_command(const std::vector<std::string>& command) {
@@ -400,8 +454,11 @@ result<launch_outcome> supervise(const launch_options& options, std::ostream& lo
   signal_forwarding forwarding;
   launch_outcome outcome;
   const int max_attempts = options.max_restarts + 1;
+  std::size_t size_index = 0;  // into options.ranks
+  int failures_at_size = 0;    // consecutive failed attempts at options.ranks[size_index]
   for (int attempt = 1;; ++attempt) {
-    const auto command = attempt == 1 ? options.command : resume_command(options.command);
+    auto command = attempt == 1 ? options.command : resume_command(options.command);
+    if (!options.ranks.empty()) command = command_for_ranks(command, options.ranks[size_index]);
     log.line("attempt " + std::to_string(attempt) + "/" + std::to_string(max_attempts) +
              " starting: " + join(command));
     const auto t0 = std::chrono::steady_clock::now();
@@ -450,6 +507,14 @@ result<launch_outcome> supervise(const launch_options& options, std::ostream& lo
                " restart(s) exhausted; exit code " + std::to_string(outcome.exit_code) +
                " (that of the last attempt)");
       return outcome;
+    }
+    if (!options.ranks.empty() && ++failures_at_size >= options.shrink_after &&
+        size_index + 1 < options.ranks.size()) {
+      log.line(std::to_string(failures_at_size) + " failed attempt(s) in a row at " +
+               std::to_string(options.ranks[size_index]) + " ranks: the next attempt runs on " +
+               std::to_string(options.ranks[size_index + 1]));
+      ++size_index;
+      failures_at_size = 0;
     }
     char delay[32];
     std::snprintf(delay, sizeof delay, "%g", options.restart_delay_s);

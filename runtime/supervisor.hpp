@@ -4,7 +4,9 @@
 // its own process group, tees its stderr through while keeping the last lines, forwards
 // SIGINT/SIGTERM to the group, and restarts the command when it fails (non-zero exit or
 // death by a signal), up to a number of restarts, logging every attempt with its cause.
-// A restarted `leadrl train` resumes: `--resume auto` is appended when absent.
+// A restarted `leadrl train` resumes: `--resume auto` is appended when absent. With
+// `--ranks 4,2` and `{ranks}` in the command, a world size that keeps failing is replaced
+// by the next smaller one (the train command resumes its snapshot at the new size).
 // POSIX only (fork/exec, process groups); no MPI, CAF or torch is used here.
 //
 //   auto opts = runtime::parse_launch_args({"--max-restarts", "2", "--", "mpirun", ...});
@@ -28,13 +30,21 @@ struct launch_options {
   std::size_t stderr_tail_lines = 5;  ///< stderr lines of a failed attempt repeated in the log
   bool help = false;                  ///< --help was given (nothing else is parsed)
   std::vector<std::string> command;   ///< the command and its arguments (after `--`)
+  /// --ranks: the world sizes to run at, largest first (empty: the command as given). Each
+  /// `{ranks}` in the command is replaced by the current one.
+  std::vector<int> ranks;
+  /// --shrink-after: consecutive failed attempts at one world size after which the next
+  /// restart uses the next (smaller) entry of `ranks`.
+  int shrink_after = 2;
 };
 
-/// Parses the arguments after `leadrl launch`:
-/// `[--max-restarts N] [--restart-delay S] [--log FILE] -- COMMAND...` (also `--opt=value`).
+/// Parses the arguments after `leadrl launch`: `[--max-restarts N] [--restart-delay S]
+/// [--log FILE] [--ranks R1,R2,... [--shrink-after K]] -- COMMAND...` (also `--opt=value`).
 /// Fails, naming the argument, on an unknown option, a missing or malformed value
-/// (N must be an integer in [0, 1000], S a number in [0, 3600]), a missing `--`, or an
-/// empty COMMAND.
+/// (N must be an integer in [0, 1000], S a number in [0, 3600], the R a strictly
+/// decreasing list of integers in [1, 100000], K an integer in [1, 1000]), a missing `--`,
+/// an empty COMMAND, --ranks without `{ranks}` in COMMAND, or `{ranks}` without --ranks.
+/// A --ranks list of one entry only fills in `{ranks}`.
 result<launch_options> parse_launch_args(const std::vector<std::string>& args);
 
 /// The command a restart runs: `command` with `--resume auto` appended when it runs
@@ -42,6 +52,9 @@ result<launch_options> parse_launch_args(const std::vector<std::string>& args);
 /// argument `train`) and has no `--resume` / `--resume=...` argument yet; otherwise
 /// `command` unchanged. A train command hidden inside one shell string is not seen.
 std::vector<std::string> resume_command(const std::vector<std::string>& command);
+
+/// `command` with every `{ranks}` replaced by `ranks`.
+std::vector<std::string> command_for_ranks(const std::vector<std::string>& command, int ranks);
 
 /// How one attempt ended.
 struct attempt_end {
@@ -73,7 +86,9 @@ struct launch_outcome {
   std::vector<attempt_record> history;
 };
 
-/// Runs `options.command` until it succeeds, restarts are exhausted, it exits with
+/// Runs `options.command` (with `{ranks}` filled in from `options.ranks`: the first entry,
+/// then after `options.shrink_after` consecutive failed attempts at one size the next
+/// entry, down to the last, which stays) until it succeeds, restarts are exhausted, it exits with
 /// code 2 (leadrl's bad usage/configuration code, e.g. a snapshot of another run shape:
 /// a restart would fail the same way), it cannot be started (exec failure: exit code
 /// 127, no restart), or the supervisor receives

@@ -270,6 +270,58 @@ TEST_F(run_state_test, resume_ignores_the_total_steps_but_not_the_learning_rate)
   EXPECT_FALSE(io::check_resume_snapshot(path("nothing.h5"), 1, base.config_text).ok());
 }
 
+io::rank_state counters(std::int64_t tokens, double seconds, std::int64_t version = 6) {
+  io::rank_state r;
+  r.int64_counters = {{"policy_version", version},
+                      {"optimizer_step", 12},
+                      {"parameter_checksum", -77},
+                      {"generated_tokens", tokens}};
+  r.double_counters = {{"generate_s", seconds}, {"train_s", 2 * seconds}};
+  return r;
+}
+
+TEST(fold_rank_states, old_rank_k_folds_into_new_rank_k_mod_the_new_size) {
+  const std::vector<io::rank_state> four = {counters(100, 1.0), counters(200, 2.0),
+                                            counters(300, 3.0), counters(400, 4.0)};
+  // 4 -> 2: new rank 0 holds old 0 and 2, new rank 1 old 1 and 3.
+  auto r0 = fold_rank_states(four, 0, 2);
+  auto r1 = fold_rank_states(four, 1, 2);
+  ASSERT_TRUE(r0 && r1);
+  EXPECT_EQ(r0->int64_counters.at("generated_tokens"), 400);
+  EXPECT_EQ(r1->int64_counters.at("generated_tokens"), 600);
+  EXPECT_DOUBLE_EQ(r0->double_counters.at("generate_s"), 4.0);
+  EXPECT_DOUBLE_EQ(r1->double_counters.at("train_s"), 12.0);
+  for (const auto& r : {*r0, *r1}) {
+    EXPECT_EQ(r.int64_counters.at("policy_version"), 6);
+    EXPECT_EQ(r.int64_counters.at("optimizer_step"), 12);
+    EXPECT_EQ(r.int64_counters.at("parameter_checksum"), -77);
+  }
+  // 2 -> 3: the third rank is new; it starts its totals at zero.
+  const std::vector<io::rank_state> two = {counters(100, 1.0), counters(200, 2.0)};
+  auto n2 = fold_rank_states(two, 2, 3);
+  ASSERT_TRUE(n2);
+  EXPECT_EQ(n2->int64_counters.at("generated_tokens"), 0);
+  EXPECT_DOUBLE_EQ(n2->double_counters.at("generate_s"), 0.0);
+  EXPECT_EQ(n2->int64_counters.at("policy_version"), 6);
+  auto n1 = fold_rank_states(two, 1, 3);
+  ASSERT_TRUE(n1);
+  EXPECT_EQ(n1->int64_counters.at("generated_tokens"), 200);
+  // The same size keeps every rank's own counters.
+  auto same = fold_rank_states(two, 1, 2);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->int64_counters, two[1].int64_counters);
+  EXPECT_EQ(same->double_counters, two[1].double_counters);
+}
+
+TEST(fold_rank_states, ranks_that_disagree_on_a_shared_counter_are_an_error) {
+  const std::vector<io::rank_state> split = {counters(1, 1.0, 6), counters(1, 1.0, 7)};
+  auto r = fold_rank_states(split, 0, 1);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("'policy_version'"), std::string::npos) << r.error().message();
+  EXPECT_FALSE(fold_rank_states({}, 0, 1));
+  EXPECT_FALSE(fold_rank_states(split, 2, 2));
+}
+
 TEST_F(run_state_test, config_text_without_drops_only_the_named_keys) {
   const std::string text = "[actor]\nlr = 0.1\n[trainer]\nseed = 3\ntotal_steps = 4\n";
   EXPECT_EQ(io::config_text_without(text, {"trainer.total_steps", "actor.seed"}),

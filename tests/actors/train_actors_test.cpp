@@ -53,8 +53,8 @@ result<train_summary> run_local(const io::train_options& o, std::string* aborted
   auto connect = [](caf::actor_system&, const caf::actor& local) {
     return result<std::vector<caf::actor>>(std::vector<caf::actor>{local});
   };
-  auto abort = [aborted](const std::string& why) {
-    if (aborted) *aborted = why;
+  auto abort = [aborted](const leadrl::error& e) {
+    if (aborted) *aborted = e.message();
   };
   return run_training(o, 0, 1, *coll, system, connect, abort);
 }

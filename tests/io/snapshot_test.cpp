@@ -470,6 +470,41 @@ TEST_F(snapshot_test, a_snapshot_of_another_world_size_or_config_is_refused) {
   EXPECT_EQ(ok->step, 20);
 }
 
+TEST_F(snapshot_test, another_world_size_is_accepted_when_the_global_batch_divides_evenly) {
+  auto store = snapshot_store::open(path("snaps"), 5);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->write(sample_snapshot(10, 4)));
+
+  // 12 prompts per step divide over 2, 3 and 6 ranks, not over 5.
+  for (std::int64_t ranks : {1, 2, 3, 6}) {
+    auto plan = find_resume(path("snaps"), ranks, k_config, {}, 12);
+    ASSERT_TRUE(plan);
+    ASSERT_TRUE(plan->path) << ranks << " ranks: " << plan->refusal.value_or("");
+    EXPECT_EQ(plan->meta->world_size, 4);
+  }
+  auto uneven = find_resume(path("snaps"), 5, k_config, {}, 12);
+  ASSERT_TRUE(uneven);
+  EXPECT_FALSE(uneven->path);
+  ASSERT_TRUE(uneven->refusal);
+  EXPECT_TRUE(contains(*uneven->refusal, "global batch (12 prompts) divides evenly"))
+      << *uneven->refusal;
+
+  auto named = check_resume_snapshot(store->path_for_step(10), 2, k_config, {}, 12);
+  ASSERT_TRUE(named) << named.error().message();
+  EXPECT_EQ(named->world_size, 4);
+  auto named_uneven = check_resume_snapshot(store->path_for_step(10), 5, k_config, {}, 12);
+  ASSERT_FALSE(named_uneven);
+  EXPECT_TRUE(contains(named_uneven.error().message(), "world size 4, this run has world size 5"))
+      << named_uneven.error().message();
+
+  // A resize does not excuse a different configuration.
+  const std::string other = "[algorithm]\nadv_estimator = lead\nlead_alpha = 2.0\n";
+  auto by_config = find_resume(path("snaps"), 2, other, {}, 12);
+  ASSERT_TRUE(by_config);
+  EXPECT_FALSE(by_config->path);
+  EXPECT_TRUE(by_config->refusal);
+}
+
 TEST_F(snapshot_test, an_empty_or_missing_directory_means_a_fresh_start) {
   auto missing = find_resume(path("nothing_here"), 1, k_config);
   ASSERT_TRUE(missing);

@@ -25,7 +25,7 @@ inline result<actors::train_summary> run_on(const io::train_options& o, bool dis
   // A hung shutdown ends the test job with a message instead of ctest's timeout.
   runtime::shutdown_deadline deadline;
   caf::actor_system system{cfg};
-  auto abort = [](const std::string& why) { g_world->abort(3, why); };
+  auto abort = [](const leadrl::error& e) { g_world->abort(3, e.message()); };
   if (distributed) {
     auto coll = runtime::make_mpi_collectives(*g_world, std::chrono::seconds(60));
     auto connect = [](caf::actor_system& sys, const caf::actor& local) {

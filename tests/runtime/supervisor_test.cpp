@@ -85,12 +85,61 @@ TEST(LaunchArgs, RejectsBadUsageNamingTheArgument) {
       {{"--log", "--", "true"}, "--log"},
       {{"--restarts=2", "--", "true"}, "--restarts"},
       {{"--"}, "no COMMAND"},
+      {{"--ranks", "4,2", "--", "mpirun", "-np", "4", "x"}, "COMMAND has no {ranks}"},
+      {{"--", "mpirun", "-np", "{ranks}", "x"}, "no --ranks was given"},
+      {{"--ranks", "2,4", "--", "x", "{ranks}"}, "decreasing order"},
+      {{"--ranks", "4,4", "--", "x", "{ranks}"}, "decreasing order"},
+      {{"--ranks", "4,0", "--", "x", "{ranks}"}, "--ranks"},
+      {{"--ranks", "4,", "--", "x", "{ranks}"}, "--ranks"},
+      {{"--ranks", "--", "x", "{ranks}"}, "--ranks"},
+      {{"--ranks=4,2", "--shrink-after", "0", "--", "x", "{ranks}"}, "--shrink-after"},
   };
   for (const auto& c : cases) {
     auto o = parse_launch_args(c.args);
     ASSERT_FALSE(o) << c.expect;
     EXPECT_NE(o.error().message().find(c.expect), std::string::npos) << o.error().message();
   }
+}
+
+TEST(LaunchArgs, ParsesARankListAndFillsInThePlaceholder) {
+  auto o = parse_launch_args({"--ranks", "4,2,1", "--shrink-after=3", "--", "mpirun", "-np",
+                              "{ranks}", "x={ranks}{ranks}"});
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_EQ(o->ranks, (std::vector<int>{4, 2, 1}));
+  EXPECT_EQ(o->shrink_after, 3);
+  EXPECT_EQ(leadrl::runtime::command_for_ranks(o->command, 12),
+            (strings{"mpirun", "-np", "12", "x=1212"}));
+  auto d = parse_launch_args({"--ranks", "8", "--", "{ranks}"});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->shrink_after, 2);
+}
+
+TEST(Supervise, ShrinksTheWorldSizeAfterRepeatedFailures) {
+  const leadrl::test::temp_dir scratch("supervisor_ranks");
+  const auto args_file = (scratch.path() / "args").string();
+  launch_options o;
+  o.max_restarts = 5;
+  o.restart_delay_s = 0.0;
+  o.ranks = {4, 2, 1};
+  o.shrink_after = 2;
+  // Fails at any size but 1; `sh -c SCRIPT leadrl train a.ini -np N`.
+  o.command = {"sh",     "-c",     "echo \"$*\" >> '" + args_file + "'; test \"$4\" = 1",
+               "leadrl", "train",  "a.ini",
+               "-np",    "{ranks}"};
+  std::ostringstream log;
+  auto out = supervise(o, log);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->exit_code, 0);
+  EXPECT_EQ(out->attempts, 5);
+  EXPECT_EQ(read_text(args_file),
+            "train a.ini -np 4\n"
+            "train a.ini -np 4 --resume auto\n"
+            "train a.ini -np 2 --resume auto\n"
+            "train a.ini -np 2 --resume auto\n"
+            "train a.ini -np 1 --resume auto\n");
+  EXPECT_NE(log.str().find("2 failed attempt(s) in a row at 4 ranks: the next attempt runs on 2"),
+            std::string::npos)
+      << log.str();
 }
 
 TEST(ResumeCommand, AppendsResumeAutoToATrainCommandOnly) {
