@@ -107,14 +107,23 @@ result<std::string> snapshot_store::write(const snapshot& s,
   }
   const std::string final_path = path_for_step(s.meta.step);
   const std::string tmp_path = final_path + k_tmp_suffix;
-  if (auto st = write_snapshot(tmp_path, s, options); !st) {
+  // A partial file must not look like a crash leftover, nor hold the space a retry needs.
+  auto drop_tmp = [&tmp_path] {
     std::error_code ec;
-    fs::remove(tmp_path, ec);  // a partial file must not look like a crash leftover
+    fs::remove(tmp_path, ec);
+  };
+  if (auto st = write_snapshot(tmp_path, s, options); !st) {
+    drop_tmp();
     return st.error();
   }
-  if (auto st = fsync_path(tmp_path, false); !st) return st.error();
+  if (auto st = fsync_path(tmp_path, false); !st) {
+    drop_tmp();
+    return st.error();
+  }
   if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    return fail(tmp_path + ": rename to " + final_path + " failed: " + errno_text(errno));
+    const int e = errno;
+    drop_tmp();
+    return fail(tmp_path + ": rename to " + final_path + " failed: " + errno_text(e));
   }
   if (auto st = fsync_path(dir_, true); !st) return st.error();
 

@@ -84,6 +84,9 @@ struct trainer_options {
   std::string rollout_data_dir;
   bool progress = true;                    ///< a progress line per step on stderr
   bool timing = false;                     ///< print the step-time breakdown at the end
+  /// The run stops (exit 1) after this many consecutive steps that each had an optimizer
+  /// update skipped for a NaN/Inf loss or gradient on some rank (0 = never stop).
+  std::int64_t max_nonfinite_steps = 5;
 };
 
 /// runtime.*: actors and collectives.
