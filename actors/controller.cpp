@@ -1,5 +1,6 @@
 #include "actors/controller.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "actors/run_state.hpp"
 #include "actors/step_logic.hpp"
 #include "io/data_sampler.hpp"
+#include "io/hdf5_file.hpp"
 #include "io/snapshot_store.hpp"
 #include "lead/estimator.hpp"
 
@@ -40,7 +42,36 @@ struct controller_state {
   std::size_t caf_bytes = 0;
   train_summary summary;
   std::ofstream jsonl;
+  // Snapshot writes that failed over the whole run (snapshot/failures), and consecutive
+  // steps ending with an update skipped for non-finite values (train/nonfinite_streak);
+  // both are rebuilt from the metrics history on resume.
+  std::int64_t snapshot_failures = 0;
+  std::int64_t nonfinite_streak = 0;
 };
+
+// Rows of `column` in `history` whose value is > 0 (NaN rows, from before the metric
+// existed, are not).
+std::int64_t positive_rows(const metrics_history& history, const std::string& column) {
+  const auto it = history.find(column);
+  if (it == history.end()) return 0;
+  return std::count_if(it->second.begin(), it->second.end(), [](double v) { return v > 0; });
+}
+
+// The number of last rows of `column` in a row that are > 0.
+std::int64_t trailing_positive_rows(const metrics_history& history, const std::string& column) {
+  const auto it = history.find(column);
+  if (it == history.end()) return 0;
+  std::int64_t n = 0;
+  for (auto v = it->second.rbegin(); v != it->second.rend() && *v > 0; ++v) ++n;
+  return n;
+}
+
+// Sets `name` of the current (last) row of the metrics history to `value`.
+void set_last_row(metrics_history& history, const std::string& name, double value) {
+  auto& column = history[name];
+  column.resize(history["step"].size(), std::nan(""));
+  column.back() = value;
+}
 
 // The snapshot of the end of the current step: /controller from the controller's state,
 // /learner from rank 0's replica (replicas are identical, checked by checksum), /ranks
@@ -60,29 +91,75 @@ result<std::string> write_step_snapshot(controller_state& st) {
   return st.store->write(snap);
 }
 
-// At a snapshot step, writes the snapshot and records its time as timing/snapshot in `m`
-// and the metrics history (0 at other steps); returns the progress line ("" when none).
-result<std::string> snapshot_if_due(controller_state& st, std::map<std::string, double>& m) {
+// At a snapshot step, writes the snapshot; records its time as timing/snapshot, whether
+// it failed as snapshot/failed and the run's failures as snapshot/failures in `m` and the
+// metrics history. Returns the progress line ("" when none). A write that fails (disk
+// full, I/O error) costs no older snapshot (io::snapshot_store) and does not end the run:
+// it is reported on stderr with the path and reason, and the next save step tries again;
+// at the last step the reason is kept in the summary (leadrl train exits 3).
+std::string snapshot_if_due(controller_state& st, std::map<std::string, double>& m) {
   const auto& trainer = st.s->options.trainer;
   double seconds = 0;
+  bool failed = false;
   std::string line;
   if (snapshot_due(trainer, st.step)) {
     const auto t0 = clock_type::now();
     auto path = write_step_snapshot(st);
-    if (!path) return path.error();
     seconds = seconds_since(t0);
-    std::error_code ec;
-    const auto bytes = std::filesystem::file_size(*path, ec);
-    char size[64];
-    std::snprintf(size, sizeof size, "(%.2f MB, %.3f s)",
-                  ec ? 0.0 : static_cast<double>(bytes) / 1e6, seconds);
-    line = "snapshot step " + std::to_string(st.step) + " -> " + *path + " " + size;
+    if (path) {
+      std::error_code ec;
+      const auto bytes = std::filesystem::file_size(*path, ec);
+      char size[64];
+      std::snprintf(size, sizeof size, "(%.2f MB, %.3f s)",
+                    ec ? 0.0 : static_cast<double>(bytes) / 1e6, seconds);
+      line = "snapshot step " + std::to_string(st.step) + " -> " + *path + " " + size;
+    } else {
+      failed = true;
+      ++st.snapshot_failures;
+      const bool last = st.step >= trainer.total_steps;
+      const std::string why = "snapshot of step " + std::to_string(st.step) +
+                              " not written: " + st.store->path_for_step(st.step) + ": " +
+                              path.error().message();
+      if (last) st.summary.final_snapshot_error = why;
+      std::cerr << "leadrl train: " << why << "; older snapshots are kept"
+                << (io::hdf5_writes_unusable() ? ""
+                    : last ? "; it was the last step, so the run ends without its final snapshot"
+                           : ", training continues and the next save step tries again")
+                << std::endl;
+    }
   }
   m["timing/snapshot"] = seconds;
-  auto& column = st.history["timing/snapshot"];
-  column.resize(st.history["step"].size(), std::nan(""));
-  column.back() = seconds;
+  m["snapshot/failed"] = failed ? 1.0 : 0.0;
+  m["snapshot/failures"] = static_cast<double>(st.snapshot_failures);
+  for (const char* name : {"timing/snapshot", "snapshot/failed", "snapshot/failures"}) {
+    set_last_row(st.history, name, m[name]);
+  }
   return line;
+}
+
+// Updates train/nonfinite_streak in `m` from this step's skipped updates (optim/skipped,
+// equal on every rank: the skip decision is shared, see rank_worker::train).
+void count_nonfinite_streak(controller_state& st, std::map<std::string, double>& m) {
+  const auto it = m.find("optim/skipped");
+  const bool skipped = it != m.end() && it->second > 0;
+  st.nonfinite_streak = skipped ? st.nonfinite_streak + 1 : 0;
+  m["train/nonfinite_streak"] = static_cast<double>(st.nonfinite_streak);
+}
+
+// Ends the job when the streak has reached trainer.max_nonfinite_steps (> 0); returns
+// whether the run goes on.
+bool nonfinite_streak_allows_next_step(controller_state& st) {
+  const auto limit = st.s->options.trainer.max_nonfinite_steps;
+  if (limit <= 0 || st.nonfinite_streak < limit) return true;
+  st.s->fail_job("controller: step " + std::to_string(st.step) + " makes " +
+                 std::to_string(st.nonfinite_streak) +
+                 " steps in a row with an update skipped for a non-finite loss or gradient "
+                 "(trainer.max_nonfinite_steps = " +
+                 std::to_string(limit) +
+                 "); stopping. No non-finite update reached the weights; resume from the "
+                 "newest snapshot with changed settings (e.g. a lower actor.lr) or a higher "
+                 "trainer.max_nonfinite_steps");
+  return false;
 }
 
 // The run's setup once the peers are known: the sampler, the resumed controller state,
@@ -101,6 +178,8 @@ status prepare_run(controller_state& st) {
     }
     st.step = st.s->resumed_step;
     st.s->resumed_controller.reset();
+    st.snapshot_failures = positive_rows(st.history, "snapshot/failed");
+    st.nonfinite_streak = trailing_positive_rows(st.history, "optim/skipped");
   }
   if (o.trainer.save_freq > 0) {
     auto store =
@@ -267,13 +346,20 @@ void finish_step(caf::event_based_actor* self, controller_state& st, clock_type:
   auto& m = *metrics;
   m["caf/bytes_per_step"] = static_cast<double>(st.caf_bytes);
   const auto& o = st.s->options;
+  count_nonfinite_streak(st, m);
   // The snapshot's metrics row of this step lacks only timing/snapshot, which is measured
-  // by writing it.
+  // by writing it; snapshot/* say "written" there (a snapshot that exists was written).
+  m["snapshot/failed"] = 0;
+  m["snapshot/failures"] = static_cast<double>(st.snapshot_failures);
   append_metrics(st.history, st.step, m);
-  auto snapshot_line = snapshot_if_due(st, m);
-  if (!snapshot_line) {
-    st.s->fail_job("controller: snapshot of step " + std::to_string(st.step) + ": " +
-                   snapshot_line.error().message());
+  const std::string snapshot_line = snapshot_if_due(st, m);
+  if (io::hdf5_writes_unusable()) {
+    // Writes after this one would fail too, and HDF5 may crash at exit: end the job so
+    // that a restart (leadrl launch) resumes from the newest valid snapshot.
+    st.s->fail_job("snapshot of step " + std::to_string(st.step) +
+                   " failed while HDF5 wrote it out, and HDF5 cannot write again in this "
+                   "process; the job ends so that a restart resumes from the newest valid "
+                   "snapshot (older snapshots are kept)");
     return;
   }
   step_record rec = make_step_record(st, all);
@@ -283,11 +369,12 @@ void finish_step(caf::event_based_actor* self, controller_state& st, clock_type:
   if (o.trainer.progress) {
     std::cerr << progress_line(st.step, o.trainer.total_steps, seconds_since(st.run_start), m)
               << std::endl;
-    if (!snapshot_line->empty()) std::cerr << *snapshot_line << std::endl;
+    if (!snapshot_line.empty()) std::cerr << snapshot_line << std::endl;
   }
   m["timing/controller"] += seconds_since(tl);
   rec.metrics = std::move(m);
   st.summary.steps.push_back(std::move(rec));
+  if (!nonfinite_streak_allows_next_step(st)) return;
   start_step(self, st);
 }
 

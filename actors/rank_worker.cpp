@@ -2,7 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -104,10 +107,16 @@ struct rank_worker::impl {
   // Over the whole run, resumed attempts included (/ranks/<r> of a snapshot).
   double total_gen_s = 0, total_grade_s = 0, total_train_s = 0;
   std::int64_t total_gen_tokens = 0;
+  // Test-only (LEADRL_INJECT_NONFINITE): steps at which this rank poisons its gradients.
+  std::vector<std::int64_t> poisoned_steps;
 
   status build_model();
   status encode_prompts();
   void dump_rollouts(const scored_rollouts& s, const std::vector<std::string>& texts) const;
+  // Rank 0: the line saying update `update` of `updates` of `step` was skipped, naming
+  // the ranks that flagged non-finite values (none: only their mean was not finite).
+  void report_skipped_update(std::int64_t step, std::int64_t update, std::int64_t updates,
+                             const std::vector<int>& ranks) const;
   result<model::learner_micro_batch> micro_batch(const std::vector<std::size_t>& rows,
                                                  const std::vector<double>& advantages);
 };
@@ -224,6 +233,14 @@ result<std::unique_ptr<rank_worker>> rank_worker::create(const io::train_options
   p->data = std::move(*data);
   if (auto s = p->build_model(); !s) return s.error();
   if (auto s = p->encode_prompts(); !s) return s.error();
+  // Test-only fault injection, never set in real runs (actors/step_logic.hpp).
+  if (const char* inject = std::getenv("LEADRL_INJECT_NONFINITE")) {
+    auto points = parse_nonfinite_injection(inject);
+    if (!points) return points.error();
+    for (const auto& x : *points) {
+      if (x.rank == rank) p->poisoned_steps.push_back(x.step);
+    }
+  }
   return std::unique_ptr<rank_worker>(new rank_worker(std::move(p)));
 }
 
@@ -334,6 +351,33 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
   return s;
 }
 
+namespace {
+
+// Test-only (LEADRL_INJECT_NONFINITE): a NaN in the first gradient entry of this rank.
+void poison_gradients(const std::vector<torch::Tensor>& params) {
+  if (params.empty() || params.front().numel() == 0) return;
+  torch::NoGradGuard no_grad;
+  auto& p = const_cast<torch::Tensor&>(params.front());
+  if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  p.mutable_grad().view({-1})[0].fill_(std::nan(""));
+}
+
+}  // namespace
+
+void rank_worker::impl::report_skipped_update(std::int64_t step, std::int64_t update,
+                                              std::int64_t updates,
+                                              const std::vector<int>& ranks) const {
+  if (rank != 0) return;  // every rank knows the same; rank 0 says it once
+  std::string who;
+  for (int r : ranks) who += (who.empty() ? "" : ",") + std::to_string(r);
+  std::cerr << "leadrl train: step " << step << ", update " << update << "/" << updates << ": "
+            << (ranks.empty()
+                    ? std::string("the all-reduced gradient norm is not finite (each rank's "
+                                  "own gradients were)")
+                    : "non-finite loss or gradient on rank(s) " + who)
+            << "; update skipped on every rank" << std::endl;
+}
+
 // Right-padded [B, T] prompt+response rows; loss on the response tokens (shifted layout).
 result<model::learner_micro_batch> rank_worker::impl::micro_batch(
     const std::vector<std::size_t>& rows, const std::vector<double>& advantages) {
@@ -434,8 +478,10 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
 
   model::policy_loss_metrics sum;
   double grad_norm = 0, lr = 0;
-  std::int64_t opt_steps = 0, skipped = 0;
+  std::int64_t opt_steps = 0, applied = 0;
   const double ws = static_cast<double>(w.world_size);
+  const bool poison = std::find(w.poisoned_steps.begin(), w.poisoned_steps.end(), plan.step) !=
+                      w.poisoned_steps.end();
   for (std::int64_t epoch = 0; epoch < a.ppo_epochs; ++epoch) {
     for (std::int64_t k = 0; k < num_mb; ++k) {
       // all_reduce_gradients averages over ranks: each rank's share is scaled by the world
@@ -444,30 +490,53 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
       den.tokens = counts[static_cast<std::size_t>(2 * k)] / ws;
       den.sequences = counts[static_cast<std::size_t>(2 * k + 1)] / ws;
       w.optimizer->zero_grad();
+      model::policy_loss_metrics update;
+      bool loss_nonfinite = false;
       for (const auto& p : micro) {
         if (p.minibatch != k) continue;
         auto m = model::accumulate_gradients(*w.policy, p.batch, w.loss, den, temperature);
         if (!m) return m.error().with_context("learner, step " + std::to_string(plan.step));
         m->tokens = 0;
-        sum += *m;
+        loss_nonfinite = loss_nonfinite || !std::isfinite(m->total_loss);
+        update += *m;
       }
-      if (auto s = runtime::all_reduce_gradients(*w.coll, w.params, w.world_size); !s) {
-        return s.error().with_context("learner: gradient all-reduce");
+      if (poison) poison_gradients(w.params);
+      // A non-finite loss or gradient on any rank skips this update on every rank: the
+      // flags ride in the gradient all-reduce, so all ranks decide alike with no extra
+      // collective. Parameters, AdamW moments, the optimizer step and so the lr schedule
+      // position stay as they were.
+      ++opt_steps;
+      auto flagged = runtime::all_reduce_gradients_checked(*w.coll, w.params, w.rank,
+                                                           w.world_size, loss_nonfinite);
+      if (!flagged) return flagged.error().with_context("learner: gradient all-reduce");
+      if (!flagged->empty()) {
+        w.optimizer->zero_grad();
+        w.report_skipped_update(plan.step, opt_steps, a.ppo_epochs * num_mb, *flagged);
+        continue;
       }
       auto rep = model::apply_optimizer_step(*w.optimizer, w.schedule, a.grad_clip);
+      if (!rep.applied) {  // finite on every rank, but not their mean (overflow)
+        w.report_skipped_update(plan.step, opt_steps, a.ppo_epochs * num_mb, {});
+        continue;
+      }
+      sum += update;
       grad_norm += rep.grad_norm;
       lr = rep.lr;
-      skipped += rep.applied ? 0 : 1;
-      ++opt_steps;
+      ++applied;
     }
   }
+  // The policy version counts learner steps, skipped updates included, so it stays the
+  // step number on every rank and in snapshots; a step whose updates were all skipped
+  // leaves version v's weights equal to version v-1's.
   ++w.policy_version;
   trained t;
   t.step = plan.step;
   t.rank = w.rank;
   t.policy_version = w.policy_version;
   if (with_checksum) t.parameter_checksum = runtime::parameter_checksum(w.params);
-  const double n = static_cast<double>(std::max<std::int64_t>(opt_steps, 1));
+  // Means over the applied updates; a step with none applied has no loss (NaN, null in
+  // the metrics log).
+  const double n = applied > 0 ? static_cast<double>(applied) : std::nan("");
   // Shares of the mini-batch losses: they add up over ranks (shared denominators, scaled
   // by 1/world_size above, hence the factor back).
   t.metrics["actor/pg_loss"] = sum.pg_loss / n / ws;
@@ -477,9 +546,9 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   t.metrics["actor/kl_loss"] = sum.kl_loss / n / ws;
   t.metrics["actor/total_loss"] = sum.total_loss / n / ws;
   t.metrics["optim/grad_norm"] = grad_norm / n;
-  t.metrics["optim/lr"] = lr;
+  t.metrics["optim/lr"] = applied > 0 ? lr : model::learning_rate(w.schedule, w.optimizer->steps_taken());
   t.metrics["optim/steps"] = static_cast<double>(opt_steps);
-  t.metrics["optim/skipped"] = static_cast<double>(skipped);
+  t.metrics["optim/skipped"] = static_cast<double>(opt_steps - applied);
   w.train_s = seconds_since(t0);
   w.total_train_s += w.train_s;
   t.metrics["timing/gen"] = w.gen_s;

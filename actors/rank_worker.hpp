@@ -36,7 +36,9 @@ std::unique_ptr<runtime::collectives> make_local_collectives();
 class rank_worker {
  public:
   /// Builds the replica (random tiny decoder seeded by model.init_seed, or model.path),
-  /// the tokenizer, the engine and the optimizer. `coll` must outlive the worker.
+  /// the tokenizer, the engine and the optimizer. `coll` must outlive the worker. Reads
+  /// the test-only LEADRL_INJECT_NONFINITE (see parse_nonfinite_injection) and fails on a
+  /// malformed value.
   /// Fails when the model, tokenizer or data cannot be loaded, a setting is invalid, or
   /// fewer than data.train_batch_size prompts fit data.max_prompt_length.
   static result<std::unique_ptr<rank_worker>> create(const io::train_options& options, int rank,
@@ -60,8 +62,14 @@ class rank_worker {
 
   /// Learner: the update of `plan` over the stored rollouts (global mini-batches, gradient
   /// all-reduce, clip, AdamW), then the policy version advances and the engine uses the
-  /// new weights. The checksum is computed when `with_checksum`. Fails when the plan's
-  /// advantages do not match the store, or on a collective or loss error.
+  /// new weights. An update whose loss or gradients are not finite on any rank is skipped
+  /// by every rank together (runtime::all_reduce_gradients_checked; rank 0 prints the
+  /// step and the ranks), leaving parameters, AdamW moments, the optimizer step and the
+  /// lr schedule position unchanged; metrics optim/skipped (updates skipped) and the loss
+  /// means over the applied ones. The policy version advances even when every update was
+  /// skipped (it is the step number). The checksum is computed when `with_checksum`.
+  /// Fails when the plan's advantages do not match the store, or on a collective or loss
+  /// error.
   result<trained> train(const step_plan& plan, bool with_checksum);
 
   /// The learner part of a snapshot: parameters under their HF names with their dtype,

@@ -52,14 +52,20 @@ bool snapshot_due(const io::trainer_options& trainer, std::int64_t step) {
 }
 
 const std::vector<std::string>& resume_ignored_keys() {
-  static const std::vector<std::string> keys = {
-      "trainer.total_steps",        "trainer.save_freq",
-      "trainer.snapshot_dir",       "trainer.keep_last",
-      "trainer.log_jsonl",          "trainer.rollout_data_dir",
-      "trainer.progress",           "trainer.timing",
-      "runtime.scheduler_threads",  "runtime.collective_timeout_s",
-      "runtime.step_timeout_s",     "runtime.checksum_freq",
-      "runtime.heartbeat_timeout_s"};
+  static const std::vector<std::string> keys = {"trainer.total_steps",
+                                                "trainer.save_freq",
+                                                "trainer.snapshot_dir",
+                                                "trainer.keep_last",
+                                                "trainer.log_jsonl",
+                                                "trainer.rollout_data_dir",
+                                                "trainer.progress",
+                                                "trainer.timing",
+                                                "trainer.max_nonfinite_steps",
+                                                "runtime.scheduler_threads",
+                                                "runtime.collective_timeout_s",
+                                                "runtime.step_timeout_s",
+                                                "runtime.checksum_freq",
+                                                "runtime.heartbeat_timeout_s"};
   return keys;
 }
 

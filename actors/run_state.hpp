@@ -43,7 +43,8 @@ bool snapshot_due(const io::trainer_options& trainer, std::int64_t step);
 /// Config keys whose values may differ between a run and its resumption, because they do
 /// not change what is computed: trainer.total_steps (a run may be extended; with
 /// actor.lr_schedule=cosine the remaining decay then follows the new total, as in verl),
-/// where and how often snapshots are written, logging and progress, and the runtime's
+/// where and how often snapshots are written, logging and progress, the non-finite stop
+/// limit (trainer.max_nonfinite_steps: raised to continue a stopped run), and the runtime's
 /// thread count, timeouts and checksum frequency. Every other key must be equal.
 const std::vector<std::string>& resume_ignored_keys();
 

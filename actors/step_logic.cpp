@@ -186,4 +186,37 @@ std::string progress_line(std::int64_t step, std::int64_t total_steps, double el
   return buf;
 }
 
+result<std::vector<nonfinite_injection>> parse_nonfinite_injection(const std::string& text) {
+  std::vector<nonfinite_injection> out;
+  auto bad = [&text](const std::string& why) {
+    return fail("LEADRL_INJECT_NONFINITE: expected STEP:RANK[,STEP:RANK...] with STEP >= 1 and "
+                "RANK >= 0, got '" + text + "' (" + why + ")");
+  };
+  auto number = [](const std::string& t, long long& v) {
+    if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+    v = std::stoll(t);
+    return true;
+  };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find(',', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(at, end - at);
+    const auto colon = item.find(':');
+    long long step = 0, rank = 0;
+    if (colon == std::string::npos || !number(item.substr(0, colon), step) ||
+        !number(item.substr(colon + 1), rank)) {
+      return bad("item '" + item + "'");
+    }
+    if (step < 1) return bad("step " + std::to_string(step));
+    if (rank > 1000000) return bad("rank " + std::to_string(rank));
+    out.push_back({static_cast<std::int64_t>(step), static_cast<int>(rank)});
+    at = end + 1;
+    if (end + 1 == text.size()) return bad("a trailing comma");
+  }
+  return out;
+}
+
 }  // namespace leadrl::actors

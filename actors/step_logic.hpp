@@ -74,6 +74,20 @@ result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
 /// One JSON object (a line, no newline) of `metrics` with "step".
 std::string metrics_json_line(std::int64_t step, const std::map<std::string, double>& metrics);
 
+/// One (step, rank) at which a test poisons a rank's gradients (LEADRL_INJECT_NONFINITE).
+struct nonfinite_injection {
+  std::int64_t step = 0;
+  int rank = 0;
+  bool operator==(const nonfinite_injection& o) const { return step == o.step && rank == o.rank; }
+};
+
+/// Test-only: parses the value of the environment variable LEADRL_INJECT_NONFINITE,
+/// "STEP:RANK[,STEP:RANK...]" (e.g. "3:1,4:1"; "" = none), with which the learner of rank
+/// RANK puts a NaN into its gradients in every update of step STEP, to test that non-finite
+/// steps are skipped on every rank together. Fails, quoting the text, on anything else
+/// (a step < 1, a rank < 0, a missing number).
+result<std::vector<nonfinite_injection>> parse_nonfinite_injection(const std::string& text);
+
 /// "step k/N | ETA 1m23s | acc 0.625 | len 31.2 | w_corr 0.700" for the terminal.
 std::string progress_line(std::int64_t step, std::int64_t total_steps, double elapsed_s,
                           const std::map<std::string, double>& metrics);

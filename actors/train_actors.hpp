@@ -8,7 +8,9 @@
 // Only control messages and per-rollout summaries go through CAF. With
 // trainer.save_freq > 0 the controller writes a snapshot at the end of every save_freq-th
 // and of the last step, before the next step starts (ARCHITECTURE.md §5; the state mapping
-// is actors/run_state.hpp); options.resume_path makes every rank continue from one. A
+// is actors/run_state.hpp); a snapshot that cannot be written (disk full, I/O error) is
+// reported and retried at the next save step while training goes on. options.resume_path
+// makes every rank continue from one. A
 // rank silent to rank 0's heartbeat for runtime.heartbeat_timeout_s, or a rank > 0 that
 // hears no ping for that long, ends the job however long a step may legitimately take.
 //
@@ -47,6 +49,9 @@ struct train_summary {
   std::vector<step_record> steps;       ///< rank 0 only
   std::vector<float> final_parameters;  ///< this rank's replica after the last step
   std::uint64_t final_checksum = 0;
+  /// Rank 0: why the last step's snapshot was not written (path and reason); empty when
+  /// it was written or none was due. Training itself finished; `leadrl train` exits 3.
+  std::string final_snapshot_error;
 };
 
 /// Connects this rank's gateway to every rank's (runtime::connect_ranks, or {local} for
@@ -64,8 +69,9 @@ using abort_function = std::function<void(const leadrl::error&)>;
 /// the ranks, runs total_steps steps (rank 0 drives), shuts down cleanly. Every rank
 /// calls it at the same point. Fails on a setup error (model, data, connection), a step
 /// that misses runtime.step_timeout_s, a peer silent for runtime.heartbeat_timeout_s, a
-/// worker error, diverged replicas, a snapshot that
-/// cannot be written, or (options.resume_path) a snapshot that cannot be read into this
+/// worker error, diverged replicas, trainer.max_nonfinite_steps consecutive steps with
+/// non-finite loss or gradients, or (options.resume_path) a snapshot that cannot be read
+/// into this
 /// run (other world size, names, shapes or dtypes, a sampler order or table that does not
 /// fit, a rank whose checksum after loading differs from the one recorded); with MPI the
 /// abort function ends the job first.

@@ -52,6 +52,12 @@ void print_usage(std::ostream& out) {
          "                Every rank reads the snapshot file itself: trainer.snapshot_dir\n"
          "                must be on a filesystem all ranks see. trainer.log_jsonl is\n"
          "                continued (lines after the snapshot's step are dropped).\n\n"
+         "exit status     0 done; 1 the job failed (a rank, a deadline, or\n"
+         "                trainer.max_nonfinite_steps steps in a row with a NaN/Inf loss\n"
+         "                or gradient); 2 bad usage or configuration; 3 training finished\n"
+         "                but the last step's snapshot could not be written (the message\n"
+         "                names the path; older snapshots are kept). A snapshot that fails\n"
+         "                before the last step is reported and retried at the next save.\n\n"
          "Every option below can be set in the INI file ([section] key = value) or\n"
          "overridden on the command line. Options (default in parentheses):\n";
   leadrl::io::train_schema().print_help(out);
@@ -215,6 +221,11 @@ int run_train(int argc, char** argv) {
             "controller %.6f s (%.3f%%) | CAF %.0f bytes/step\n",
             w.size(), step / n, gen / n, grade / n, adv / n, train / n, ctrl / n,
             100.0 * ctrl / step, bytes / n);
+      }
+      if (!summary->final_snapshot_error.empty()) {
+        // Training finished, but its end state is not on disk: say so in the exit status.
+        std::cerr << "leadrl train: exit code 3: " << summary->final_snapshot_error << "\n";
+        rc = 3;
       }
     }
   }

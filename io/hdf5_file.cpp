@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -248,9 +249,18 @@ std::string bad_path_message(const std::string& file, const std::string& path) {
 
 }  // namespace
 
+namespace {
+std::atomic<bool> g_writes_unusable{false};
+}  // namespace
+
+bool hdf5_writes_unusable() {
+  return g_writes_unusable.load();
+}
+
 struct hdf5_file::impl {
   std::string path;
-  std::optional<H5::H5File> file;  // emplaced: H5File has no proper copy assignment
+  // On the heap so that a file HDF5 failed to close can be abandoned (see close()).
+  std::unique_ptr<H5::H5File> file;
   hdf5_write_options options;
   bool writable = false;
   bool open = false;
@@ -650,7 +660,8 @@ result<hdf5_file> hdf5_file::create(const std::string& path, hdf5_write_options 
     call = "H5Pset_libver_bounds";
     fapl.setLibverBounds(H5F_LIBVER_V110, H5F_LIBVER_V110);
     call = "H5Fcreate";
-    p->file.emplace(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+    p->file =
+        std::make_unique<H5::H5File>(path, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
   });
   if (!s) return s.error();
   p->writable = true;
@@ -664,7 +675,7 @@ result<hdf5_file> hdf5_file::open(const std::string& path) {
   p->path = path;
   status s = checked(path, "/", k_hint_read, [&](const char*& call) {
     call = "H5Fopen";
-    p->file.emplace(path, H5F_ACC_RDONLY);
+    p->file = std::make_unique<H5::H5File>(path, H5F_ACC_RDONLY);
   });
   if (!s) return s.error();
   p->open = true;
@@ -674,25 +685,29 @@ result<hdf5_file> hdf5_file::open(const std::string& path) {
 status hdf5_file::close() {
   if (!impl_ || !impl_->open) return status::success();
   impl_->open = false;
-  return checked(
-      impl_->path, "/", impl_->writable ? k_hint_write : k_hint_read, [&](const char*& call) {
-        if (impl_->writable) {
-          call = "H5Fflush";
-          impl_->file->flush(H5F_SCOPE_GLOBAL);
-        }
-        // A handle left open would keep the file open after H5Fclose, and a
-        // renamed snapshot could then still change; treat it as a failure.
-        call = "H5Fget_obj_count";
-        const ssize_t open_objects =
-            c_check(H5Fget_obj_count(impl_->file->getId(), H5F_OBJ_ALL | H5F_OBJ_LOCAL),
-                    "H5Fget_obj_count");
-        if (open_objects > 1) {
-          throw H5::Exception(
-              "H5Fclose", std::to_string(open_objects - 1) + " objects of the file are still open");
-        }
-        call = "H5Fclose";
-        impl_->file->close();
-      });
+  const char* hint = impl_->writable ? k_hint_write : k_hint_read;
+  return checked(impl_->path, "/", hint, [&](const char*& call) {
+    // A handle left open would keep the file open after H5Fclose, and a
+    // renamed snapshot could then still change; treat it as a failure.
+    call = "H5Fget_obj_count";
+    const ssize_t open_objects = c_check(
+        H5Fget_obj_count(impl_->file->getId(), H5F_OBJ_ALL | H5F_OBJ_LOCAL), "H5Fget_obj_count");
+    if (open_objects > 1) {
+      throw H5::Exception("H5Fclose",
+                          std::to_string(open_objects - 1) + " objects of the file are still open");
+    }
+    call = "H5Fclose";
+    try {
+      impl_->file->close();
+    } catch (const H5::Exception&) {
+      // HDF5 1.10 cannot close again a file whose H5Fclose failed (a full disk, an I/O
+      // error): a second H5Fclose, which H5File's destructor would make, crashes. The
+      // object is abandoned instead (a small leak), and no HDF5 write is trusted again.
+      (void)impl_->file.release();
+      g_writes_unusable.store(true);
+      throw;
+    }
+  });
 }
 
 const std::string& hdf5_file::path() const {

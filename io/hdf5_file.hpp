@@ -33,6 +33,12 @@
 
 namespace leadrl::io {
 
+/// True once HDF5 failed to close a file this process created (a full disk or an I/O
+/// error while writing it out). HDF5 1.10 cannot recover from that: the file cannot be
+/// closed again, later files of the process may fail, and its own cleanup at exit may
+/// crash. A process that sees this must stop writing HDF5 and end (see actors/controller).
+bool hdf5_writes_unusable();
+
 /// How new datasets are stored.
 struct hdf5_write_options {
   /// zlib level 1..9 applied before the checksum; 0 leaves data uncompressed.

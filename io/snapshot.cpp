@@ -336,6 +336,16 @@ result<rank_state> read_rank_state(const hdf5_file& file, std::int64_t rank) {
   return r;
 }
 
+std::size_t snapshot_bytes_estimate(const snapshot& s) {
+  std::size_t bytes = std::size_t{4} << 20;
+  for (const auto& [name, blob] : s.learner.params) bytes += blob.bytes.size();
+  for (const auto& [name, m] : s.learner.optimizer) {
+    bytes += m.exp_avg.bytes.size() + m.exp_avg_sq.bytes.size();
+  }
+  for (const auto& [name, column] : s.controller.metrics_history) bytes += 8 * column.size();
+  return bytes + bytes / 16;
+}
+
 status write_snapshot(const std::string& path, const snapshot& s,
                       const hdf5_write_options& options) {
   if (s.meta.world_size < 1) {

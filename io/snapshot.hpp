@@ -146,6 +146,10 @@ result<rank_state> read_rank_state(const hdf5_file& file, std::int64_t rank);
 
 /// Writes the whole snapshot to `path` (truncating it). Fails when ranks.size() exceeds
 /// meta.world_size, or as the part writers do; a failed write may leave a partial file.
+/// Bytes a file of `s` takes, about (its tensors plus a margin for the rest): the free
+/// space snapshot_store::write asks for before writing.
+std::size_t snapshot_bytes_estimate(const snapshot& s);
+
 status write_snapshot(const std::string& path, const snapshot& s,
                       const hdf5_write_options& options = {});
 /// Reads a whole snapshot. Fails when the file is not a leadrl snapshot of a known

@@ -1,6 +1,7 @@
 #include "io/snapshot_store.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,14 +108,37 @@ result<std::string> snapshot_store::write(const snapshot& s,
   }
   const std::string final_path = path_for_step(s.meta.step);
   const std::string tmp_path = final_path + k_tmp_suffix;
-  if (auto st = write_snapshot(tmp_path, s, options); !st) {
+  // A partial file must not look like a crash leftover, nor hold the space a retry needs.
+  auto drop_tmp = [&tmp_path] {
     std::error_code ec;
-    fs::remove(tmp_path, ec);  // a partial file must not look like a crash leftover
+    fs::remove(tmp_path, ec);
+  };
+  // A full disk is found before HDF5 writes anything (HDF5 does not survive a failed
+  // write: io::hdf5_writes_unusable).
+  if (struct statvfs fs_info{}; ::statvfs(dir_.c_str(), &fs_info) == 0) {
+    const double free_bytes =
+        static_cast<double>(fs_info.f_bavail) * static_cast<double>(fs_info.f_frsize);
+    const double need = static_cast<double>(snapshot_bytes_estimate(s));
+    if (free_bytes < need) {
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    ": not enough free space: the snapshot needs about %.1f MB, %.1f MB are free",
+                    need / 1e6, free_bytes / 1e6);
+      return fail(dir_ + text, errc::io_failure);
+    }
+  }
+  if (auto st = write_snapshot(tmp_path, s, options); !st) {
+    drop_tmp();
     return st.error();
   }
-  if (auto st = fsync_path(tmp_path, false); !st) return st.error();
+  if (auto st = fsync_path(tmp_path, false); !st) {
+    drop_tmp();
+    return st.error();
+  }
   if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    return fail(tmp_path + ": rename to " + final_path + " failed: " + errno_text(errno));
+    const int e = errno;
+    drop_tmp();
+    return fail(tmp_path + ": rename to " + final_path + " failed: " + errno_text(e));
   }
   if (auto st = fsync_path(dir_, true); !st) return st.error();
 

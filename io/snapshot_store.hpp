@@ -42,8 +42,10 @@ class snapshot_store {
 
   /// Writes `s` as step_<meta.step>.h5 (tmp, fsync, rename, fsync dir), then deletes all
   /// but the newest keep_last snapshots and any `.tmp` of an older step. Returns the
-  /// path written. Fails when writing, fsync or rename fails; the previous snapshots are
-  /// untouched then. A failed deletion of an old snapshot is not a failure of the write.
+  /// path written. Fails when writing, fsync or rename fails (disk full, I/O error); the
+  /// previous snapshots are untouched then and the partial `.tmp` is removed, so a later
+  /// write may simply try again. A failed deletion of an old snapshot is not a failure of
+  /// the write.
   result<std::string> write(const snapshot& s, const hdf5_write_options& options = {}) const;
 
   /// The file name used for `step`, inside dir().

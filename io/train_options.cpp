@@ -212,6 +212,10 @@ option_table<trainer_options> trainer_table() {
         "truncation) to DIR/step_NNNNNN.rank<R>.jsonl (\"\" = off)");
   t.add("trainer.progress", &r::progress, "progress line per step on stderr");
   t.add("trainer.timing", &r::timing, "print the step-time breakdown at the end");
+  t.add("trainer.max_nonfinite_steps", &r::max_nonfinite_steps,
+        "stop the run (exit 1) after this many consecutive steps with an update skipped for a "
+        "NaN/Inf loss or gradient on some rank (0 = never stop)",
+        int_range(0, 1000000));
   return t;
 }
 

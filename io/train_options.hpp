@@ -29,7 +29,7 @@ struct data_options {
   std::int64_t train_size = 256;          ///< arith: number of training problems
   std::int64_t arith_min_difficulty = 1;  ///< arith: difficulty range drawn from
   std::int64_t arith_max_difficulty = 2;
-  std::int64_t train_batch_size = 8;  ///< prompts per step (global, over all ranks)
+  std::int64_t train_batch_size = 8;    ///< prompts per step (global, over all ranks)
   std::int64_t max_prompt_length = 64;  ///< longer prompts are dropped at start, never cut
   std::int64_t max_response_length = 48;
 };
@@ -82,8 +82,11 @@ struct trainer_options {
   std::string log_jsonl;                   ///< one JSON line of metrics per step ("" = none)
   /// Every rollout of a step as JSON lines in DIR/step_NNNNNN.rank<R>.jsonl ("" = none).
   std::string rollout_data_dir;
-  bool progress = true;                    ///< a progress line per step on stderr
-  bool timing = false;                     ///< print the step-time breakdown at the end
+  bool progress = true;  ///< a progress line per step on stderr
+  bool timing = false;   ///< print the step-time breakdown at the end
+  /// The run stops (exit 1) after this many consecutive steps that each had an optimizer
+  /// update skipped for a NaN/Inf loss or gradient on some rank (0 = never stop).
+  std::int64_t max_nonfinite_steps = 5;
 };
 
 /// runtime.*: actors and collectives.

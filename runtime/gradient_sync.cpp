@@ -12,11 +12,30 @@ torch::Device bucket_device(const collectives& coll, const torch::Tensor& like) 
   return coll.backend() == "nccl" ? like.device() : torch::Device(torch::kCPU);
 }
 
+// Whether every element of `t` is finite (one host read).
+bool tensor_finite(const torch::Tensor& t) {
+  return t.numel() == 0 || torch::isfinite(t).all().item<bool>();
+}
+
+// One flag per rank riding along with a reduction: each rank sets its own entry (1 = its
+// gradients or loss were not finite), the sum gives every rank every rank's entry.
+struct rank_flags {
+  int rank = 0;
+  bool local_nonfinite = false;       // in: the caller's finding; grows as buckets are checked
+  std::vector<float> reduced;         // out: world_size entries after the last bucket
+};
+
+// Packs params[first, last) into one f32 bucket, all-reduces it and writes the mean back.
+// With `flags`, the packed gradients are checked before the reduction, and when `carry`
+// (the last bucket) world_size flag slots follow the gradients in the same collective.
 status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params, std::size_t first,
-                     std::size_t last, std::int64_t numel, int world_size) {
-  const torch::Device dev = bucket_device(coll, params[first]);
+                     std::size_t last, std::int64_t numel, int world_size, rank_flags* flags,
+                     bool carry) {
+  const torch::Device dev =
+      first < params.size() ? bucket_device(coll, params[first]) : torch::Device(torch::kCPU);
+  const std::int64_t nflags = flags != nullptr && carry ? world_size : 0;
   torch::Tensor bucket =
-      torch::empty({numel}, torch::TensorOptions().dtype(torch::kFloat32).device(dev));
+      torch::empty({numel + nflags}, torch::TensorOptions().dtype(torch::kFloat32).device(dev));
   std::int64_t at = 0;
   for (std::size_t i = first; i < last; ++i) {
     const auto& p = params[i];
@@ -28,16 +47,29 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
     }
     at += p.numel();
   }
-  if (auto s = coll.all_reduce_sum(bucket.data_ptr(), static_cast<std::size_t>(numel),
+  if (flags != nullptr) {
+    if (!tensor_finite(bucket.narrow(0, 0, numel))) flags->local_nonfinite = true;
+    if (nflags > 0) {
+      auto slots = bucket.narrow(0, numel, nflags);
+      slots.zero_();
+      if (flags->local_nonfinite) slots.narrow(0, flags->rank, 1).fill_(1.0);
+    }
+  }
+  if (auto s = coll.all_reduce_sum(bucket.data_ptr(), static_cast<std::size_t>(numel + nflags),
                                    element_type::f32);
       !s) {
     return s;
   }
-  bucket.div_(static_cast<double>(world_size));
+  if (nflags > 0) {
+    auto host = bucket.narrow(0, numel, nflags).to(torch::kCPU).contiguous();
+    flags->reduced.assign(host.data_ptr<float>(), host.data_ptr<float>() + nflags);
+  }
+  auto grads = bucket.narrow(0, 0, numel);
+  grads.div_(static_cast<double>(world_size));
   at = 0;
   for (std::size_t i = first; i < last; ++i) {
     auto& p = const_cast<torch::Tensor&>(params[i]);
-    auto slot = bucket.narrow(0, at, p.numel()).view(p.sizes());
+    auto slot = grads.narrow(0, at, p.numel()).view(p.sizes());
     if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
     p.mutable_grad().copy_(slot);
     at += p.numel();
@@ -45,16 +77,19 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
   return status::success();
 }
 
-}  // namespace
-
-status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
-                            int world_size, std::size_t bucket_bytes) {
+// all_reduce_gradients, with `flags` when the caller wants every rank's finding.
+status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
+                        int world_size, std::size_t bucket_bytes, rank_flags* flags) {
   torch::NoGradGuard no_grad;
   if (world_size == 1) {
     // The mean over one rank is the gradient itself: no packing, no collective. A missing
     // gradient still becomes zeros, as after a reduction.
     for (const auto& p : params) {
       if (!p.grad().defined()) const_cast<torch::Tensor&>(p).mutable_grad() = torch::zeros_like(p);
+    }
+    if (flags != nullptr) {
+      if (!flags->local_nonfinite && !gradients_finite(params)) flags->local_nonfinite = true;
+      flags->reduced.assign(1, flags->local_nonfinite ? 1.0f : 0.0f);
     }
     return status::success();
   }
@@ -64,14 +99,56 @@ status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>&
   for (std::size_t i = 0; i < params.size(); ++i) {
     const std::int64_t n = params[i].numel();
     if (numel > 0 && numel + n > max_elems) {
-      if (auto s = reduce_bucket(coll, params, first, i, numel, world_size); !s) return s;
+      if (auto s = reduce_bucket(coll, params, first, i, numel, world_size, flags, false); !s) {
+        return s;
+      }
       first = i;
       numel = 0;
     }
     numel += n;
   }
-  if (numel > 0) return reduce_bucket(coll, params, first, params.size(), numel, world_size);
+  if (numel > 0 || flags != nullptr) {
+    return reduce_bucket(coll, params, first, params.size(), numel, world_size, flags, true);
+  }
   return status::success();
+}
+
+}  // namespace
+
+status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
+                            int world_size, std::size_t bucket_bytes) {
+  return reduce_gradients(coll, params, world_size, bucket_bytes, nullptr);
+}
+
+result<std::vector<int>> all_reduce_gradients_checked(collectives& coll,
+                                                      const std::vector<torch::Tensor>& params,
+                                                      int rank, int world_size,
+                                                      bool local_nonfinite,
+                                                      std::size_t bucket_bytes) {
+  if (rank < 0 || rank >= world_size) {
+    return fail("all_reduce_gradients_checked: rank " + std::to_string(rank) +
+                " outside world size " + std::to_string(world_size));
+  }
+  rank_flags flags;
+  flags.rank = rank;
+  flags.local_nonfinite = local_nonfinite;
+  if (auto s = reduce_gradients(coll, params, world_size, bucket_bytes, &flags); !s) {
+    return s.error();
+  }
+  std::vector<int> ranks;
+  for (std::size_t r = 0; r < flags.reduced.size(); ++r) {
+    if (flags.reduced[r] != 0.0f) ranks.push_back(static_cast<int>(r));
+  }
+  return ranks;
+}
+
+bool gradients_finite(const std::vector<torch::Tensor>& params) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> finite;
+  for (const auto& p : params) {
+    if (p.grad().defined() && p.grad().numel() > 0) finite.push_back(torch::isfinite(p.grad()).all());
+  }
+  return finite.empty() || torch::stack(finite).all().item<bool>();
 }
 
 status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>& params, int root) {

@@ -5,6 +5,7 @@
 // one rank, and a checksum of parameter bytes to verify replicas stay identical.
 //
 //   runtime::all_reduce_gradients(*coll, params, world->size());   // after backward()
+//   auto bad = runtime::all_reduce_gradients_checked(*coll, params, rank, size, !loss_ok);
 //   auto sum = runtime::parameter_checksum(params);                 // equal on every rank
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/result.hpp"
 #include "runtime/collectives.hpp"
 
 namespace leadrl::runtime {
@@ -27,6 +29,20 @@ constexpr std::size_t default_bucket_bytes = std::size_t{16} << 20;
 /// world_size 1 nothing moves (no collective; missing gradients still become zeros).
 status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
                             int world_size, std::size_t bucket_bytes = default_bucket_bytes);
+
+/// all_reduce_gradients that also tells every rank which ranks had non-finite values, so
+/// that all can skip the update together (ARCHITECTURE.md §4 step 5). Each rank checks its
+/// own gradients as it packs them (at world size 1: in place), adds `local_nonfinite` (its
+/// caller's finding, e.g. a NaN loss), and sets its entry of world_size f32 flags that ride
+/// at the end of the last bucket: no extra collective. Returns the ranks that flagged,
+/// ascending; identical on every rank. Fails on a collective error, or a rank outside
+/// [0, world_size).
+result<std::vector<int>> all_reduce_gradients_checked(
+    collectives& coll, const std::vector<torch::Tensor>& params, int rank, int world_size,
+    bool local_nonfinite, std::size_t bucket_bytes = default_bucket_bytes);
+
+/// Whether every gradient of `params` (those defined) is finite: one host read.
+bool gradients_finite(const std::vector<torch::Tensor>& params);
 
 /// Overwrites every parameter with rank `root`'s values (dtype kept; bit-identical).
 status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>& params, int root);

@@ -99,7 +99,7 @@ void round_trip_and_continue(const lead::estimator_config& c, const std::string&
     ASSERT_TRUE(f->close().ok());
   }
   auto f = io::hdf5_file::open(file);
-  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f.ok()) << f.error().message();
   auto read = io::read_controller_state(*f);
   ASSERT_TRUE(read.ok()) << read.error().message();
 

@@ -26,6 +26,21 @@ scored_rollouts report(std::int64_t step, int rank, std::vector<std::int64_t> pr
   return s;
 }
 
+TEST(StepLogic, NonFiniteInjectionListsStepRankPairsAndRejectsTheRest) {
+  auto none = parse_nonfinite_injection("");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto two = parse_nonfinite_injection("3:1,12:0");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, (std::vector<nonfinite_injection>{{3, 1}, {12, 0}}));
+  for (const char* bad : {"3", "3:", ":1", "0:1", "3:-1", "3:1,", "x:1", "3:1;4:1", "3:1 "}) {
+    auto r = parse_nonfinite_injection(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("LEADRL_INJECT_NONFINITE"), std::string::npos);
+    EXPECT_NE(r.error().message().find(std::string("'") + bad + "'"), std::string::npos);
+  }
+}
+
 TEST(StepLogic, ShardsAreContiguousWholePromptsCoveringTheBatch) {
   const std::vector<std::int64_t> ids{9, 4, 7, 1, 3};
   for (int ws : {1, 2, 3, 4, 7}) {

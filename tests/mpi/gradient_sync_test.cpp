@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
+
 #include "tests/mpi/mpi_test_env.hpp"
 
 namespace leadrl::runtime {
@@ -39,6 +42,35 @@ TEST(GradientSync, GradientsBecomeTheRankMeanAcrossSeveralBuckets) {
   EXPECT_EQ(params[3].grad().abs().sum().item<double>(), 0.0);
 }
 
+TEST(GradientSync, EveryRankLearnsWhichRanksHadNonFiniteGradients) {
+  auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
+  const int rank = g_world->rank(), n = g_world->size();
+  auto run = [&](int nan_rank, bool loss_flag_rank_last, std::size_t bucket_bytes) {
+    auto params = make_params(3);
+    for (std::size_t i = 0; i + 1 < params.size(); ++i) {
+      params[i].mutable_grad() = torch::ones_like(params[i]);
+    }
+    if (rank == nan_rank) params[1].mutable_grad()[2] = std::nan("");
+    const bool loss_flag = loss_flag_rank_last && rank == n - 1;
+    auto got = all_reduce_gradients_checked(*coll, params, rank, n, loss_flag, bucket_bytes);
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? *got : std::vector<int>{-1};
+  };
+  for (std::size_t bucket : {std::size_t{32}, default_bucket_bytes}) {
+    EXPECT_EQ(run(-1, false, bucket), std::vector<int>{}) << bucket;
+    EXPECT_EQ(run(n - 1, false, bucket), std::vector<int>{n - 1}) << bucket;
+    std::vector<int> both = {0};
+    if (n > 1) both.push_back(n - 1);
+    EXPECT_EQ(run(0, true, bucket), both) << bucket;  // NaN on rank 0, NaN loss on the last
+  }
+  // Finite gradients still become the rank mean (the flags do not leak into them).
+  auto params = make_params(4);
+  for (auto& p : params) p.mutable_grad() = torch::full_like(p, static_cast<double>(rank));
+  ASSERT_TRUE(all_reduce_gradients_checked(*coll, params, rank, n, false, 32).ok());
+  EXPECT_TRUE(torch::allclose(params[0].grad(), torch::full_like(params[0], (n - 1) / 2.0)));
+  EXPECT_FALSE(all_reduce_gradients_checked(*coll, params, n, n, false).ok());
+}
+
 // Collectives that only count their calls.
 class counting_collectives final : public collectives {
  public:
@@ -64,6 +96,16 @@ TEST(GradientSync, AWorldOfOneMovesNothing) {
   EXPECT_EQ(params[1].grad().abs().sum().item<double>(), 0.0);
   ASSERT_TRUE(all_reduce_gradients(coll, params, 2).ok());
   EXPECT_GT(coll.calls, 0);  // a larger world reduces
+  // The checked form at world size 1: no collective either, the local check decides.
+  coll.calls = 0;
+  params[0].mutable_grad()[1][1] = std::numeric_limits<float>::infinity();
+  auto flagged = all_reduce_gradients_checked(coll, params, 0, 1, false);
+  ASSERT_TRUE(flagged.ok());
+  EXPECT_EQ(*flagged, std::vector<int>{0});
+  params[0].mutable_grad()[1][1] = 0.0;
+  EXPECT_EQ(*all_reduce_gradients_checked(coll, params, 0, 1, false), std::vector<int>{});
+  EXPECT_EQ(*all_reduce_gradients_checked(coll, params, 0, 1, true), std::vector<int>{0});
+  EXPECT_EQ(coll.calls, 0);
 }
 
 TEST(GradientSync, BroadcastMakesReplicasBitIdenticalAndTheChecksumSaysSo) {
