@@ -27,7 +27,8 @@
 typedef ssize_t (*write_fn)(int, const void*, size_t);
 typedef ssize_t (*pwrite_fn)(int, const void*, size_t, off_t);
 
-static long passed = 0;  // matching calls let through so far
+static long passed = 0;     // matching calls let through so far
+static int owns_marker = 0;  // this process created LEADRL_FAULT_WRITE_ONCE
 
 // Whether this write to `fd` is to fail (sets errno when it is).
 static int should_fail(int fd) {
@@ -43,6 +44,15 @@ static int should_fail(int fd) {
   if (after != NULL && passed < atol(after)) {
     ++passed;
     return 0;
+  }
+  // With LEADRL_FAULT_WRITE_ONCE (a marker path) only the process that creates the
+  // marker fails writes: a restarted job with the same environment writes through.
+  const char* once = getenv("LEADRL_FAULT_WRITE_ONCE");
+  if (once != NULL && *once != '\0' && !owns_marker) {
+    if (access(once, F_OK) == 0) return 0;
+    FILE* f = fopen(once, "w");
+    if (f != NULL) fclose(f);
+    owns_marker = 1;
   }
   const char* code = getenv("LEADRL_FAULT_WRITE_ERRNO");
   errno = code != NULL && strcmp(code, "EIO") == 0 ? EIO : ENOSPC;

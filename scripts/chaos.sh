@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Chaos loop: N supervised 3-rank training runs (`leadrl launch` over mpirun), each hit by
+# one random fault, each checked against an uninterrupted reference run of the same
+# configuration: the same final parameter checksum and the same metrics log (wall-clock
+# figures and snapshot/* counters aside).
+#   scripts/chaos.sh N [OUT_DIR] [SEED]     (defaults: out/chaos, seed 1)
+# Needs a build (build/leadrl and the test shims in build/tests; set LEADRL_BUILD to use
+# another build folder). The faults, drawn uniformly:
+#   kill        SIGKILL of a random rank once a random number (1-7) of steps is logged
+#   kill_write  SIGKILL of rank 0 inside a snapshot write (held before the rename by the
+#               stop_before_rename shim) at a random snapshot step (2, 4 or 6)
+#   stop        SIGSTOP of a random non-zero rank after 1-7 steps: the heartbeat ends the job
+#   disk_full   no free space at a random snapshot step: reported, training goes on
+#   write_error EIO while rank 0 writes a random snapshot: the job ends, a restart resumes
+# Prints one line per run and a summary: recovered / total, mean and max seconds from the
+# fault to the next completed step, and every run that did not recover with its cause.
+# Exit code 0 when every run recovered, 1 otherwise, 2 for bad usage.
+set -u
+n=${1:-}
+if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ]; then
+  echo "usage: scripts/chaos.sh N [OUT_DIR] [SEED]   (N >= 1 runs)" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out=${2:-$root/out/chaos}
+RANDOM=${3:-1}
+build=${LEADRL_BUILD:-$root/build}
+leadrl=$build/leadrl
+config=$root/configs/arith_tiny_lead.ini
+stop_shim=$build/tests/libleadrl_fault_stop_before_rename.so
+write_shim=$build/tests/libleadrl_fault_fail_write.so
+for f in "$leadrl" "$stop_shim" "$write_shim"; do
+  [ -e "$f" ] || { echo "chaos.sh: $f not found (build the project first)" >&2; exit 2; }
+done
+. "$root/tests/fault/lib.sh"
+mkdir -p "$out" || exit 2
+
+# Every stderr line of a run, prefixed with the time it was written (s since the epoch).
+stamp() {
+  python3 -u -c '
+import sys, time
+for line in sys.stdin:
+    sys.stdout.write("%.3f %s" % (time.time(), line))
+'
+}
+
+# Metrics lines without wall-clock figures and snapshot/* counters (a failed snapshot is
+# counted in the run that survived it, not in the reference).
+comparable_metrics() {
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    print(json.dumps({k: v for k, v in row.items()
+                      if not k.startswith(("timing/", "throughput/", "snapshot/"))}, sort_keys=True))
+' "$1"
+}
+
+opts() {
+  echo $(fault_run_options) runtime.heartbeat_timeout_s=5
+}
+
+echo "chaos: reference run (3 ranks, $FAULT_TOTAL_STEPS steps)"
+ref=$out/reference
+rm -rf "$ref" && mkdir -p "$ref"
+mpi 3 "$leadrl" train "$config" $(opts) trainer.snapshot_dir="$ref/snap" \
+  trainer.log_jsonl="$ref/run.jsonl" >"$ref/run.out" 2>"$ref/run.log" ||
+  { echo "chaos.sh: the reference run failed: $(tail -n 3 "$ref/run.log")" >&2; exit 1; }
+ref_sum=$(final_checksum "$ref/run.log")
+comparable_metrics "$ref/run.jsonl" >"$ref/metrics"
+echo "chaos: reference final checksum $ref_sum"
+
+faults=(kill kill_write stop disk_full write_error)
+recovered=0
+delays=()
+failures=()
+for ((i = 1; i <= n; i++)); do
+  dir=$out/run_$i
+  rm -rf "$dir" && mkdir -p "$dir"
+  fault=${faults[RANDOM % ${#faults[@]}]}
+  snap_step=$((2 * (1 + RANDOM % 3)))  # 2, 4 or 6
+  after=$((1 + RANDOM % 7))
+  victim=$((RANDOM % 3))
+  mpi_extra=()
+  case $fault in
+    kill_write) mpi_extra=(-x LD_PRELOAD="$stop_shim" -x LEADRL_FAULT_STOP_RANK=0
+                  -x LEADRL_FAULT_STOP_MARKER="$dir/stopped" -x
+                  LEADRL_FAULT_STOP_MATCH="$(printf 'step_%06d.h5.tmp' "$snap_step")") ;;
+    disk_full) mpi_extra=(-x LD_PRELOAD="$write_shim" -x LEADRL_FAULT_FULL_CALLS=$((snap_step / 2))) ;;
+    write_error) mpi_extra=(-x LD_PRELOAD="$write_shim" -x LEADRL_FAULT_WRITE_ERRNO=EIO
+                   -x LEADRL_FAULT_WRITE_MATCH="$(printf 'step_%06d.h5' "$snap_step")"
+                   -x LEADRL_FAULT_WRITE_AFTER=1 -x LEADRL_FAULT_WRITE_ONCE="$dir/failed_once") ;;
+    stop) victim=$((1 + RANDOM % 2)) ;;
+  esac
+  (
+    "$leadrl" launch --max-restarts 2 --restart-delay 0 --log "$dir/launch.log" -- \
+      mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
+      --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 \
+      "${mpi_extra[@]}" -np 3 "$leadrl" train "$config" $(opts) \
+      trainer.snapshot_dir="$dir/snap" trainer.log_jsonl="$dir/run.jsonl" 2>&1 >"$dir/run.out" |
+      stamp >"$dir/run.log"
+    echo "${PIPESTATUS[0]}" >"$dir/rc"
+  ) &
+  launcher=$!
+  t_fault=""
+  what=""
+  case $fault in
+    kill | stop)
+      if wait_until 120 has_lines "$dir/run.jsonl" "$after"; then
+        pid=$(rank_pid "$victim" "$dir/snap")
+        if [ -n "$pid" ]; then
+          [ "$fault" = kill ] && kill -KILL "$pid" || kill -STOP "$pid"
+          t_fault=$(date +%s.%N)
+          what="$fault rank $victim after step $after"
+        fi
+      fi ;;
+    kill_write)
+      if wait_until 120 test -s "$dir/stopped"; then
+        pid=$(rank_pid 0 "$dir/snap")
+        if [ -n "$pid" ]; then
+          kill -KILL "$pid"
+          t_fault=$(date +%s.%N)
+          what="kill rank 0 inside the write of step $snap_step"
+        fi
+      fi ;;
+    disk_full) what="disk full at step $snap_step's snapshot" ;;
+    write_error) what="EIO in step $snap_step's snapshot write" ;;
+  esac
+  wait "$launcher"
+  rc=$(cat "$dir/rc" 2>/dev/null || echo 255)
+  # Faults injected inside the process: the time of the failure message.
+  if [ -z "$t_fault" ] && [ -n "$what" ]; then
+    t_fault=$(grep -m1 "not written" "$dir/run.log" | cut -d' ' -f1)
+  fi
+  sum=$(final_checksum "$dir/run.log")
+  cause=""
+  if [ -z "$t_fault" ]; then
+    cause="the fault was not injected ($fault)"
+  elif [ "$rc" -ne 0 ]; then
+    cause="leadrl launch exited $rc: $(grep -v '^\s*$' "$dir/run.log" | tail -n 2 | cut -c1-200 | tr '\n' ' ')"
+  elif [ "$sum" != "$ref_sum" ]; then
+    cause="final checksum $sum, reference $ref_sum"
+  elif ! comparable_metrics "$dir/run.jsonl" | diff -q - "$ref/metrics" >/dev/null; then
+    cause="metrics log differs from the reference"
+  fi
+  # Fault -> the first step completed after it (a progress line stamped later).
+  delay=$(awk -v t="$t_fault" '$2 == "step" && $1 > t { printf "%.2f", $1 - t; exit }' "$dir/run.log")
+  attempts=$(grep -c "starting:" "$dir/launch.log" 2>/dev/null)
+  if [ -z "$cause" ]; then
+    recovered=$((recovered + 1))
+    [ -n "$delay" ] && delays+=("$delay")
+    echo "run $i/$n: $what: recovered, $attempts attempt(s), next step ${delay:-?} s after the fault"
+  else
+    failures+=("run $i ($what): $cause")
+    echo "run $i/$n: $what: NOT RECOVERED: $cause"
+  fi
+done
+
+summary=$(printf '%s\n' "${delays[@]:-}" | awk 'NF { s += $1; if ($1 > m) m = $1; k++ }
+  END { if (k) printf "mean %.2f s, max %.2f s over %d runs", s / k, m, k; else print "none" }')
+echo "chaos: $recovered/$n runs recovered; fault to next completed step: $summary"
+for f in "${failures[@]:-}"; do [ -n "$f" ] && echo "  not recovered: $f"; done
+[ "$recovered" -eq "$n" ]
