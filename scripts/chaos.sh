@@ -12,6 +12,12 @@
 #   stop        SIGSTOP of a random non-zero rank after 1-7 steps: the heartbeat ends the job
 #   disk_full   no free space at a random snapshot step: reported, training goes on
 #   write_error EIO while rank 0 writes a random snapshot: the job ends, a restart resumes
+#   resize      SIGKILL of a random rank under `leadrl launch --ranks 3,2 --shrink-after 1`:
+#               the restart runs on 2 ranks from the newest snapshot; its reference is a
+#               2-rank resume from that snapshot relabelled as written by 2 ranks
+#               (tests/support/relabel_snapshot.cpp), i.e. the new-size continuation
+# (The resize reference is a resume, not a run from step 0: runs of different sizes are not
+# bit-identical from the start, since gradient sums group differently.)
 # Prints one line per run and a summary: recovered / total, mean and max seconds from the
 # fault to the next completed step, and every run that did not recover with its cause.
 # Exit code 0 when every run recovered, 1 otherwise, 2 for bad usage.
@@ -29,7 +35,8 @@ leadrl=$build/leadrl
 config=$root/configs/arith_tiny_lead.ini
 stop_shim=$build/tests/libleadrl_fault_stop_before_rename.so
 write_shim=$build/tests/libleadrl_fault_fail_write.so
-for f in "$leadrl" "$stop_shim" "$write_shim"; do
+relabel=$build/tests/leadrl_relabel_snapshot
+for f in "$leadrl" "$stop_shim" "$write_shim" "$relabel"; do
   [ -e "$f" ] || { echo "chaos.sh: $f not found (build the project first)" >&2; exit 2; }
 done
 . "$root/tests/fault/lib.sh"
@@ -56,8 +63,33 @@ for line in open(sys.argv[1]):
 ' "$1"
 }
 
+# Every snapshot is kept (keep_last 8), so that a resize's reference can start from the
+# one the restart resumed from.
 opts() {
-  echo $(fault_run_options) runtime.heartbeat_timeout_s=5
+  echo $(fault_run_options | sed 's/trainer.keep_last=[0-9]*/trainer.keep_last=8/') \
+    runtime.heartbeat_timeout_s=5
+}
+
+# The new-size reference of a resized run in DIR that resumed from step K's snapshot at 2
+# ranks: that snapshot relabelled as written by 2 ranks, resumed at 2 ranks; prints "" on
+# success or the cause.
+resize_reference() {
+  local dir=$1 k=$2 refdir=$1/new_size_reference
+  local from
+  from=$(printf '%s/snap/step_%06d.h5' "$dir" "$k")
+  mkdir -p "$refdir/in"
+  "$relabel" "$from" "$(printf '%s/in/step_%06d.h5' "$refdir" "$k")" 2 >/dev/null 2>&1 ||
+    { echo "cannot relabel $from"; return; }
+  python3 - "$dir/run.jsonl" "$k" >"$refdir/run.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    if json.loads(line)["step"] <= int(sys.argv[2]):
+        sys.stdout.write(line)
+PY
+  mpi 2 "$leadrl" train "$config" $(opts) trainer.snapshot_dir="$refdir/snap" \
+    trainer.log_jsonl="$refdir/run.jsonl" --resume "$(printf '%s/in/step_%06d.h5' "$refdir" "$k")" \
+    >"$refdir/run.out" 2>"$refdir/run.log" || { echo "the new-size reference run failed"; return; }
+  echo ""
 }
 
 echo "chaos: reference run (3 ranks, $FAULT_TOTAL_STEPS steps)"
@@ -70,7 +102,7 @@ ref_sum=$(final_checksum "$ref/run.log")
 comparable_metrics "$ref/run.jsonl" >"$ref/metrics"
 echo "chaos: reference final checksum $ref_sum"
 
-faults=(kill kill_write stop disk_full write_error)
+faults=(kill kill_write stop disk_full write_error resize)
 recovered=0
 delays=()
 failures=()
@@ -82,7 +114,10 @@ for ((i = 1; i <= n; i++)); do
   after=$((1 + RANDOM % 7))
   victim=$((RANDOM % 3))
   mpi_extra=()
+  launch_extra=()
+  np=3
   case $fault in
+    resize) launch_extra=(--ranks 3,2 --shrink-after 1); np="{ranks}"; victim=$((RANDOM % 3)) ;;
     kill_write) mpi_extra=(-x LD_PRELOAD="$stop_shim" -x LEADRL_FAULT_STOP_RANK=0
                   -x LEADRL_FAULT_STOP_MARKER="$dir/stopped" -x
                   LEADRL_FAULT_STOP_MATCH="$(printf 'step_%06d.h5.tmp' "$snap_step")") ;;
@@ -93,10 +128,11 @@ for ((i = 1; i <= n; i++)); do
     stop) victim=$((1 + RANDOM % 2)) ;;
   esac
   (
-    "$leadrl" launch --max-restarts 2 --restart-delay 0 --log "$dir/launch.log" -- \
+    "$leadrl" launch --max-restarts 2 --restart-delay 0 --log "$dir/launch.log" \
+      "${launch_extra[@]}" -- \
       mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
       --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 \
-      "${mpi_extra[@]}" -np 3 "$leadrl" train "$config" $(opts) \
+      "${mpi_extra[@]}" -np "$np" "$leadrl" train "$config" $(opts) \
       trainer.snapshot_dir="$dir/snap" trainer.log_jsonl="$dir/run.jsonl" 2>&1 >"$dir/run.out" |
       stamp >"$dir/run.log"
     echo "${PIPESTATUS[0]}" >"$dir/rc"
@@ -105,13 +141,13 @@ for ((i = 1; i <= n; i++)); do
   t_fault=""
   what=""
   case $fault in
-    kill | stop)
+    kill | stop | resize)
       if wait_until 120 has_lines "$dir/run.jsonl" "$after"; then
         pid=$(rank_pid "$victim" "$dir/snap")
         if [ -n "$pid" ]; then
-          [ "$fault" = kill ] && kill -KILL "$pid" || kill -STOP "$pid"
+          [ "$fault" = stop ] && kill -STOP "$pid" || kill -KILL "$pid"
           t_fault=$(date +%s.%N)
-          what="$fault rank $victim after step $after"
+          what="${fault/resize/kill} rank $victim after step $after"
         fi
       fi ;;
     kill_write)
@@ -133,18 +169,39 @@ for ((i = 1; i <= n; i++)); do
     t_fault=$(grep -m1 "not written" "$dir/run.log" | cut -d' ' -f1)
   fi
   sum=$(final_checksum "$dir/run.log")
+  expect_sum=$ref_sum
+  expect_metrics=$ref/metrics
   cause=""
+  if [ "$fault" = resize ] && [ -n "$t_fault" ] && [ "$rc" -eq 0 ]; then
+    k=$(sed -n 's/.*resuming from .*(step \([0-9]*\), written by 3 rank(s), continued on 2).*/\1/p' \
+      "$dir/run.log" | tail -n 1)
+    if [ -z "$k" ]; then
+      cause="the restart did not resume on 2 ranks"
+    else
+      cause=$(resize_reference "$dir" "$k")
+      expect_sum=$(final_checksum "$dir/new_size_reference/run.log")
+      comparable_metrics "$dir/new_size_reference/run.jsonl" >"$dir/new_size_reference/metrics"
+      expect_metrics=$dir/new_size_reference/metrics
+      what="$what (3 -> 2 ranks from step $k)"
+    fi
+  fi
   if [ -z "$t_fault" ]; then
     cause="the fault was not injected ($fault)"
   elif [ "$rc" -ne 0 ]; then
     cause="leadrl launch exited $rc: $(grep -v '^\s*$' "$dir/run.log" | tail -n 2 | cut -c1-200 | tr '\n' ' ')"
-  elif [ "$sum" != "$ref_sum" ]; then
-    cause="final checksum $sum, reference $ref_sum"
-  elif ! comparable_metrics "$dir/run.jsonl" | diff -q - "$ref/metrics" >/dev/null; then
+  elif [ -n "$cause" ]; then
+    :
+  elif [ "$sum" != "$expect_sum" ]; then
+    cause="final checksum $sum, reference $expect_sum"
+  elif ! comparable_metrics "$dir/run.jsonl" | diff -q - "$expect_metrics" >/dev/null; then
     cause="metrics log differs from the reference"
   fi
   # Fault -> the first step completed after it (a progress line stamped later).
-  delay=$(awk -v t="$t_fault" '$2 == "step" && $1 > t { printf "%.2f", $1 - t; exit }' "$dir/run.log")
+  # (A full disk is reported inside the step whose snapshot failed: the next step counts.)
+  skip=""
+  [ "$fault" = disk_full ] && skip="$snap_step/$FAULT_TOTAL_STEPS"
+  delay=$(awk -v t="$t_fault" -v skip="$skip" \
+    '$2 == "step" && $1 > t && $3 != skip { printf "%.2f", $1 - t; exit }' "$dir/run.log")
   attempts=$(grep -c "starting:" "$dir/launch.log" 2>/dev/null)
   if [ -z "$cause" ]; then
     recovered=$((recovered + 1))
