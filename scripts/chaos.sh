@@ -121,7 +121,8 @@ for ((i = 1; i <= n; i++)); do
     kill_write) mpi_extra=(-x LD_PRELOAD="$stop_shim" -x LEADRL_FAULT_STOP_RANK=0
                   -x LEADRL_FAULT_STOP_MARKER="$dir/stopped" -x
                   LEADRL_FAULT_STOP_MATCH="$(printf 'step_%06d.h5.tmp' "$snap_step")") ;;
-    disk_full) mpi_extra=(-x LD_PRELOAD="$write_shim" -x LEADRL_FAULT_FULL_CALLS=$((snap_step / 2))) ;;
+    disk_full) mpi_extra=(-x LD_PRELOAD="$write_shim" -x LEADRL_FAULT_FULL_CALLS=$((snap_step / 2))
+                 -x LEADRL_FAULT_FULL_MATCH="$dir/snap") ;;
     write_error) mpi_extra=(-x LD_PRELOAD="$write_shim" -x LEADRL_FAULT_WRITE_ERRNO=EIO
                    -x LEADRL_FAULT_WRITE_MATCH="$(printf 'step_%06d.h5' "$snap_step")"
                    -x LEADRL_FAULT_WRITE_AFTER=1 -x LEADRL_FAULT_WRITE_ONCE="$dir/failed_once") ;;
@@ -166,7 +167,7 @@ for ((i = 1; i <= n; i++)); do
   rc=$(cat "$dir/rc" 2>/dev/null || echo 255)
   # Faults injected inside the process: the time of the failure message.
   if [ -z "$t_fault" ] && [ -n "$what" ]; then
-    t_fault=$(grep -m1 "not written" "$dir/run.log" | cut -d' ' -f1)
+    t_fault=$(grep -m1 "snapshot of step $snap_step not written" "$dir/run.log" | cut -d' ' -f1)
   fi
   sum=$(final_checksum "$dir/run.log")
   expect_sum=$ref_sum

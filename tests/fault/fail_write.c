@@ -9,7 +9,8 @@
 // default, or EIO) after letting the first LEADRL_FAULT_WRITE_AFTER such calls (default
 // 0) through, so that a partial file is left behind. A full disk before the write is
 // shown by statvfs(): with LEADRL_FAULT_FULL_CALLS="3,5" the 3rd and 5th statvfs calls
-// of the process (leadrl's snapshot store makes one per snapshot) report no free space.
+// on a path containing LEADRL_FAULT_FULL_MATCH (the snapshot folder; leadrl's snapshot
+// store makes one call per snapshot, other libraries make their own) report no space.
 // Nothing in leadrl reads these variables; without LD_PRELOAD the shim is not loaded.
 //
 //   LD_PRELOAD=libleadrl_fault_fail_write.so LEADRL_FAULT_WRITE_MATCH=step_000003.h5
@@ -96,6 +97,8 @@ static int full_at(long n) {
 int statvfs(const char* path, struct statvfs* buf) {
   statvfs_fn real = (statvfs_fn)dlsym(RTLD_NEXT, "statvfs");
   const int rc = real(path, buf);
+  const char* match = getenv("LEADRL_FAULT_FULL_MATCH");
+  if (match != NULL && strstr(path, match) == NULL) return rc;
   if (rc == 0 && full_at(++statvfs_calls)) {
     buf->f_bavail = 0;
     buf->f_bfree = 0;

@@ -32,7 +32,8 @@ train() {
   echo $?
 }
 
-rc=$(train "$out/run1.log" LEADRL_FAULT_FULL_CALLS=3,5 -- trainer.total_steps=5)
+rc=$(train "$out/run1.log" LEADRL_FAULT_FULL_CALLS=3,5 LEADRL_FAULT_FULL_MATCH="$snap" -- \
+  trainer.total_steps=5)
 [ "$rc" -eq 3 ] || die "a run whose last snapshot failed exited $rc, expected 3: $(tail -n 5 "$out/run1.log")"
 grep -q "snapshot of step 3 not written: $snap/step_000003.h5: $snap: not enough free space" \
   "$out/run1.log" || die "no message naming the path and the reason: $(tail -n 5 "$out/run1.log")"
