@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -86,7 +86,7 @@ struct rank_worker::impl {
   int rank = 0;
   int world_size = 1;
   runtime::collectives* coll = nullptr;
-  io::problem_dataset data;        // the prompts kept (see encode_prompts)
+  io::problem_dataset data;                        // the prompts kept (see encode_prompts)
   std::vector<std::vector<std::int64_t>> prompts;  // model input of data.rows[i]
   std::int64_t dropped_prompts = 0;
   std::shared_ptr<const model::tokenizer> tok;
@@ -248,7 +248,9 @@ std::int64_t rank_worker::num_prompts() const {
   return static_cast<std::int64_t>(impl_->data.rows.size());
 }
 
-std::int64_t rank_worker::dropped_prompts() const { return impl_->dropped_prompts; }
+std::int64_t rank_worker::dropped_prompts() const {
+  return impl_->dropped_prompts;
+}
 
 status rank_worker::generate(const generate_request& request) {
   auto& w = *impl_;
@@ -450,25 +452,23 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
     std::int64_t minibatch;
   };
   std::vector<prepared> micro;
+  std::vector<std::int64_t> lengths(w.store.size());
+  for (std::size_t i = 0; i < w.store.size(); ++i) {
+    lengths[i] = static_cast<std::int64_t>(w.store[i].prompt.size() + w.store[i].response.size());
+  }
   for (std::int64_t k = 0; k < num_mb; ++k) {
-    const auto& rows = mb_rows[static_cast<std::size_t>(k)];
-    for (std::size_t b = 0; b < rows.size();
-         b += static_cast<std::size_t>(a.ppo_micro_batch_size)) {
-      std::vector<std::size_t> chunk(
-          rows.begin() + static_cast<std::ptrdiff_t>(b),
-          rows.begin() + static_cast<std::ptrdiff_t>(std::min(
-                             rows.size(), b + static_cast<std::size_t>(a.ppo_micro_batch_size))));
+    for (const auto& chunk :
+         cut_micro_batches(mb_rows[static_cast<std::size_t>(k)], lengths, a.ppo_micro_batch_size,
+                           a.use_dynamic_bsz, a.ppo_max_token_len_per_gpu)) {
       auto mb = w.micro_batch(chunk, plan.advantages);
       if (!mb) return mb.error();
-      auto old =
-          model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature,
-                                   mb->response_mask);
+      auto old = model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature,
+                                          mb->response_mask);
       if (!old) return old.error().with_context("learner: old log-probs");
       mb->old_log_probs = *old;
       if (w.reference) {
-        auto ref =
-            model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask,
-                                   temperature, mb->response_mask);
+        auto ref = model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask,
+                                            temperature, mb->response_mask);
         if (!ref) return ref.error().with_context("learner: reference log-probs");
         mb->ref_log_probs = *ref;
       }
@@ -506,8 +506,8 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
       // collective. Parameters, AdamW moments, the optimizer step and so the lr schedule
       // position stay as they were.
       ++opt_steps;
-      auto flagged = runtime::all_reduce_gradients_checked(*w.coll, w.params, w.rank,
-                                                           w.world_size, loss_nonfinite);
+      auto flagged = runtime::all_reduce_gradients_checked(*w.coll, w.params, w.rank, w.world_size,
+                                                           loss_nonfinite);
       if (!flagged) return flagged.error().with_context("learner: gradient all-reduce");
       if (!flagged->empty()) {
         w.optimizer->zero_grad();
@@ -546,7 +546,8 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   t.metrics["actor/kl_loss"] = sum.kl_loss / n / ws;
   t.metrics["actor/total_loss"] = sum.total_loss / n / ws;
   t.metrics["optim/grad_norm"] = grad_norm / n;
-  t.metrics["optim/lr"] = applied > 0 ? lr : model::learning_rate(w.schedule, w.optimizer->steps_taken());
+  t.metrics["optim/lr"] =
+      applied > 0 ? lr : model::learning_rate(w.schedule, w.optimizer->steps_taken());
   t.metrics["optim/steps"] = static_cast<double>(opt_steps);
   t.metrics["optim/skipped"] = static_cast<double>(opt_steps - applied);
   w.train_s = seconds_since(t0);

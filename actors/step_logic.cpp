@@ -29,6 +29,33 @@ std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int6
   return out;
 }
 
+std::vector<std::vector<std::size_t>> cut_micro_batches(const std::vector<std::size_t>& rows,
+                                                        const std::vector<std::int64_t>& lengths,
+                                                        std::int64_t micro_batch_size, bool dynamic,
+                                                        std::int64_t max_tokens) {
+  std::vector<std::vector<std::size_t>> out;
+  if (!dynamic) {
+    const auto n = static_cast<std::size_t>(std::max<std::int64_t>(micro_batch_size, 1));
+    for (std::size_t b = 0; b < rows.size(); b += n) {
+      out.emplace_back(rows.begin() + static_cast<std::ptrdiff_t>(b),
+                       rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), b + n)));
+    }
+    return out;
+  }
+  std::vector<std::size_t> sorted = rows;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; });
+  std::int64_t longest = 0;
+  for (std::size_t r : sorted) {
+    if (out.empty() || static_cast<std::int64_t>(out.back().size() + 1) * longest > max_tokens) {
+      out.emplace_back();
+      longest = lengths[r];
+    }
+    out.back().push_back(r);
+  }
+  return out;
+}
+
 std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size) {
   return batch_position / std::max<std::int64_t>(ppo_mini_batch_size, 1);
 }
@@ -189,8 +216,10 @@ std::string progress_line(std::int64_t step, std::int64_t total_steps, double el
 result<std::vector<nonfinite_injection>> parse_nonfinite_injection(const std::string& text) {
   std::vector<nonfinite_injection> out;
   auto bad = [&text](const std::string& why) {
-    return fail("LEADRL_INJECT_NONFINITE: expected STEP:RANK[,STEP:RANK...] with STEP >= 1 and "
-                "RANK >= 0, got '" + text + "' (" + why + ")");
+    return fail(
+        "LEADRL_INJECT_NONFINITE: expected STEP:RANK[,STEP:RANK...] with STEP >= 1 and "
+        "RANK >= 0, got '" +
+        text + "' (" + why + ")");
   };
   auto number = [](const std::string& t, long long& v) {
     if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos) {

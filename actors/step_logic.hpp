@@ -34,6 +34,17 @@ std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t num_prompts, int 
 std::vector<std::vector<std::int64_t>> shard_prompts(const std::vector<std::int64_t>& prompt_ids,
                                                      int world_size);
 
+/// One rank's rows of one mini-batch cut into micro-batches (indices into `rows`' values,
+/// i.e. the row ids themselves). `lengths[i]` is row i's padded cost (prompt + response
+/// tokens), indexed by row id. Fixed: runs of `micro_batch_size` rows in order. Dynamic:
+/// the rows sorted by length, longest first (ties in row order), cut greedily so that
+/// rows x longest row <= max_tokens per micro-batch; a row longer than max_tokens gets a
+/// micro-batch of its own. Either way every row appears exactly once.
+std::vector<std::vector<std::size_t>> cut_micro_batches(const std::vector<std::size_t>& rows,
+                                                        const std::vector<std::int64_t>& lengths,
+                                                        std::int64_t micro_batch_size, bool dynamic,
+                                                        std::int64_t max_tokens);
+
 /// The optimizer step (mini-batch) a prompt belongs to: its position in the step's batch
 /// divided by the mini-batch size, as the reference takes mini-batches in order.
 std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size);

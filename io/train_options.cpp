@@ -189,6 +189,13 @@ option_table<actor_options> actor_table() {
   t.add("actor.ppo_micro_batch_size", &a::ppo_micro_batch_size,
         "rollouts per forward/backward on one rank", int_range(1));
   t.add("actor.ppo_epochs", &a::ppo_epochs, "passes over the step batch (>= 1)", int_range(1));
+  t.add("actor.use_dynamic_bsz", &a::use_dynamic_bsz,
+        "micro-batches by padded tokens (ppo_max_token_len_per_gpu), rows sorted by length, "
+        "instead of ppo_micro_batch_size rows");
+  t.add("actor.ppo_max_token_len_per_gpu", &a::ppo_max_token_len_per_gpu,
+        "with use_dynamic_bsz: rows x longest row (prompt + response tokens) per micro-batch "
+        "(a longer row gets a micro-batch of its own)",
+        int_range(1));
   return t;
 }
 

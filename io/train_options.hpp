@@ -70,6 +70,10 @@ struct actor_options {
   std::int64_t ppo_mini_batch_size = 8;   ///< prompts per optimizer step (global)
   std::int64_t ppo_micro_batch_size = 8;  ///< rollouts per forward/backward on one rank
   std::int64_t ppo_epochs = 1;
+  /// Micro-batches by padded tokens instead of by rows: a mini-batch's rows sorted by
+  /// length and cut so that rows x longest row <= ppo_max_token_len_per_gpu.
+  bool use_dynamic_bsz = false;
+  std::int64_t ppo_max_token_len_per_gpu = 16384;
 };
 
 /// trainer.*: the run.

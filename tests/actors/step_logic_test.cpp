@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace leadrl::actors {
@@ -169,6 +170,40 @@ TEST(StepLogic, MetricsAggregateRanksAndCatchDivergedReplicas) {
   auto diverged = step_metrics(*b, *adv, t, timings);
   ASSERT_FALSE(diverged.ok());
   EXPECT_NE(diverged.error().message().find("rank 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace leadrl::actors
+
+namespace leadrl::actors {
+namespace {
+
+TEST(CutMicroBatches, FixedRunsKeepTheRowOrder) {
+  const std::vector<std::size_t> rows = {4, 1, 7, 2, 9};
+  const std::vector<std::int64_t> lengths(10, 5);
+  const auto mbs = cut_micro_batches(rows, lengths, 2, false, 0);
+  EXPECT_EQ(mbs, (std::vector<std::vector<std::size_t>>{{4, 1}, {7, 2}, {9}}));
+}
+
+TEST(CutMicroBatches, DynamicSortsByLengthAndBoundsPaddedTokens) {
+  // Row id -> length; rows 0..7.
+  const std::vector<std::int64_t> lengths = {10, 40, 12, 40, 30, 8, 100, 11};
+  const std::vector<std::size_t> rows = {0, 1, 2, 3, 4, 5, 6, 7};
+  const auto mbs = cut_micro_batches(rows, lengths, 1, true, 80);
+  // Longest first: 100 (alone, 2 x 100 > 80); 40, 40 (2 x 40 = 80); 30, 12 (3 x 30 > 80);
+  // 11, 10, 8 (3 x 11 <= 80).
+  EXPECT_EQ(mbs, (std::vector<std::vector<std::size_t>>{{6}, {1, 3}, {4, 2}, {7, 0, 5}}));
+  std::vector<std::size_t> seen;
+  for (const auto& mb : mbs) {
+    std::int64_t longest = 0;
+    for (std::size_t r : mb) longest = std::max(longest, lengths[r]);
+    if (mb.size() > 1) {
+      EXPECT_LE(static_cast<std::int64_t>(mb.size()) * longest, 80);
+    }
+    seen.insert(seen.end(), mb.begin(), mb.end());
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, rows);
 }
 
 }  // namespace
