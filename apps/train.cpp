@@ -69,6 +69,13 @@ struct resume_choice {
   std::string error;  // non-empty: exit 2 with this message
 };
 
+// The configuration text of a run with every option at its default: options a newer
+// build added are compared against it when resuming an older build's snapshot.
+std::string defaults_text() {
+  auto d = leadrl::io::load_train_options("", {});
+  return d ? d->config_text : std::string();
+}
+
 // ", written by 4 ranks, continued on 2" for a resize; "" otherwise.
 std::string resized(std::int64_t written_by, int world_size) {
   if (written_by == world_size) return "";
@@ -81,15 +88,15 @@ resume_choice choose_resume(const std::string& resume, const leadrl::io::train_o
   const auto& ignored = leadrl::actors::resume_ignored_keys();
   if (resume != "auto") {
     auto meta = leadrl::io::check_resume_snapshot(resume, world_size, o.config_text, ignored,
-                                                  o.data.train_batch_size);
+                                                  o.data.train_batch_size, defaults_text());
     if (!meta) return {"", "--resume: " + meta.error().message()};
     std::cerr << "leadrl train: resuming from " << resume << " (step " << meta->step
               << resized(meta->world_size, world_size) << ")\n";
     return {resume, ""};
   }
   const std::string& dir = o.trainer.snapshot_dir;
-  auto plan =
-      leadrl::io::find_resume(dir, world_size, o.config_text, ignored, o.data.train_batch_size);
+  auto plan = leadrl::io::find_resume(dir, world_size, o.config_text, ignored,
+                                      o.data.train_batch_size, defaults_text());
   if (!plan) return {"", "--resume auto: " + plan.error().message()};
   for (const auto& s : plan->skipped) {
     std::cerr << "leadrl train: --resume auto: skipped " << s.path << ": " << s.reason << "\n";

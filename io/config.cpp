@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include "base/number_text.hpp"
@@ -181,6 +182,40 @@ std::string config_text_without(const std::string& text, const std::vector<std::
     out << line << "\n";
   }
   return out.str();
+}
+
+namespace {
+
+// Dotted key -> its `key = value` line, from a config::text().
+std::map<std::string, std::string> config_lines(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.size() >= 2 && line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
+      const std::string key = line.substr(0, eq);
+      out[section.empty() ? key : section + "." + key] = line;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> keys_added_at_default(const std::string& stored,
+                                               const std::string& current,
+                                               const std::string& defaults) {
+  const auto old_lines = config_lines(stored);
+  const auto default_lines = config_lines(defaults);
+  std::vector<std::string> out;
+  for (const auto& [key, line] : config_lines(current)) {
+    if (old_lines.count(key) != 0) continue;
+    const auto d = default_lines.find(key);
+    if (d != default_lines.end() && d->second == line) out.push_back(key);
+  }
+  return out;
 }
 
 status need_int(const std::string& key, std::int64_t value, std::int64_t lo, std::int64_t hi) {

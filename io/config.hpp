@@ -92,6 +92,14 @@ result<config> load_config(const config_schema& schema, const std::string& ini_p
 /// kept as they are. Used to compare the configurations of two attempts of one run.
 std::string config_text_without(const std::string& text, const std::vector<std::string>& keys);
 
+/// The dotted keys that `current` has and `stored` lacks, whose line in `current` equals
+/// their line in `defaults` (all three as config::text() writes them): options added by a
+/// newer build, set to their default, which a configuration stored by an older build
+/// cannot name and which, at their default, change nothing it computed.
+std::vector<std::string> keys_added_at_default(const std::string& stored,
+                                               const std::string& current,
+                                               const std::string& defaults);
+
 /// Range checks of typed option values, shared by the commands' option readers. The error
 /// names the key, the expected range and the value: "sft.steps: expected an integer >= 1,
 /// got 0". need_int's upper bound is optional; need_real's bounds are open or closed as

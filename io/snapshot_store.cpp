@@ -204,7 +204,8 @@ std::optional<std::string> resume_refusal(const std::string& path, const snapsho
                                           std::int64_t expected_world_size,
                                           const std::string& expected_config_text,
                                           const std::vector<std::string>& ignored_keys,
-                                          std::int64_t global_batch) {
+                                          std::int64_t global_batch,
+                                          const std::string& defaults_text) {
   if (meta.world_size != expected_world_size) {
     const std::string sizes = path + " was written by a run with world size " +
                               std::to_string(meta.world_size) + ", this run has world size " +
@@ -215,8 +216,14 @@ std::optional<std::string> resume_refusal(const std::string& path, const snapsho
              std::to_string(global_batch) + " prompts) divides evenly over the new ranks";
     }
   }
-  const std::string stored = config_text_without(meta.config_text, ignored_keys);
-  const std::string expected = config_text_without(expected_config_text, ignored_keys);
+  std::vector<std::string> ignored = ignored_keys;
+  if (!defaults_text.empty()) {
+    for (auto& k : keys_added_at_default(meta.config_text, expected_config_text, defaults_text)) {
+      ignored.push_back(std::move(k));
+    }
+  }
+  const std::string stored = config_text_without(meta.config_text, ignored);
+  const std::string expected = config_text_without(expected_config_text, ignored);
   if (stored != expected) {
     return path + " was written with a different configuration (" +
            first_difference(stored, expected) + ")";
@@ -229,7 +236,7 @@ std::optional<std::string> resume_refusal(const std::string& path, const snapsho
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
                                 const std::string& expected_config_text,
                                 const std::vector<std::string>& ignored_keys,
-                                std::int64_t global_batch) {
+                                std::int64_t global_batch, const std::string& defaults_text) {
   auto files = list_snapshot_files(dir);
   if (!files) return files.error();
   resume_plan plan;
@@ -255,7 +262,7 @@ result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_wo
     }
     plan.meta = *meta;
     plan.refusal = resume_refusal(f.path, *meta, expected_world_size, expected_config_text,
-                                  ignored_keys, global_batch);
+                                  ignored_keys, global_batch, defaults_text);
     if (!plan.refusal) {
       plan.path = f.path;
       plan.step = meta->step;
@@ -269,7 +276,8 @@ result<snapshot_meta> check_resume_snapshot(const std::string& path,
                                             std::int64_t expected_world_size,
                                             const std::string& expected_config_text,
                                             const std::vector<std::string>& ignored_keys,
-                                            std::int64_t global_batch) {
+                                            std::int64_t global_batch,
+                                            const std::string& defaults_text) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return fail(path + ": no such snapshot file");
   if (auto s = validate_snapshot(path); !s) {
@@ -280,7 +288,7 @@ result<snapshot_meta> check_resume_snapshot(const std::string& path,
   auto meta = read_snapshot_meta(*file);
   if (!meta) return meta.error();
   if (auto why = resume_refusal(path, *meta, expected_world_size, expected_config_text,
-                                ignored_keys, global_batch)) {
+                                ignored_keys, global_batch, defaults_text)) {
     return fail(*why);
   }
   return *meta;

@@ -91,7 +91,10 @@ struct resume_plan {
 /// expected one and its world size either equals `expected_world_size` or, when
 /// `global_batch` > 0, differs from it while the global batch (prompts per step) divides
 /// evenly over the new ranks (a resize: the caller maps the old ranks onto the new ones);
-/// otherwise it is refused with a message naming the difference.
+/// otherwise it is refused with a message naming the difference. With `defaults_text` (the
+/// config text of a run with every option at its default), options this build has and the
+/// snapshot's configuration lacks are not a difference while they are at their default
+/// (io::keys_added_at_default): a newer build resumes an older build's snapshot.
 /// Config lines of `ignored_keys` (dotted, e.g. "trainer.total_steps") are left out of
 /// the comparison: settings that may change between attempts of one run.
 /// Older snapshots behind a refused one are not considered, so newer progress is never
@@ -99,7 +102,8 @@ struct resume_plan {
 result<resume_plan> find_resume(const std::string& dir, std::int64_t expected_world_size,
                                 const std::string& expected_config_text,
                                 const std::vector<std::string>& ignored_keys = {},
-                                std::int64_t global_batch = 0);
+                                std::int64_t global_batch = 0,
+                                const std::string& defaults_text = "");
 
 /// The same checks for one named file (resuming from an explicit path): validate_snapshot,
 /// then world size (with the same resize rule) and config text as find_resume compares
@@ -110,6 +114,7 @@ result<snapshot_meta> check_resume_snapshot(const std::string& path,
                                             std::int64_t expected_world_size,
                                             const std::string& expected_config_text,
                                             const std::vector<std::string>& ignored_keys = {},
-                                            std::int64_t global_batch = 0);
+                                            std::int64_t global_batch = 0,
+                                            const std::string& defaults_text = "");
 
 }  // namespace leadrl::io

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "io/config.hpp"
 #include "io/snapshot_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -503,6 +504,29 @@ TEST_F(snapshot_test, another_world_size_is_accepted_when_the_global_batch_divid
   ASSERT_TRUE(by_config);
   EXPECT_FALSE(by_config->path);
   EXPECT_TRUE(by_config->refusal);
+}
+
+TEST_F(snapshot_test, options_added_by_a_newer_build_at_their_default_are_not_a_difference) {
+  auto store = snapshot_store::open(path("snaps"), 5);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->write(sample_snapshot(10, 2)));  // its config text is k_config
+  const std::string base = k_config;
+  const std::string defaults = base + "new_key = 7\n";
+  // This build has algorithm.new_key; the snapshot's build had not.
+  auto at_default = find_resume(path("snaps"), 2, base + "new_key = 7\n", {}, 0, defaults);
+  ASSERT_TRUE(at_default);
+  EXPECT_TRUE(at_default->path) << at_default->refusal.value_or("");
+  auto changed = find_resume(path("snaps"), 2, base + "new_key = 8\n", {}, 0, defaults);
+  ASSERT_TRUE(changed);
+  EXPECT_FALSE(changed->path);
+  ASSERT_TRUE(changed->refusal);
+  EXPECT_TRUE(contains(*changed->refusal, "new_key = 8")) << *changed->refusal;
+  // Without the defaults, any added line is a difference.
+  auto strict = find_resume(path("snaps"), 2, base + "new_key = 7\n");
+  ASSERT_TRUE(strict);
+  EXPECT_FALSE(strict->path);
+  EXPECT_EQ(keys_added_at_default(base, base + "new_key = 7\n", defaults),
+            std::vector<std::string>{"algorithm.new_key"});
 }
 
 TEST_F(snapshot_test, an_empty_or_missing_directory_means_a_fresh_start) {
