@@ -167,42 +167,46 @@ result<config> load_config(const config_schema& schema, const std::string& ini_p
   return config(std::move(values));
 }
 
-std::string config_text_without(const std::string& text, const std::vector<std::string>& keys) {
-  std::istringstream in(text);
-  std::ostringstream out;
-  std::string line, section;
-  while (std::getline(in, line)) {
-    if (line.size() >= 2 && line.front() == '[' && line.back() == ']') {
-      section = line.substr(1, line.size() - 2);
-    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
-      const std::string key = line.substr(0, eq);
-      const std::string dotted = section.empty() ? key : section + "." + key;
-      if (std::find(keys.begin(), keys.end(), dotted) != keys.end()) continue;
-    }
-    out << line << "\n";
-  }
-  return out.str();
-}
-
 namespace {
 
-// Dotted key -> its `key = value` line, from a config::text().
-std::map<std::string, std::string> config_lines(const std::string& text) {
-  std::map<std::string, std::string> out;
+// Calls visit(line, dotted_key) for every line of a config::text(), dotted_key being
+// "section.key" for a `key = value` line and empty for headers and anything else.
+template <class Visit>
+void for_each_config_line(const std::string& text, Visit&& visit) {
   std::istringstream in(text);
   std::string line, section;
   while (std::getline(in, line)) {
+    std::string dotted;
     if (line.size() >= 2 && line.front() == '[' && line.back() == ']') {
       section = line.substr(1, line.size() - 2);
     } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
       const std::string key = line.substr(0, eq);
-      out[section.empty() ? key : section + "." + key] = line;
+      dotted = section.empty() ? key : section + "." + key;
     }
+    visit(line, dotted);
   }
+}
+
+// Dotted key -> its `key = value` line.
+std::map<std::string, std::string> config_lines(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for_each_config_line(text, [&](const std::string& line, const std::string& dotted) {
+    if (!dotted.empty()) out[dotted] = line;
+  });
   return out;
 }
 
 }  // namespace
+
+std::string config_text_without(const std::string& text, const std::vector<std::string>& keys) {
+  std::ostringstream out;
+  for_each_config_line(text, [&](const std::string& line, const std::string& dotted) {
+    if (dotted.empty() || std::find(keys.begin(), keys.end(), dotted) == keys.end()) {
+      out << line << "\n";
+    }
+  });
+  return out.str();
+}
 
 std::vector<std::string> keys_added_at_default(const std::string& stored,
                                                const std::string& current,

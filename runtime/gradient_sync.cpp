@@ -21,8 +21,8 @@ bool tensor_finite(const torch::Tensor& t) {
 // gradients or loss were not finite), the sum gives every rank every rank's entry.
 struct rank_flags {
   int rank = 0;
-  bool local_nonfinite = false;       // in: the caller's finding; grows as buckets are checked
-  std::vector<float> reduced;         // out: world_size entries after the last bucket
+  bool local_nonfinite = false;  // in: the caller's finding; grows as buckets are checked
+  std::vector<float> reduced;    // out: world_size entries after the last bucket
 };
 
 // Packs params[first, last) into one f32 bucket, all-reduces it and writes the mean back.
@@ -78,8 +78,8 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
 }
 
 // all_reduce_gradients, with `flags` when the caller wants every rank's finding.
-status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
-                        int world_size, std::size_t bucket_bytes, rank_flags* flags) {
+status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params, int world_size,
+                        std::size_t bucket_bytes, rank_flags* flags) {
   torch::NoGradGuard no_grad;
   if (world_size == 1) {
     // The mean over one rank is the gradient itself: no packing, no collective. A missing
@@ -146,7 +146,8 @@ bool gradients_finite(const std::vector<torch::Tensor>& params) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> finite;
   for (const auto& p : params) {
-    if (p.grad().defined() && p.grad().numel() > 0) finite.push_back(torch::isfinite(p.grad()).all());
+    if (p.grad().defined() && p.grad().numel() > 0)
+      finite.push_back(torch::isfinite(p.grad()).all());
   }
   return finite.empty() || torch::stack(finite).all().item<bool>();
 }

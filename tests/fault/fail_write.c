@@ -28,7 +28,7 @@
 typedef ssize_t (*write_fn)(int, const void*, size_t);
 typedef ssize_t (*pwrite_fn)(int, const void*, size_t, off_t);
 
-static long passed = 0;     // matching calls let through so far
+static long passed = 0;      // matching calls let through so far
 static int owns_marker = 0;  // this process created LEADRL_FAULT_WRITE_ONCE
 
 // Whether this write to `fd` is to fail (sets errno when it is).
