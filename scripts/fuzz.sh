@@ -1,44 +1,88 @@
 #!/usr/bin/env bash
-# Builds the grader's libFuzzer target with clang and runs it.
-#   scripts/fuzz.sh [SECONDS] [BUILD_DIR]     (defaults: 60 s, build-fuzz)
-# Prints libFuzzer's final statistics; exits non-zero when the fuzzer found a crash
-# (the reproducer is left as crash-* in BUILD_DIR/fuzz/artifacts).
+# Builds the libFuzzer targets (fuzz/) with clang and runs each for SECONDS, one after the
+# other on one core (nice'd), starting from seeds made from real files (fuzz/make_seeds.py).
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     (defaults: 60 s, every target in fuzz/CMakeLists.txt)
+#   e.g. scripts/fuzz.sh 600 fuzz_safetensors fuzz_snapshot
+# Environment: LEADRL_FUZZ_BUILD (build folder, default build-fuzz), LEADRL_SHARED (the
+# shared data folder, default ../shared), LEADRL_FUZZ_CORPUS (corpus root, default
+# BUILD/fuzz/corpus; it grows from run to run).
+# Prints one line per target: seconds, executions, exec/s, coverage (cov/ft), corpus size
+# and findings. Exits 1 when a target found a crash, leak, timeout or out-of-memory input
+# (the reproducer is BUILD/fuzz/artifacts/TARGET/crash-*; the log BUILD/fuzz/logs/TARGET.log),
+# 2 when clang is missing.
 set -euo pipefail
 seconds="${1:-60}"
+shift || true
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${2:-${root}/build-fuzz}"
+build="${LEADRL_FUZZ_BUILD:-${root}/build-fuzz}"
+export LEADRL_SHARED="${LEADRL_SHARED:-${root}/../shared}"
 cxx="$(command -v clang++ || command -v clang++-14 || true)"
 cc="$(command -v clang || command -v clang-14 || true)"
 if [[ -z "${cxx}" || -z "${cc}" ]]; then
   echo "fuzz.sh: clang not found (Debian: apt-get install -y clang libclang-rt-14-dev)" >&2
   exit 2
 fi
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+  read -r -a targets <<<"$(sed -n 's/^set(LEADRL_FUZZERS \(.*\))$/\1/p' "${root}/fuzz/CMakeLists.txt")"
+fi
+
+t0=$(date +%s)
 cmake -S "${root}" -B "${build}" -DCMAKE_C_COMPILER="${cc}" -DCMAKE_CXX_COMPILER="${cxx}" \
   -DLEADRL_BUILD_FUZZ=ON -DLEADRL_BUILD_TESTS=OFF -DLEADRL_BUILD_BENCH=OFF >/dev/null
-cmake --build "${build}" --target fuzz_grader -j2
-exe="${build}/fuzz/fuzz_grader"
-[[ -x "${exe}" ]] || exe="${build}/fuzz/clang/fuzz_grader"
-corpus="${build}/fuzz/corpus"
-artifacts="${build}/fuzz/artifacts"
-mkdir -p "${corpus}" "${artifacts}"
-# Seed the corpus with a few well-formed responses.
-printf '\x00The answer is \\boxed{\\frac{1}{2}}.\x1f0.5' >"${corpus}/seed_frac"
-printf '\x01So $\\boxed{(-\\infty, 0) \\cup \\{1\\}}$\x1f(-\\infty,0)\\cup\\{1\\}' >"${corpus}/seed_union"
-printf '\x02<think>x</think> The answer is $2\\sqrt{2}$.\x1f\\sqrt{8}' >"${corpus}/seed_phrase"
-printf '\x00\\boxed{\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}}\x1f(1,2)' >"${corpus}/seed_matrix"
-printf '\x08\\boxed{x = 1 \\pm \\sqrt{3}}\x1f1+\\sqrt3, 1-\\sqrt3' >"${corpus}/seed_pm"
-# -jobs=1 runs the fuzzer in one child process whose log is fuzz-0.log in the current folder.
-cd "${build}/fuzz"
-rm -f fuzz-0.log
-status=0
-"${exe}" "${corpus}" -dict="${root}/fuzz/grader.dict" -max_total_time="${seconds}" \
-  -jobs=1 -workers=1 -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
-  -artifact_prefix="${artifacts}/" -print_final_stats=1 || status=$?
-[[ -f fuzz-0.log ]] && tail -n 30 fuzz-0.log
-if compgen -G "${artifacts}/crash-*" >/dev/null || compgen -G "${artifacts}/timeout-*" >/dev/null ||
-   compgen -G "${artifacts}/leak-*" >/dev/null || compgen -G "${artifacts}/oom-*" >/dev/null; then
-  echo "fuzz.sh: findings in ${artifacts}:" >&2
-  ls "${artifacts}" >&2
-  exit 1
-fi
-exit "${status}"
+cmake --build "${build}" --target "${targets[@]}" -j"${LEADRL_FUZZ_BUILD_JOBS:-2}" >/dev/null
+echo "fuzz.sh: built ${#targets[@]} targets in $(( $(date +%s) - t0 )) s"
+
+corpus_root="${LEADRL_FUZZ_CORPUS:-${build}/fuzz/corpus}"
+# Readers that take a path write their input into this folder (fuzz/fuzz_support.hpp).
+export LEADRL_FUZZ_SCRATCH="/dev/shm/leadrl_fuzz_scratch.$$"
+[[ -d /dev/shm && -w /dev/shm ]] || LEADRL_FUZZ_SCRATCH="${build}/fuzz/scratch.$$"
+trap 'rm -rf "${LEADRL_FUZZ_SCRATCH}"' EXIT
+
+found=0
+for target in "${targets[@]}"; do
+  exe="${build}/fuzz/${target}"
+  corpus="${corpus_root}/${target}"
+  seeds="${build}/fuzz/seeds/${target}"
+  artifacts="${build}/fuzz/artifacts/${target}"
+  log="${build}/fuzz/logs/${target}.log"
+  rm -rf "${seeds}"
+  mkdir -p "${corpus}" "${seeds}" "${artifacts}" "$(dirname "${log}")"
+  python3 "${root}/fuzz/make_seeds.py" "${target}" "${seeds}"
+  case "${target}" in
+    fuzz_snapshot | fuzz_tokenizer) LEADRL_FUZZ_WRITE_SEEDS="${seeds}" "${exe}" >/dev/null 2>&1 || true ;;
+  esac
+  flags=(-max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048
+         -print_final_stats=1 -artifact_prefix="${artifacts}/")
+  case "${target}" in
+    fuzz_grader) flags+=(-dict="${root}/fuzz/grader.dict" -max_len=4096) ;;
+    fuzz_config) flags+=(-dict="${root}/fuzz/ini.dict" -max_len=8192) ;;
+    fuzz_chat_template) flags+=(-dict="${root}/fuzz/chat_template.dict" -max_len=1024) ;;
+    # libhdf5 leaks metadata-cache entries on some corrupt files (H5O_protect on the error
+    # path; docs/fuzzing.md): leak detection would stop every run there, in HDF5's code.
+    fuzz_snapshot) flags+=(-dict="${root}/fuzz/hdf5.dict" -max_len=140000 -detect_leaks=0) ;;
+    fuzz_tokenizer) flags+=(-dict="${root}/fuzz/json.dict" -max_len=16384) ;;
+    *) flags+=(-dict="${root}/fuzz/json.dict" -max_len=8192) ;;
+  esac
+  status=0
+  nice -n 10 "${exe}" "${flags[@]}" "${corpus}" "${seeds}" >"${log}" 2>&1 || status=$?
+  # libFuzzer's last progress line ("#N ... cov: C ft: F corp: K/..") and final statistics.
+  last=$(grep -E '^#[0-9]+' "${log}" | tail -n 1 || true)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "${log}" | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "${log}" | tail -n 1)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"${last}")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"${last}")
+  corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"${last}")
+  findings=$(ls "${artifacts}" 2>/dev/null | grep -E '^(crash|leak|timeout|oom|slow-unit)-' || true)
+  if [[ ${status} -ne 0 || -n "${findings}" ]]; then
+    found=1
+    summary="FINDINGS (exit ${status}): $(echo ${findings:-see log}) -- ${log}"
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz invariant)' "${log}" | head -n 3 >&2 || true
+  else
+    summary="no findings"
+  fi
+  printf '%-20s %5s s  %10s execs  %7s exec/s  cov %5s  ft %6s  corpus %5s  %s\n' "${target}" \
+    "${seconds}" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${summary}"
+done
+echo "fuzz.sh: finished in $(( $(date +%s) - t0 )) s"
+exit "${found}"
