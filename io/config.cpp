@@ -47,17 +47,41 @@ std::string split_section(const std::string& name, std::string* key) {
   return name.substr(0, dot);
 }
 
+// Reads the texts Boost substitutes into an option error's message (a protected member).
+struct option_error_texts : po::error_with_option_name {
+  static const std::map<std::string, std::string>& of(const po::error_with_option_name& e) {
+    return e.*(&option_error_texts::m_substitutions);
+  }
+};
+
+// e.what(), safe for any value text. Boost's what() replaces each placeholder (%value%,
+// %option%, ...) until none is left, so a value or key that itself contains "%value%" never
+// finishes (found by fuzz_config). A '%' in those texts is shown as the full-width '％',
+// which cannot form a placeholder.
+std::string option_error_text(const po::error& e) {
+  const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  if (named == nullptr) return e.what();
+  po::error_with_option_name copy = *named;
+  for (const auto& [name, text] : option_error_texts::of(*named)) {
+    if (text.find('%') == std::string::npos) continue;
+    std::string shown;
+    for (char c : text) shown += c == '%' ? std::string("\xEF\xBC\x85") : std::string(1, c);
+    copy.set_substitute(name, shown);
+  }
+  return copy.what();
+}
+
 // Boost reports problems in its own words; restate them with the key and the expectation.
 leadrl::error describe(const po::error& e, const std::string& where) {
   if (const auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
     return leadrl::error(where + ": unknown key '" + u->get_option_name() +
                          "' (see --help for the valid keys)");
   }
-  if (const auto* v = dynamic_cast<const po::invalid_option_value*>(&e)) {
-    return leadrl::error(where + ": " + v->what() +
+  if (dynamic_cast<const po::invalid_option_value*>(&e) != nullptr) {
+    return leadrl::error(where + ": " + option_error_text(e) +
                          " (expected a number, true/false or text as --help shows)");
   }
-  return leadrl::error(where + ": " + e.what());
+  return leadrl::error(where + ": " + option_error_text(e));
 }
 
 }  // namespace

@@ -83,6 +83,23 @@ TEST(Config, BadValueNamesTheKey) {
   EXPECT_NE(b.error().message().find("lead_alpha"), std::string::npos) << b.error().message();
 }
 
+TEST(Config, AValueHoldingABoostPlaceholderIsReportedNotLoopedOn) {
+  // Found by fuzz_config: Boost's message formatting replaced %value% with a value holding
+  // "%value%" forever. The value is shown with a full-width percent sign instead.
+  auto a = load_config_text(make_schema(), "[algorithm]\nlead_alpha = %value%\n", "run.ini");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("lead_alpha"), std::string::npos) << a.error().message();
+  EXPECT_NE(a.error().message().find("\xEF\xBC\x85value\xEF\xBC\x85"), std::string::npos)
+      << a.error().message();
+  auto b = load_config(make_schema(), "", {"trainer.total_steps=%canonical_option%%value%"});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message().find("total_steps"), std::string::npos) << b.error().message();
+  // Any '%' in a value is shown full-width, placeholder or not.
+  auto c = load_config(make_schema(), "", {"trainer.total_steps=50%"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("50\xEF\xBC\x85"), std::string::npos) << c.error().message();
+}
+
 TEST(Config, MissingFileIsNamed) {
   auto a = load_config(make_schema(), "/nonexistent/run.ini", {});
   ASSERT_FALSE(a.ok());
