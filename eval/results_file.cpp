@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
 #include "eval/table_text.hpp"
 
 namespace leadrl::eval {
@@ -191,6 +192,8 @@ std::string results_json(const std::vector<eval_row>& rows, const base_results& 
 
 result<base_results_file> read_base_results(std::string_view text, const std::string& source) {
   const std::string where = source + " (expected a results file written by leadrl eval --out-json)";
+  // Error messages dump() the values they reject, which recurses once per nesting level.
+  if (auto s = check_json_nesting(text, where); !s) return s.error();
   json doc;
   try {
     doc = json::parse(text);

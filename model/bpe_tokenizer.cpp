@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
 #include "model/bpe_pre_tokenizer.hpp"
 #include "model/tokenizer_unicode.hpp"
 
@@ -616,6 +617,11 @@ status load_special_ids(const json& config, state& s) {
 result<bpe_tokenizer> bpe_tokenizer::from_json(std::string_view tokenizer_json,
                                                const std::string& source,
                                                std::string_view config_json) {
+  // Copies of sub-objects and the Sequence readers below recurse once per nesting level.
+  if (auto st = check_json_nesting(tokenizer_json, source); !st) return st.error();
+  if (auto st = check_json_nesting(config_json, source + ": tokenizer_config.json beside it");
+      !st)
+    return st.error();
   const json root = json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) return fail(source + ": not valid JSON (expected a tokenizer.json)");

@@ -124,6 +124,14 @@ TEST(ResultsFile, BadFilesNameTheFileAndTheKey) {
   EXPECT_NE(missing.error().message().find("/nonexistent/base.json"), std::string::npos);
 }
 
+// Error messages dump() the rejected value, which recurses once per nesting level.
+TEST(ResultsFile, JsonNestedTooDeeplyIsRefused) {
+  const std::size_t levels = 1000000;
+  const std::string text = R"({"base": {"model": "b", "benchmarks": {"d1": )" +
+                           std::string(levels, '[') + std::string(levels, ']') + "}}}";
+  EXPECT_NE(error_of(text).find("JSON nested deeper than 128 levels"), std::string::npos);
+}
+
 TEST(ResultsFile, LoadsFromDiskAndNotesDifferentSettings) {
   const test::temp_dir dir("results_file");
   const std::string path = dir.str() + "/base.json";

@@ -145,6 +145,26 @@ TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
   EXPECT_TRUE(contains(load_error(dir.write("p.json", j.dump())), "post_processor: expected"));
 }
 
+// Sequence normalizers and pre-tokenizers are read recursively, one call per level: a
+// tokenizer.json of a million nested Sequences is refused before it is read.
+TEST(bpe_tokenizer_load, json_nested_too_deeply_is_refused) {
+  const std::size_t levels = 500000;
+  std::string nested;
+  for (std::size_t i = 0; i < levels; ++i) nested += R"({"type":"Sequence","normalizers":[)";
+  for (std::size_t i = 0; i < levels; ++i) nested += "]}";
+  std::string text = tiny_tokenizer({}, false).dump();
+  text.insert(1, "\"normalizer\":" + nested + ",");
+  auto tok = bpe_tokenizer::from_json(text, "deep/tokenizer.json");
+  ASSERT_FALSE(tok.ok());
+  EXPECT_TRUE(contains(tok.error().message(), "deep/tokenizer.json: JSON nested deeper than 128"))
+      << tok.error().message().substr(0, 200);
+  auto config = bpe_tokenizer::from_json(tiny_tokenizer({}, false).dump(), "t.json",
+                                         "{\"x\":" + std::string(1000, '[') + "}");
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(contains(config.error().message(), "tokenizer_config.json beside it: JSON nested"))
+      << config.error().message();
+}
+
 TEST(bpe_tokenizer_load, malformed_tokenizer_config_beside_it_is_named) {
   test::temp_dir dir("tokenizer");
   const std::string path = dir.write("tokenizer.json", tiny_tokenizer({}, false).dump());
