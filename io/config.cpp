@@ -127,6 +127,13 @@ std::string config::text() const {
 
 namespace {
 
+// `s` without the blanks Boost's INI reader trims from values (" \t\r\n").
+std::string trim_ini_blanks(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 // Overrides, then the INI text of `in` (when given) named `source` in errors, into `values`.
 status parse_config(po::variables_map& values, const config_schema& schema, std::istream* in,
                     const std::string& source, const std::vector<std::string>& overrides) {
@@ -140,7 +147,18 @@ status parse_config(po::variables_map& values, const config_schema& schema, std:
     if (eq == std::string::npos || eq == 0) {
       return fail("override '" + o + "': expected key=value (e.g. algorithm.lead_alpha=1.0)");
     }
-    po::option opt(a.substr(0, eq), {a.substr(eq + 1)});
+    // As the INI reader does with its values: trimmed, and never holding '#' (a comment
+    // there) or a line break. The effective configuration is kept as INI text (snapshots,
+    // export), so a value INI cannot hold would read back as another value (found by
+    // fuzz_config: an override value with a leading tab read back without it; one holding
+    // '#' would read back cut there).
+    const std::string value = trim_ini_blanks(a.substr(eq + 1));
+    if (value.find_first_of("#\r\n") != std::string::npos) {
+      return fail("override '" + o +
+                  "': a value cannot hold '#' or a line break (the configuration is kept as "
+                  "INI text, where '#' starts a comment)");
+    }
+    po::option opt(a.substr(0, eq), {value});
     opt.original_tokens = {o};
     parsed.options.push_back(std::move(opt));
   }

@@ -73,6 +73,25 @@ TEST(Config, AnOverrideValueMayBeEmptyOrHoldAnEqualsSign) {
   EXPECT_NE(d.error().message().find("key=value"), std::string::npos) << d.error().message();
 }
 
+TEST(Config, OverrideValuesAreOnesTheStoredIniTextCanHold) {
+  // Found by fuzz_config: text() is the configuration snapshots store and export re-reads,
+  // so an override value must read back from it unchanged. Blanks are trimmed as the INI
+  // reader trims them; '#' (a comment in INI) and line breaks are refused.
+  auto a = load_config(make_schema(), "", {"algorithm.adv_estimator=\tgrpo "});
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->get<std::string>("algorithm.adv_estimator"), "grpo");
+  auto again = load_config_text(make_schema(), a->text(), "stored");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->text(), a->text());
+  for (const char* bad : {"algorithm.adv_estimator=a#b", "algorithm.adv_estimator=a\nb"}) {
+    auto b = load_config(make_schema(), "", {bad});
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().message().find("a value cannot hold '#' or a line break"),
+              std::string::npos)
+        << b.error().message();
+  }
+}
+
 TEST(Config, BadValueNamesTheKey) {
   auto a = load_config(make_schema(), "", {"trainer.total_steps=many"});
   ASSERT_FALSE(a.ok());
