@@ -821,6 +821,13 @@ result<std::vector<std::string>> hdf5_file::list_children(const std::string& gro
 
 result<std::vector<hdf5_dataset_info>> hdf5_file::list_datasets(
     const std::string& group_path) const {
+  // Hard links may form a cycle (a group linked below itself) in a corrupt or hostile file,
+  // and the walk below would then recurse forever. Snapshots nest 4 levels.
+  constexpr std::ptrdiff_t max_depth = 32;
+  if (std::count(group_path.begin(), group_path.end(), '/') > max_depth) {
+    return fail(impl_->path + ": " + group_path.substr(0, 200) + "...: groups nested deeper than " +
+                std::to_string(max_depth) + " levels (a link cycle?)");
+  }
   auto children = list_children(group_path);
   if (!children) return children.error();
   std::vector<hdf5_dataset_info> out;

@@ -428,5 +428,30 @@ TEST_F(hdf5_file_test, an_extent_larger_than_the_stored_data_is_refused_before_a
   EXPECT_NE(verified.error().message().find("/big"), std::string::npos);
 }
 
+// A hard link may point back at an ancestor group; the recursive listing (and so
+// verify_all_datasets, which every snapshot validation runs) must end with an error.
+TEST_F(hdf5_file_test, a_group_cycle_ends_the_listing_with_an_error) {
+  {
+    auto f = hdf5_file::create(path("cycle.h5"));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write_doubles("/g/x", {1.0}));
+    ASSERT_TRUE(f->close());
+  }
+  {
+    const hid_t file = H5Fopen(path("cycle.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    ASSERT_GE(H5Lcreate_hard(file, "/", file, "/g/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
+    H5Fclose(file);
+  }
+  auto f = hdf5_file::open(path("cycle.h5"));
+  ASSERT_TRUE(f) << f.error().message();
+  auto list = f->list_datasets("/");
+  ASSERT_FALSE(list);
+  EXPECT_NE(list.error().message().find("groups nested deeper than 32 levels (a link cycle?)"),
+            std::string::npos)
+      << list.error().message();
+  EXPECT_FALSE(f->verify_all_datasets());
+}
+
 }  // namespace
 }  // namespace leadrl::io
