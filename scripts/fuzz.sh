@@ -117,7 +117,9 @@ for target in "${targets[@]}"; do
   done
   # Fork mode exits 0 after ignored crashes; a plain run exits non-zero on a finding.
   [[ "${target}" == fuzz_snapshot && -z "${findings}" ]] && status=0
-  if [[ ${status} -ne 0 || -n "${findings}" ]]; then
+  if [[ ${status} -eq 72 && -z "${findings}" ]]; then
+    summary="interrupted, no findings"  # libFuzzer's exit code after SIGINT
+  elif [[ ${status} -ne 0 || -n "${findings}" ]]; then
     found=1
     summary="FINDINGS (exit ${status}): $(echo ${findings:-see log}) -- ${log}"
     grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz invariant)' "${log}" | head -n 3 >&2 || true
