@@ -632,6 +632,18 @@ result<bpe_tokenizer> bpe_tokenizer::from_json(std::string_view tokenizer_json,
   if (auto st = check_json_nesting(config_json, source + ": tokenizer_config.json beside it");
       !st)
     return st.error();
+  // The readers below take optional keys with value(key, default), which throws when the
+  // file gives the key another JSON type (found by fuzz_tokenizer: "special": "yes").
+  try {
+    return from_json_checked(tokenizer_json, source, config_json);
+  } catch (const json::exception& e) {
+    return fail(source + ": a key has the wrong JSON type (" + e.what() + ")");
+  }
+}
+
+result<bpe_tokenizer> bpe_tokenizer::from_json_checked(std::string_view tokenizer_json,
+                                                       const std::string& source,
+                                                       std::string_view config_json) {
   const json root = json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) return fail(source + ": not valid JSON (expected a tokenizer.json)");

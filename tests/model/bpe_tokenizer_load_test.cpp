@@ -157,6 +157,19 @@ TEST(bpe_tokenizer_load, ids_far_beyond_the_listed_tokens_are_refused) {
   }
 }
 
+// Found by fuzz_tokenizer: an optional key of another JSON type threw out of from_json.
+TEST(bpe_tokenizer_load, a_key_of_the_wrong_json_type_is_an_error) {
+  json j = tiny_tokenizer({}, false);
+  j["added_tokens"] = json::array({{{"id", 300}, {"content", "<x>"}, {"special", "yes"}}});
+  auto tok = bpe_tokenizer::from_json(j.dump(), "t.json");
+  ASSERT_FALSE(tok.ok());
+  EXPECT_TRUE(contains(tok.error().message(), "t.json: a key has the wrong JSON type"))
+      << tok.error().message();
+  j = tiny_tokenizer({}, false);
+  j["model"]["ignore_merges"] = 3;
+  EXPECT_FALSE(bpe_tokenizer::from_json(j.dump(), "t.json").ok());
+}
+
 TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
   test::temp_dir dir("tokenizer");
   json j = tiny_tokenizer({}, false);
