@@ -286,8 +286,16 @@ result<std::vector<eval_row>> parse_eval_csv(std::string_view text) {
       }
       v[i] = *x;
     }
-    r.samples_per_problem = static_cast<std::size_t>(std::max(0.0, v[0]));
-    r.problems = static_cast<std::size_t>(std::max(0.0, v[1]));
+    // n and problems are counts; a value size_t cannot hold (huge, negative, NaN) made the
+    // conversion undefined (found by fuzz_eval_files).
+    for (int i : {0, 1}) {
+      if (!(v[i] >= 0 && v[i] <= 1e15 && v[i] == std::floor(v[i]))) {
+        return fail(where + ": field '" + names[i] + "' is not a count: '" +
+                    f[static_cast<std::size_t>(i) + 2] + "'");
+      }
+    }
+    r.samples_per_problem = static_cast<std::size_t>(v[0]);
+    r.problems = static_cast<std::size_t>(v[1]);
     r.pass_at_1 = v[2];
     r.mean_length = v[3];
     if (!f[6].empty()) r.aes = v[4];

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
 #include "eval/table_text.hpp"
 
 namespace leadrl::eval {
@@ -119,6 +121,26 @@ result<eval_row> base_row(const json& b, const std::string& name) {
   return r;
 }
 
+// obj[key] into `out` when it is a JSON integer that T holds; false when it is not (absent:
+// true, `out` kept). value<T>() would convert a float such as 1e25 to T, which is undefined
+// (found by fuzz_eval_files).
+template <class T>
+bool read_integer(const json& obj, const char* key, T& out) {
+  const auto it = obj.find(key);
+  if (it == obj.end()) return true;
+  if (it->is_number_unsigned()) {
+    const std::uint64_t v = it->get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  if (it->is_number_integer() && std::numeric_limits<T>::is_signed) {
+    out = static_cast<T>(it->get<std::int64_t>());
+    return true;
+  }
+  return false;
+}
+
 // The "sampling" object, where there is one. It only feeds notes about settings that
 // differ from this run's, so one with a value of the wrong type counts as absent.
 void read_settings(const json& doc, base_results_file& out) {
@@ -128,12 +150,13 @@ void read_settings(const json& doc, base_results_file& out) {
   try {
     st.temperature = s->value("temperature", st.temperature);
     st.top_p = s->value("top_p", st.top_p);
-    st.max_new_tokens = s->value("max_new_tokens", st.max_new_tokens);
-    st.max_batch = s->value("max_batch", st.max_batch);
-    st.seed = s->value("seed", st.seed);
     st.protocol = doc.value("protocol", st.protocol);
-    st.limit = doc.value("limit", st.limit);
   } catch (const json::exception&) {
+    return;
+  }
+  if (!read_integer(*s, "max_new_tokens", st.max_new_tokens) ||
+      !read_integer(*s, "max_batch", st.max_batch) || !read_integer(*s, "seed", st.seed) ||
+      !read_integer(doc, "limit", st.limit)) {
     return;
   }
   out.settings = st;
@@ -191,6 +214,8 @@ std::string results_json(const std::vector<eval_row>& rows, const base_results& 
 
 result<base_results_file> read_base_results(std::string_view text, const std::string& source) {
   const std::string where = source + " (expected a results file written by leadrl eval --out-json)";
+  // Error messages dump() the values they reject, which recurses once per nesting level.
+  if (auto s = check_json_nesting(text, where); !s) return s.error();
   json doc;
   try {
     doc = json::parse(text);

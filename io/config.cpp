@@ -48,17 +48,41 @@ std::string split_section(const std::string& name, std::string* key) {
   return name.substr(0, dot);
 }
 
+// Reads the texts Boost substitutes into an option error's message (a protected member).
+struct option_error_texts : po::error_with_option_name {
+  static const std::map<std::string, std::string>& of(const po::error_with_option_name& e) {
+    return e.*(&option_error_texts::m_substitutions);
+  }
+};
+
+// e.what(), safe for any value text. Boost's what() replaces each placeholder (%value%,
+// %option%, ...) until none is left, so a value or key that itself contains "%value%" never
+// finishes (found by fuzz_config). A '%' in those texts is shown as the full-width '％',
+// which cannot form a placeholder.
+std::string option_error_text(const po::error& e) {
+  const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  if (named == nullptr) return e.what();
+  po::error_with_option_name copy = *named;
+  for (const auto& [name, text] : option_error_texts::of(*named)) {
+    if (text.find('%') == std::string::npos) continue;
+    std::string shown;
+    for (char c : text) shown += c == '%' ? std::string("\xEF\xBC\x85") : std::string(1, c);
+    copy.set_substitute(name, shown);
+  }
+  return copy.what();
+}
+
 // Boost reports problems in its own words; restate them with the key and the expectation.
 leadrl::error describe(const po::error& e, const std::string& where) {
   if (const auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
     return leadrl::error(where + ": unknown key '" + u->get_option_name() +
                          "' (see --help for the valid keys)");
   }
-  if (const auto* v = dynamic_cast<const po::invalid_option_value*>(&e)) {
-    return leadrl::error(where + ": " + v->what() +
+  if (dynamic_cast<const po::invalid_option_value*>(&e) != nullptr) {
+    return leadrl::error(where + ": " + option_error_text(e) +
                          " (expected a number, true/false or text as --help shows)");
   }
-  return leadrl::error(where + ": " + e.what());
+  return leadrl::error(where + ": " + option_error_text(e));
 }
 
 }  // namespace
@@ -104,6 +128,13 @@ std::string config::text() const {
 
 namespace {
 
+// `s` without the blanks Boost's INI reader trims from values (" \t\r\n").
+std::string trim_ini_blanks(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 // Overrides, then the INI text of `in` (when given) named `source` in errors, into `values`.
 status parse_config(po::variables_map& values, const config_schema& schema, std::istream* in,
                     const std::string& source, const std::vector<std::string>& overrides) {
@@ -117,7 +148,18 @@ status parse_config(po::variables_map& values, const config_schema& schema, std:
     if (eq == std::string::npos || eq == 0) {
       return fail("override '" + o + "': expected key=value (e.g. algorithm.lead_alpha=1.0)");
     }
-    po::option opt(a.substr(0, eq), {a.substr(eq + 1)});
+    // As the INI reader does with its values: trimmed, and never holding '#' (a comment
+    // there) or a line break. The effective configuration is kept as INI text (snapshots,
+    // export), so a value INI cannot hold would read back as another value (found by
+    // fuzz_config: an override value with a leading tab read back without it; one holding
+    // '#' would read back cut there).
+    const std::string value = trim_ini_blanks(a.substr(eq + 1));
+    if (value.find_first_of("#\r\n") != std::string::npos) {
+      return fail("override '" + o +
+                  "': a value cannot hold '#' or a line break (the configuration is kept as "
+                  "INI text, where '#' starts a comment)");
+    }
+    po::option opt(a.substr(0, eq), {value});
     opt.original_tokens = {o};
     parsed.options.push_back(std::move(opt));
   }

@@ -83,7 +83,9 @@ result<config> load_config_text(const config_schema& schema, const std::string& 
 /// Reads `ini_path` (empty: no file) and applies `overrides` (each `--a.b=v` or `a.b=v`),
 /// overrides taking precedence. Errors: missing or unreadable file; a line that is not
 /// `key = value`; an unknown key (named with its section); a value that does not parse
-/// as the option's type (named with the expected type); an override without `=`.
+/// as the option's type (named with the expected type); an override without `=`, or whose
+/// value holds '#' or a line break (which the INI text of config::text() cannot hold).
+/// Override values are trimmed of blanks as INI values are.
 result<config> load_config(const config_schema& schema, const std::string& ini_path,
                            const std::vector<std::string>& overrides);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -170,6 +171,19 @@ stored_type describe(const H5::DataSet& ds, const char*& call) {
   return s;
 }
 
+// Throws unless attribute `a` holds exactly one element. Every attribute read here goes into
+// one variable, and H5Aread writes as many elements as the attribute's dataspace holds: a
+// corrupt file would have it write past that variable.
+void require_one_element(const H5::Attribute& a, const char*& call) {
+  call = "H5Aget_space";
+  const hssize_t n = a.getSpace().getSimpleExtentNpoints();
+  if (n != 1) {
+    call = "H5Aread";
+    throw H5::AttributeIException("H5Aread", "the attribute holds " + std::to_string(n) +
+                                                 " elements; expected a single value");
+  }
+}
+
 // Reads attribute `name` of `ds` into `value` (as `type`) when it exists; whether it does.
 template <class T>
 bool read_attribute_if_present(const H5::DataSet& ds, const char* name, const H5::DataType& type,
@@ -178,6 +192,7 @@ bool read_attribute_if_present(const H5::DataSet& ds, const char* name, const H5
   if (!ds.attrExists(name)) return false;
   call = "H5Aopen";
   H5::Attribute a = ds.openAttribute(name);
+  require_one_element(a, call);
   call = "H5Aread";
   if constexpr (std::is_same_v<T, std::string>) {
     a.read(type, value);
@@ -208,6 +223,55 @@ std::size_t element_count(const std::vector<hsize_t>& dims) {
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
   return io::shape_text(std::vector<std::int64_t>(dims.begin(), dims.end()));
+}
+
+// Whether dataset `ds` passes its data through the deflate filter.
+bool is_deflated(const H5::DataSet& ds, const char*& call) {
+  call = "H5Dget_create_plist";
+  const H5::DSetCreatPropList dcpl = ds.getCreatePlist();
+  call = "H5Pget_nfilters";
+  const int n = dcpl.getNfilters();
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t cd_count = 0;
+    call = "H5Pget_filter2";
+    if (H5Pget_filter2(dcpl.getId(), static_cast<unsigned>(i), &flags, &cd_count, nullptr, 0,
+                       nullptr, &config) == H5Z_FILTER_DEFLATE) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Throws unless the extent `dims` of dataset `ds` describes no more bytes than `file` can
+// hold for it; called before any buffer is sized from an extent, so that a corrupt or hostile
+// dataspace (a dataset of terabytes in a file of kilobytes) is refused instead of allocated.
+// The bound is the dataset's storage in the file, at most the file's size, times 1032 when
+// the data is deflated (deflate's largest ratio). Dimensions must fit a tensor shape (int64).
+void check_extent(const H5::H5File& file, const H5::DataSet& ds, const std::vector<hsize_t>& dims,
+                  const char*& call) {
+  call = "H5Dget_type";
+  std::uint64_t bytes = ds.getDataType().getSize();
+  bool overflow = false;
+  for (hsize_t d : dims) {
+    if (d > static_cast<hsize_t>(INT64_MAX)) overflow = true;
+    if (d != 0 && bytes > UINT64_MAX / d) overflow = true;
+    bytes *= d;
+  }
+  if (bytes == 0 && !overflow) return;
+  call = "H5Dget_storage_size";
+  std::uint64_t stored = ds.getStorageSize();
+  call = "H5Fget_filesize";
+  stored = std::min<std::uint64_t>(stored, file.getFileSize());
+  const std::uint64_t limit = is_deflated(ds, call) ? stored * 1032 : stored;
+  if (overflow || bytes > limit) {
+    call = "H5Dread";
+    throw H5::DataSetIException(
+        "H5Dread", "the extent " + shape_text(dims) + " describes " +
+                       (overflow ? std::string("more than 2^64") : std::to_string(bytes)) +
+                       " bytes, but the file stores " + std::to_string(stored) +
+                       " bytes for it (corrupt file?)");
+  }
 }
 
 // Chunk dimensions of at most about `target_bytes`: trailing dimensions whole while they
@@ -317,6 +381,7 @@ struct hdf5_file::impl {
     opened_dataset d{file->openDataSet(object), {}, {}};
     d.type = describe(d.ds, call);
     d.dims = dims_of(d.ds, call);
+    check_extent(*file, d.ds, d.dims, call);
     return d;
   }
 
@@ -561,7 +626,10 @@ struct hdf5_file::impl {
         H5::Attribute a = obj.openAttribute(name);
         call = "H5Aget_type";
         class_ok = a.getTypeClass() == want_class;
-        if (class_ok) read(a, call);
+        if (class_ok) {
+          require_one_element(a, call);
+          read(a, call);
+        }
       });
     });
     if (!s) return s;
@@ -768,6 +836,13 @@ result<std::vector<std::string>> hdf5_file::list_children(const std::string& gro
 
 result<std::vector<hdf5_dataset_info>> hdf5_file::list_datasets(
     const std::string& group_path) const {
+  // Hard links may form a cycle (a group linked below itself) in a corrupt or hostile file,
+  // and the walk below would then recurse forever. Snapshots nest 4 levels.
+  constexpr std::ptrdiff_t max_depth = 32;
+  if (std::count(group_path.begin(), group_path.end(), '/') > max_depth) {
+    return fail(impl_->path + ": " + group_path.substr(0, 200) + "...: groups nested deeper than " +
+                std::to_string(max_depth) + " levels (a link cycle?)");
+  }
   auto children = list_children(group_path);
   if (!children) return children.error();
   std::vector<hdf5_dataset_info> out;
@@ -811,7 +886,9 @@ status hdf5_file::verify_all_datasets() const {
       H5::DataSet ds = impl_->file->openDataSet(info.path);
       call = "H5Dget_type";
       H5::DataType t = ds.getDataType();
-      const std::size_t n = element_count(dims_of(ds, call)) * t.getSize();
+      const std::vector<hsize_t> dims = dims_of(ds, call);
+      check_extent(*impl_->file, ds, dims, call);
+      const std::size_t n = element_count(dims) * t.getSize();
       if (n == 0) return;
       buffer.resize(n);
       call = "H5Dread";

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
+
 namespace leadrl::io {
 namespace {
 
@@ -113,6 +115,8 @@ status validate(const hf_config& c) {
 }
 
 result<hf_config> parse_hf_config(const std::string& json_text, const std::string& source) {
+  // dump() below recurses once per nesting level.
+  if (auto s = check_json_nesting(json_text, source); !s) return s.error();
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return fail(source + ": not valid JSON");
   if (!j.is_object()) return fail(source + ": expected a JSON object, got " + type_name(j));

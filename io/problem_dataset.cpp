@@ -11,9 +11,8 @@ bool text_of(const nlohmann::json& row, const std::string& field, std::string* o
   if (it == row.end() || it->is_null()) return false;
   if (it->is_string()) {
     *out = it->get<std::string>();
-  } else if (it->is_number_integer()) {
-    *out = std::to_string(it->get<std::int64_t>());
   } else if (it->is_number()) {
+    // The number as the file's JSON holds it; an integer above INT64_MAX stays unsigned.
     *out = it->dump();
   } else {
     return false;

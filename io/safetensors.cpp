@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
 #include "io/tensor_blob.hpp"  // shape_text
 
 namespace leadrl::io {
@@ -121,6 +122,9 @@ result<safetensors_file> safetensors_file::open(const std::string& path) {
   if (header_len == 0 || hbegin[0] != '{') {
     return fail(path + ": header does not start with '{' (not a safetensors file?)");
   }
+  // Error messages dump() the values they reject, which recurses once per nesting level.
+  if (auto s = check_json_nesting(std::string_view(hbegin, header_len), path + ": header"); !s)
+    return s.error();
   json header = json::parse(hbegin, hbegin + header_len, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object()) {
     return fail(path + ": header is not a JSON object");
@@ -257,6 +261,7 @@ result<safetensors_checkpoint> safetensors_checkpoint::open_dir(const std::strin
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, fp)) > 0) text.append(buf, n);
   std::fclose(fp);
+  if (auto s = check_json_nesting(text, index_path); !s) return s.error();
   json index = json::parse(text, nullptr, false);
   if (index.is_discarded() || !index.is_object()) return fail(index_path + ": not a JSON object");
   auto wm = index.find("weight_map");

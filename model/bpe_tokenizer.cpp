@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_nesting.hpp"
 #include "model/bpe_pre_tokenizer.hpp"
 #include "model/tokenizer_unicode.hpp"
 
@@ -134,6 +135,10 @@ struct bpe_state {
   };
 
   std::string source;
+  // Ids index the tables below, sized to the largest id: ids above this bound (set from the
+  // file's entry count) are refused, so that a tokenizer.json of a few entries cannot ask
+  // for tables of 2^31 entries (found with fuzz_tokenizer inputs).
+  std::int64_t max_id = 0;
   std::unordered_map<std::string, std::int32_t> vocabulary;  // vocabulary string -> id
   std::vector<std::string> id_strings;                       // id -> vocabulary string
   std::vector<std::string> id_bytes;                         // id -> bytes it decodes to
@@ -370,9 +375,10 @@ status load_vocabulary(const json& model, state& s) {
     return fail(s.source + ": model.vocab: expected an object of token -> id");
   for (const auto& [token, id] : model["vocab"].items()) {
     if (!id.is_number_integer() || id.get<std::int64_t>() < 0 ||
-        id.get<std::int64_t>() > std::numeric_limits<std::int32_t>::max())
+        id.get<std::int64_t>() > s.max_id)
       return fail(s.source + ": model.vocab[\"" + token +
-                  "\"]: expected a non-negative integer id");
+                  "\"]: expected an integer id in [0, " + std::to_string(s.max_id) +
+                  "] (ids stay near the number of tokens the file lists)");
     const auto value = id.get<std::int32_t>();
     s.vocabulary.emplace(token, value);
     s.set_id(value, token, false);
@@ -537,9 +543,12 @@ status load_post_processor(const json& post, state& s) {
         return fail(s.source + ": post_processor.special_tokens: expected an entry \"" + name +
                     "\" with ids");
       for (const json& id : specials[name]["ids"]) {
-        if (!id.is_number_integer())
+        // Ids encode() emits: they must be tokens of the vocabulary.
+        if (!id.is_number_integer() || id.get<std::int64_t>() < 0 ||
+            id.get<std::int64_t>() >= static_cast<std::int64_t>(s.id_strings.size()) ||
+            s.id_strings[id.get<std::size_t>()].empty())
           return fail(s.source + ": post_processor.special_tokens[\"" + name +
-                      "\"].ids: expected integers");
+                      "\"].ids: expected ids of the vocabulary, got " + id.dump());
         (seen_sequence ? s.suffix : s.prefix).push_back(id.get<std::int32_t>());
       }
     }
@@ -558,10 +567,12 @@ status load_added_tokens(const json& root, state& s) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const json& t = list[i];
     if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer() ||
-        t["id"].get<std::int64_t>() < 0 || !t.contains("content") || !t["content"].is_string() ||
+        t["id"].get<std::int64_t>() < 0 || t["id"].get<std::int64_t>() > s.max_id ||
+        !t.contains("content") || !t["content"].is_string() ||
         t["content"].get_ref<const std::string&>().empty())
       return fail(s.source + ": added_tokens[" + std::to_string(i) +
-                  "]: expected {\"id\": non-negative integer, \"content\": non-empty string, ...}");
+                  "]: expected {\"id\": integer in [0, " + std::to_string(s.max_id) +
+                  "], \"content\": non-empty string, ...}");
     added_token a;
     a.id = t["id"].get<std::int32_t>();
     a.content = t["content"].get<std::string>();
@@ -616,6 +627,23 @@ status load_special_ids(const json& config, state& s) {
 result<bpe_tokenizer> bpe_tokenizer::from_json(std::string_view tokenizer_json,
                                                const std::string& source,
                                                std::string_view config_json) {
+  // Copies of sub-objects and the Sequence readers below recurse once per nesting level.
+  if (auto st = check_json_nesting(tokenizer_json, source); !st) return st.error();
+  if (auto st = check_json_nesting(config_json, source + ": tokenizer_config.json beside it");
+      !st)
+    return st.error();
+  // The readers below take optional keys with value(key, default), which throws when the
+  // file gives the key another JSON type (found by fuzz_tokenizer: "special": "yes").
+  try {
+    return from_json_checked(tokenizer_json, source, config_json);
+  } catch (const json::exception& e) {
+    return fail(source + ": a key has the wrong JSON type (" + e.what() + ")");
+  }
+}
+
+result<bpe_tokenizer> bpe_tokenizer::from_json_checked(std::string_view tokenizer_json,
+                                                       const std::string& source,
+                                                       std::string_view config_json) {
   const json root = json::parse(tokenizer_json.begin(), tokenizer_json.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) return fail(source + ": not valid JSON (expected a tokenizer.json)");
@@ -637,6 +665,13 @@ result<bpe_tokenizer> bpe_tokenizer::from_json(std::string_view tokenizer_json,
   auto s = std::make_unique<detail::bpe_state>();
   s->source = source;
   s->ignore_merges = model.value("ignore_merges", false);
+  {
+    const json& added = root.contains("added_tokens") ? root["added_tokens"] : json();
+    const std::size_t entries = model.contains("vocab") ? model["vocab"].size() : 0;
+    s->max_id = std::min<std::int64_t>(
+        std::numeric_limits<std::int32_t>::max(),
+        2 * static_cast<std::int64_t>(entries + (added.is_array() ? added.size() : 0)) + 1024);
+  }
   if (auto st = load_vocabulary(model, *s); !st) return st.error();
   if (auto st = load_merges(model, *s); !st) return st.error();
   if (auto st = load_added_tokens(root, *s); !st) return st.error();

@@ -99,6 +99,10 @@ class bpe_tokenizer final : public tokenizer {
 
  private:
   explicit bpe_tokenizer(std::unique_ptr<detail::bpe_state> s);
+  /// from_json after the nesting checks; may throw nlohmann::json::exception.
+  static result<bpe_tokenizer> from_json_checked(std::string_view tokenizer_json,
+                                                 const std::string& source,
+                                                 std::string_view config_json);
   std::unique_ptr<detail::bpe_state> state_;
 };
 

@@ -192,7 +192,8 @@ bool char_tokenizer::is_hf_tokenizer_json(std::string_view tokenizer_json) {
   const json j = json::parse(tokenizer_json, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("model")) return false;
   const json& m = j["model"];
-  return m.is_object() && m.value("type", "") == "WordLevel" && m.contains("vocab") &&
+  const auto type = m.is_object() ? m.find("type") : m.end();
+  return type != m.end() && *type == "WordLevel" && m.contains("vocab") &&
          m["vocab"] == char_vocab_json();
 }
 

@@ -14,6 +14,7 @@ packages=(
   libhdf5-dev hdf5-tools
   libboost-program-options-dev nlohmann-json3-dev libgtest-dev libpcre2-dev
   python3-h5py procps
+  clang libclang-rt-14-dev  # the libFuzzer targets and ctest fuzz.short_pass (fuzz/)
 )
 missing=()
 for p in "${packages[@]}"; do

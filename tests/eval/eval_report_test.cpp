@@ -205,6 +205,13 @@ TEST(EvalReport, CsvParseErrorsNameTheLine) {
   ASSERT_FALSE(number);
   EXPECT_NE(number.error().message().find("mean_length"), std::string::npos);
   EXPECT_FALSE(parse_eval_csv(h + "\"a,d,1,1,0.5,3,,0,0\n"));
+  // Counts must be whole numbers size_t holds (found by fuzz_eval_files: 5e22 was converted).
+  for (const char* n : {"50184467440737095516150", "-1", "2.5", "nan", "inf"}) {
+    auto bad = parse_eval_csv(h + "a,d," + n + ",1,0.5,3,,0,0\n");
+    ASSERT_FALSE(bad) << n;
+    EXPECT_NE(bad.error().message().find("line 2: field 'n' is not a"), std::string::npos)
+        << bad.error().message();
+  }
   EXPECT_FALSE(parse_eval_csv(""));
 }
 

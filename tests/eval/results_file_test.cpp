@@ -124,6 +124,33 @@ TEST(ResultsFile, BadFilesNameTheFileAndTheKey) {
   EXPECT_NE(missing.error().message().find("/nonexistent/base.json"), std::string::npos);
 }
 
+// Error messages dump() the rejected value, which recurses once per nesting level.
+TEST(ResultsFile, SamplingIntegersOutOfRangeCountAsAbsentSettings) {
+  // Found by fuzz_eval_files: max_new_tokens 1e25 was converted to int64 (undefined).
+  const std::string base = R"("base": {"model": "b", "benchmarks": {"d": {"accuracy": 0.5,
+                              "mean_length": 10}}})";
+  for (const char* sampling : {R"({"max_new_tokens": 1e25})", R"({"max_batch": 4.5})",
+                               R"({"seed": -1})", R"({"max_new_tokens": 18446744073709551615})"}) {
+    auto file = read_base_results("{\"sampling\": " + std::string(sampling) + ", " + base + "}",
+                                  "b.json");
+    ASSERT_TRUE(file) << file.error().message();
+    EXPECT_FALSE(file->has_settings) << sampling;
+  }
+  auto ok = read_base_results(R"({"sampling": {"max_new_tokens": 4096, "seed": 7}, )" + base + "}",
+                              "b.json");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_TRUE(ok->has_settings);
+  EXPECT_EQ(ok->settings.max_new_tokens, 4096);
+  EXPECT_EQ(ok->settings.seed, 7u);
+}
+
+TEST(ResultsFile, JsonNestedTooDeeplyIsRefused) {
+  const std::size_t levels = 1000000;
+  const std::string text = R"({"base": {"model": "b", "benchmarks": {"d1": )" +
+                           std::string(levels, '[') + std::string(levels, ']') + "}}}";
+  EXPECT_NE(error_of(text).find("JSON nested deeper than 128 levels"), std::string::npos);
+}
+
 TEST(ResultsFile, LoadsFromDiskAndNotesDifferentSettings) {
   const test::temp_dir dir("results_file");
   const std::string path = dir.str() + "/base.json";

@@ -73,6 +73,25 @@ TEST(Config, AnOverrideValueMayBeEmptyOrHoldAnEqualsSign) {
   EXPECT_NE(d.error().message().find("key=value"), std::string::npos) << d.error().message();
 }
 
+TEST(Config, OverrideValuesAreOnesTheStoredIniTextCanHold) {
+  // Found by fuzz_config: text() is the configuration snapshots store and export re-reads,
+  // so an override value must read back from it unchanged. Blanks are trimmed as the INI
+  // reader trims them; '#' (a comment in INI) and line breaks are refused.
+  auto a = load_config(make_schema(), "", {"algorithm.adv_estimator=\tgrpo "});
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  EXPECT_EQ(a->get<std::string>("algorithm.adv_estimator"), "grpo");
+  auto again = load_config_text(make_schema(), a->text(), "stored");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->text(), a->text());
+  for (const char* bad : {"algorithm.adv_estimator=a#b", "algorithm.adv_estimator=a\nb"}) {
+    auto b = load_config(make_schema(), "", {bad});
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().message().find("a value cannot hold '#' or a line break"),
+              std::string::npos)
+        << b.error().message();
+  }
+}
+
 TEST(Config, BadValueNamesTheKey) {
   auto a = load_config(make_schema(), "", {"trainer.total_steps=many"});
   ASSERT_FALSE(a.ok());
@@ -81,6 +100,23 @@ TEST(Config, BadValueNamesTheKey) {
   auto b = load_config(make_schema(), path, {});
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message().find("lead_alpha"), std::string::npos) << b.error().message();
+}
+
+TEST(Config, AValueHoldingABoostPlaceholderIsReportedNotLoopedOn) {
+  // Found by fuzz_config: Boost's message formatting replaced %value% with a value holding
+  // "%value%" forever. The value is shown with a full-width percent sign instead.
+  auto a = load_config_text(make_schema(), "[algorithm]\nlead_alpha = %value%\n", "run.ini");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message().find("lead_alpha"), std::string::npos) << a.error().message();
+  EXPECT_NE(a.error().message().find("\xEF\xBC\x85value\xEF\xBC\x85"), std::string::npos)
+      << a.error().message();
+  auto b = load_config(make_schema(), "", {"trainer.total_steps=%canonical_option%%value%"});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message().find("total_steps"), std::string::npos) << b.error().message();
+  // Any '%' in a value is shown full-width, placeholder or not.
+  auto c = load_config(make_schema(), "", {"trainer.total_steps=50%"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("50\xEF\xBC\x85"), std::string::npos) << c.error().message();
 }
 
 TEST(Config, MissingFileIsNamed) {

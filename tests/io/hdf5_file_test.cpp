@@ -1,6 +1,7 @@
 #include "io/hdf5_file.hpp"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <cstring>
@@ -348,6 +349,107 @@ TEST_F(hdf5_file_test, a_flipped_byte_in_string_text_fails_the_string_checksum) 
   EXPECT_NE(s.error().message().find("/meta/config_text: string checksum mismatch"),
             std::string::npos)
       << s.error().message();
+  EXPECT_FALSE(f->verify_all_datasets());
+}
+
+// Attribute reads go into one variable, so an attribute whose dataspace holds several
+// elements (a corrupt or hostile file) is refused, not read past it.
+TEST_F(hdf5_file_test, an_attribute_of_several_elements_is_refused) {
+  {
+    auto f = hdf5_file::create(path("attr.h5"));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write_doubles("/a", {1.0}));
+    ASSERT_TRUE(f->write_strings("/s", {"x", "y"}));
+    ASSERT_TRUE(f->close());
+  }
+  {
+    const hid_t file = H5Fopen(path("attr.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hsize_t two = 2;
+    const std::int64_t values[2] = {7, 8};
+    const hid_t space = H5Screate_simple(1, &two, nullptr);
+    for (const char* object : {"/a", "/s"}) {
+      const hid_t ds = H5Dopen2(file, object, H5P_DEFAULT);
+      const char* name = std::string(object) == "/a" ? "n" : "leadrl_fnv1a64";
+      if (H5Aexists(ds, name) > 0) H5Adelete(ds, name);
+      const hid_t a = H5Acreate2(ds, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+      ASSERT_GE(H5Awrite(a, H5T_NATIVE_INT64, values), 0);
+      H5Aclose(a);
+      H5Dclose(ds);
+    }
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  auto f = hdf5_file::open(path("attr.h5"));
+  ASSERT_TRUE(f) << f.error().message();
+  auto n = f->read_int64_attribute("/a", "n");
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().message().find("holds 2 elements; expected a single value"),
+            std::string::npos)
+      << n.error().message();
+  auto s = f->read_strings("/s");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("holds 2 elements"), std::string::npos)
+      << s.error().message();
+}
+
+// A dataset may declare an extent far beyond what the file stores (HDF5 allocates chunks
+// lazily); readers refuse it before sizing a buffer from it instead of allocating terabytes.
+TEST_F(hdf5_file_test, an_extent_larger_than_the_stored_data_is_refused_before_allocating) {
+  {
+    const hid_t file =
+        H5Fcreate(path("big.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hsize_t dims = hsize_t{1} << 40;  // 8 TiB of doubles, none written
+    const hsize_t chunk = 1024;
+    const hid_t space = H5Screate_simple(1, &dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    H5Pset_fletcher32(dcpl);
+    const hid_t ds =
+        H5Dcreate2(file, "/big", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(ds, 0);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  auto f = hdf5_file::open(path("big.h5"));
+  ASSERT_TRUE(f) << f.error().message();
+  auto values = f->read_doubles("/big");
+  ASSERT_FALSE(values);
+  EXPECT_NE(values.error().message().find("the extent [1099511627776] describes 8796093022208 "
+                                          "bytes, but the file stores 0 bytes"),
+            std::string::npos)
+      << values.error().message();
+  EXPECT_FALSE(f->read_tensor("/big"));
+  auto verified = f->verify_all_datasets();
+  ASSERT_FALSE(verified);
+  EXPECT_NE(verified.error().message().find("/big"), std::string::npos);
+}
+
+// A hard link may point back at an ancestor group; the recursive listing (and so
+// verify_all_datasets, which every snapshot validation runs) must end with an error.
+TEST_F(hdf5_file_test, a_group_cycle_ends_the_listing_with_an_error) {
+  {
+    auto f = hdf5_file::create(path("cycle.h5"));
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write_doubles("/g/x", {1.0}));
+    ASSERT_TRUE(f->close());
+  }
+  {
+    const hid_t file = H5Fopen(path("cycle.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    ASSERT_GE(H5Lcreate_hard(file, "/", file, "/g/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
+    H5Fclose(file);
+  }
+  auto f = hdf5_file::open(path("cycle.h5"));
+  ASSERT_TRUE(f) << f.error().message();
+  auto list = f->list_datasets("/");
+  ASSERT_FALSE(list);
+  EXPECT_NE(list.error().message().find("groups nested deeper than 32 levels (a link cycle?)"),
+            std::string::npos)
+      << list.error().message();
   EXPECT_FALSE(f->verify_all_datasets());
 }
 

@@ -128,6 +128,19 @@ TEST(hf_config, errors_name_the_key_and_the_expectation) {
   EXPECT_NE(missing.error().message().find("/nonexistent/dir"), std::string::npos);
 }
 
+// config.json is copied with dump(), which recurses once per nesting level: a million '['
+// would overflow the stack, so nesting beyond max_json_nesting is refused first.
+TEST(hf_config, json_nested_too_deeply_is_refused) {
+  const std::size_t levels = 1000000;
+  const std::string text = R"({"model_type":"qwen2","x":)" + std::string(levels, '[') +
+                           std::string(levels, ']') + "}";
+  auto r = parse_hf_config(text, "deep/config.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("deep/config.json: JSON nested deeper than 128 levels"),
+            std::string::npos)
+      << r.error().message().substr(0, 200);
+}
+
 TEST(hf_config, write_back_keeps_unknown_keys_and_reparses_equal) {
   auto c = parse_hf_config(r1_distill_config, "config.json");
   ASSERT_TRUE(c.ok());

@@ -47,6 +47,20 @@ TEST(ProblemDataset, BadFilesNameTheFileAndLine) {
   EXPECT_NE(missing.error().message().find("/nonexistent.jsonl"), std::string::npos);
 }
 
+TEST(ProblemDataset, NumericAnswersKeepTheirValue) {
+  // An integer above INT64_MAX used to be read as int64 and wrapped ("-1").
+  const std::string path = std::string(LEADRL_BINARY_DIR) + "/numeric_answers.jsonl";
+  std::ofstream(path) << "{\"prompt\": \"a\", \"answer\": 18446744073709551615}\n"
+                      << "{\"prompt\": \"b\", \"answer\": -12}\n"
+                      << "{\"prompt\": \"c\", \"answer\": 0.5}\n";
+  auto ds = load_problems(path, {});
+  ASSERT_TRUE(ds.ok()) << ds.error().message();
+  ASSERT_EQ(ds->rows.size(), 3u);
+  EXPECT_EQ(ds->rows[0].answer, "18446744073709551615");
+  EXPECT_EQ(ds->rows[1].answer, "-12");
+  EXPECT_EQ(ds->rows[2].answer, "0.5");
+}
+
 TEST(ProblemDataset, SftPairsNeedAResponseAndMayLackAnAnswer) {
   const std::string path = std::string(LEADRL_BINARY_DIR) + "/sft_pairs.jsonl";
   std::ofstream(path) << "{\"prompt\": \"a\", \"response\": \"r1\", \"answer\": 3}\n"

@@ -122,6 +122,19 @@ TEST_F(safetensors_test, index_naming_a_tensor_missing_from_its_shard_is_an_erro
   EXPECT_NE(ck.error().message().find("ghost"), std::string::npos) << ck.error().message();
 }
 
+TEST_F(safetensors_test, index_nested_too_deeply_is_refused) {
+  // Non-string metadata values are kept as their dump(), which recurses once per level.
+  ASSERT_TRUE(write_safetensors_dir(dir_, sources(), 30).ok());
+  test::write_file_bytes(dir_ + "/model.safetensors.index.json",
+                         "{\"metadata\":{\"x\":" + std::string(200000, '[') +
+                             std::string(200000, ']') + "},\"weight_map\":{}}");
+  auto ck = safetensors_checkpoint::open_dir(dir_);
+  ASSERT_FALSE(ck.ok());
+  EXPECT_NE(ck.error().message().find("model.safetensors.index.json: JSON nested deeper than 128"),
+            std::string::npos)
+      << ck.error().message();
+}
+
 TEST_F(safetensors_test, corrupt_files_give_errors_naming_file_tensor_and_expectation) {
   const std::string good = "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
   std::string huge_len(8, '\xff');
@@ -165,6 +178,11 @@ TEST_F(safetensors_test, corrupt_files_give_errors_naming_file_tensor_and_expect
       {"not json", make_file("{this is not json", 8), {"not a JSON object"}},
       {"not an object", make_file("[1,2]", 0), {"'{'"}},
       {"trailing bytes", make_file(good, 12), {"data section is 12 bytes"}},
+      {"nested too deeply (error messages dump() values recursively)",
+       make_file("{\"t\":{\"dtype\":\"F32\",\"shape\":" + std::string(200000, '[') +
+                     std::string(200000, ']') + ",\"data_offsets\":[0,8]}}",
+                 8),
+       {"header: JSON nested deeper than 128 levels"}},
       {"shape overflow",
        make_file(
            "{\"t\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}",

@@ -123,6 +123,53 @@ TEST(bpe_tokenizer_load, bad_merges_and_vocab_are_named) {
   EXPECT_TRUE(contains(load_error(dir.write("t6.json", j.dump())), "model.vocab[\"x\"]"));
 }
 
+// Ids size the id tables, and post-processor ids are emitted by encode(): a few-entry file
+// with an id of 2^31 - 1 asked for tables of 2^31 entries, and a post-processor id outside
+// the vocabulary came out of encode() (both shown with fuzz_tokenizer on edited seeds).
+TEST(bpe_tokenizer_load, ids_far_beyond_the_listed_tokens_are_refused) {
+  json j = tiny_tokenizer({}, false);  // 256 byte tokens + 1: ids up to 2 * 257 + 1024
+  j["model"]["vocab"]["far"] = 2147483647;
+  auto far = bpe_tokenizer::from_json(j.dump(), "t.json");
+  ASSERT_FALSE(far.ok());
+  EXPECT_TRUE(contains(far.error().message(),
+                       "model.vocab[\"far\"]: expected an integer id in [0, 1538]"))
+      << far.error().message();
+  j = tiny_tokenizer({}, false);
+  j["model"]["vocab"]["near"] = 1500;  // a gap, as real files have before their added tokens
+  EXPECT_TRUE(bpe_tokenizer::from_json(j.dump(), "t.json").ok());
+  j = tiny_tokenizer({}, false);
+  j["added_tokens"] = json::array({{{"id", 4000000000LL}, {"content", "<x>"}}});
+  auto added = bpe_tokenizer::from_json(j.dump(), "t.json");
+  ASSERT_FALSE(added.ok());
+  EXPECT_TRUE(contains(added.error().message(), "added_tokens[0]: expected {\"id\": integer in"))
+      << added.error().message();
+  for (const json& bad_id : {json(-7), json(300), json(4000000000LL)}) {
+    j = tiny_tokenizer({}, false);
+    j["post_processor"] = {
+        {"type", "TemplateProcessing"},
+        {"single", json::array({{{"SpecialToken", {{"id", "<s>"}}}}, {{"Sequence", {{"id", "A"}}}}})},
+        {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", json::array({bad_id})}}}}}};
+    auto pp = bpe_tokenizer::from_json(j.dump(), "t.json");
+    ASSERT_FALSE(pp.ok()) << bad_id;
+    EXPECT_TRUE(contains(pp.error().message(), "ids: expected ids of the vocabulary, got " +
+                                                   bad_id.dump()))
+        << pp.error().message();
+  }
+}
+
+// Found by fuzz_tokenizer: an optional key of another JSON type threw out of from_json.
+TEST(bpe_tokenizer_load, a_key_of_the_wrong_json_type_is_an_error) {
+  json j = tiny_tokenizer({}, false);
+  j["added_tokens"] = json::array({{{"id", 300}, {"content", "<x>"}, {"special", "yes"}}});
+  auto tok = bpe_tokenizer::from_json(j.dump(), "t.json");
+  ASSERT_FALSE(tok.ok());
+  EXPECT_TRUE(contains(tok.error().message(), "t.json: a key has the wrong JSON type"))
+      << tok.error().message();
+  j = tiny_tokenizer({}, false);
+  j["model"]["ignore_merges"] = 3;
+  EXPECT_FALSE(bpe_tokenizer::from_json(j.dump(), "t.json").ok());
+}
+
 TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
   test::temp_dir dir("tokenizer");
   json j = tiny_tokenizer({}, false);
@@ -143,6 +190,26 @@ TEST(bpe_tokenizer_load, unsupported_pipeline_parts_are_refused_by_name) {
   j = tiny_tokenizer({}, false);
   j["post_processor"] = {{"type", "RobertaProcessing"}};
   EXPECT_TRUE(contains(load_error(dir.write("p.json", j.dump())), "post_processor: expected"));
+}
+
+// Sequence normalizers and pre-tokenizers are read recursively, one call per level: a
+// tokenizer.json of a million nested Sequences is refused before it is read.
+TEST(bpe_tokenizer_load, json_nested_too_deeply_is_refused) {
+  const std::size_t levels = 500000;
+  std::string nested;
+  for (std::size_t i = 0; i < levels; ++i) nested += R"({"type":"Sequence","normalizers":[)";
+  for (std::size_t i = 0; i < levels; ++i) nested += "]}";
+  std::string text = tiny_tokenizer({}, false).dump();
+  text.insert(1, "\"normalizer\":" + nested + ",");
+  auto tok = bpe_tokenizer::from_json(text, "deep/tokenizer.json");
+  ASSERT_FALSE(tok.ok());
+  EXPECT_TRUE(contains(tok.error().message(), "deep/tokenizer.json: JSON nested deeper than 128"))
+      << tok.error().message().substr(0, 200);
+  auto config = bpe_tokenizer::from_json(tiny_tokenizer({}, false).dump(), "t.json",
+                                         "{\"x\":" + std::string(1000, '[') + "}");
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(contains(config.error().message(), "tokenizer_config.json beside it: JSON nested"))
+      << config.error().message();
 }
 
 TEST(bpe_tokenizer_load, malformed_tokenizer_config_beside_it_is_named) {
