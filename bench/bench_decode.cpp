@@ -1,8 +1,10 @@
 // bench_decode: rollout generation throughput of the generation engine on CPU.
 //
-// Two random-weight Qwen2-shaped models: "tiny" (~1.6M parameters, 64-token char
-// vocabulary, the size of the built-in demo) and "100m" (hidden 768, 12 layers, 12 heads,
-// 2 KV heads, intermediate 2048, vocab 32000: ~110M parameters), at batch 1, 16 and 64.
+// Three random-weight Qwen2-shaped models: "demo" (the demo's SFT model of
+// configs/arith_sft.ini: hidden 64, 3 layers, 4 heads, 2 KV heads, intermediate 192, the
+// 100-id char vocabulary, ~0.16M parameters; 24-token prompts), "tiny" (~1.6M parameters,
+// 64-token vocabulary) and "100m" (hidden 768, 12 layers, 12 heads, 2 KV heads,
+// intermediate 2048, vocab 32000: ~110M parameters), at batch 1, 16 and 64.
 // Each point runs in a fresh child process (this program re-executed with --point) so
 // that its peak RSS (getrusage ru_maxrss) is its own. Threads: at::set_num_threads(N)
 // with N = --threads (default 2, the CI machine's cores).
@@ -33,6 +35,7 @@ struct shape {
 };
 
 const shape shapes[] = {
+    {"demo", 64, 3, 4, 2, 192, 100, 24, 64},
     {"tiny", 192, 4, 6, 2, 512, 64, 32, 64},
     {"100m", 768, 12, 12, 2, 2048, 32000, 16, 16},
 };
@@ -95,7 +98,7 @@ int main(int argc, char** argv) {
       point_model = argv[++i];
       point_batch = std::atoll(argv[++i]);
     } else {
-      std::cerr << "usage: bench_decode [--threads N] [--point tiny|100m BATCH]\n";
+      std::cerr << "usage: bench_decode [--threads N] [--point demo|tiny|100m BATCH]\n";
       return 2;
     }
   }

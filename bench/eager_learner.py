@@ -13,7 +13,10 @@ aggregation, backward, gradient clipping at 1.0 and an AdamW step (lr 1e-6, weig
     build/bench/bench_learner --model 100m --steps 2     # the same work in leadrl
 
 Needs PyTorch (Debian: apt-get install python3-torch, the same 1.13.1 as the LibTorch
-leadrl links). Prints one line per model in bench_learner's format.
+leadrl links). Prints one line per model in bench_learner's format. leadrl sets glibc's
+malloc thresholds itself (base/allocator.hpp); for the same allocator behaviour here run
+with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296
+(without it the small shapes spend most of their time faulting pages in).
 """
 import argparse
 import math
@@ -25,6 +28,7 @@ import torch.nn.functional as F
 
 MODELS = {
     # name: hidden, layers, heads, kv_heads, intermediate, vocab, tied, batch, seq, prompt, steps
+    "demo": (64, 3, 4, 2, 192, 100, False, 64, 80, 24, 5),
     "tiny": (256, 4, 4, 2, 512, 64, False, 8, 128, 32, 5),
     "100m": (768, 12, 12, 2, 2048, 32000, True, 2, 256, 64, 2),
     "bpe": (64, 2, 4, 2, 128, 151936, False, 16, 140, 100, 5),
