@@ -89,9 +89,25 @@ status validate(const hf_config& c) {
       {"head_dim", c.head_dim},
       {"vocab_size", c.vocab_size},
       {"max_position_embeddings", c.max_position_embeddings}};
+  // Upper bounds far above any released model's, so that a hostile or mistyped file is
+  // refused here instead of sizing tensors from it.
+  constexpr int64_t k_max_size = int64_t{1} << 24;
   for (const auto& [name, v] : sizes) {
-    if (v <= 0)
-      return fail(std::string(name) + ": expected an integer >= 1, got " + std::to_string(v));
+    if (v <= 0 || v > k_max_size) {
+      return fail(std::string(name) + ": expected an integer in [1, " + std::to_string(k_max_size) +
+                  "], got " + std::to_string(v));
+    }
+  }
+  // About the parameters the shapes imply (embeddings, head, attention and MLP); beyond
+  // 2^40 (a trillion) no host here could hold them.
+  const double h = static_cast<double>(c.hidden_size);
+  const double params = 2.0 * static_cast<double>(c.vocab_size) * h +
+                        static_cast<double>(c.num_hidden_layers) *
+                            (4.0 * h * static_cast<double>(c.num_attention_heads * c.head_dim) +
+                             3.0 * h * static_cast<double>(c.intermediate_size));
+  if (params > static_cast<double>(int64_t{1} << 40)) {
+    return fail("the sizes imply about " + std::to_string(static_cast<long long>(params / 1e9)) +
+                " billion parameters; expected at most 2^40");
   }
   if (c.num_attention_heads % c.num_key_value_heads != 0) {
     return fail("num_key_value_heads: expected a divisor of num_attention_heads (" +

@@ -114,6 +114,12 @@ TEST(hf_config, errors_name_the_key_and_the_expectation) {
       {R"({"model_type":"qwen2","hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,
            "num_attention_heads":2,"vocab_size":10,"eos_token_id":"x"})",
        "'eos_token_id'"},
+      {R"({"model_type":"qwen2","hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,
+           "num_attention_heads":2,"vocab_size":1099511627776})",
+       "vocab_size: expected an integer in [1, 16777216], got 1099511627776"},
+      {R"({"model_type":"qwen2","hidden_size":16777216,"intermediate_size":8,
+           "num_hidden_layers":1,"num_attention_heads":2,"vocab_size":16777216})",
+       "billion parameters; expected at most 2^40"},
       {R"([1,2])", "expected a JSON object"},
       {R"({"model_type":)", "not valid JSON"},
   };
