@@ -53,15 +53,7 @@ for line in sys.stdin:
 
 # Metrics lines without wall-clock figures and snapshot/* counters (a failed snapshot is
 # counted in the run that survived it, not in the reference).
-comparable_metrics() {
-  python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    row = json.loads(line)
-    print(json.dumps({k: v for k, v in row.items()
-                      if not k.startswith(("timing/", "throughput/", "snapshot/"))}, sort_keys=True))
-' "$1"
-}
+comparable_metrics() { metrics_without_timing "$1" snapshot/; }
 
 # Every snapshot is kept (keep_last 8), so that a resize's reference can start from the
 # one the restart resumed from.

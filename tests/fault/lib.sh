@@ -68,15 +68,16 @@ fault_run_options() {
 }
 
 # Metrics lines of a jsonl log without the timing/* and throughput/* entries (wall-clock
-# figures, which differ run to run),
-# so that two runs' logs can be compared; usage: metrics_without_timing FILE
+# figures, which differ run to run) nor those under any further PREFIX given, so that two
+# runs' logs can be compared; usage: metrics_without_timing FILE [PREFIX...]
 metrics_without_timing() {
   python3 -c '
 import json, sys
+skip = ("timing/", "throughput/", *sys.argv[2:])
 for line in open(sys.argv[1]):
     row = json.loads(line)
-    print(json.dumps({k: v for k, v in row.items() if not k.startswith(("timing/", "throughput/"))}, sort_keys=True))
-' "$1"
+    print(json.dumps({k: v for k, v in row.items() if not k.startswith(skip)}, sort_keys=True))
+' "$@"
 }
 
 # True when FILE has at least N lines; usage: wait_until 60 has_lines FILE N
