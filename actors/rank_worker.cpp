@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -78,7 +79,16 @@ struct stored_rollout {
   std::int64_t batch_position = 0;  // the prompt's position in the step's global batch
   std::vector<std::int64_t> prompt;
   std::vector<std::int64_t> response;
+  std::vector<float> logprobs;  // behaviour log-probs of `response` (sample_result::logprobs)
   bool truncated = false;
+};
+
+// The rollouts of one step in the rank-local store, with what their generation cost.
+struct step_rollouts {
+  std::vector<stored_rollout> rows;
+  std::int64_t policy_version = 0;  // the weights that generated them
+  double gen_s = 0, grade_s = 0;
+  std::int64_t gen_tokens = 0;
 };
 
 struct rank_worker::impl {
@@ -99,9 +109,21 @@ struct rank_worker::impl {
   model::lr_schedule schedule;
   model::policy_loss_config loss;
   std::vector<torch::Tensor> params;
-  std::vector<stored_rollout> store;
-  std::int64_t store_step = -1;
+  // Rollouts by step: the generator adds a step, the verifier grades it and the learner
+  // takes it out. With rollout.staleness >= 1 the generator fills step t+1 while the
+  // learner trains on step t (different threads), hence the lock; a step's rollouts are
+  // written only before they are added.
+  std::map<std::int64_t, std::shared_ptr<step_rollouts>> store;
+  mutable std::mutex store_mutex;
   std::int64_t policy_version = 0;
+  // rollout.staleness >= 1: the generator's own replica and engine, loaded with the weights
+  // of each request's policy version from `published`, where the learner leaves a copy of
+  // its weights after every update (and of the initial or resumed ones).
+  model::decoder gen_policy{nullptr};
+  std::unique_ptr<model::generation_engine> gen_engine;
+  std::int64_t gen_version = -1;
+  std::map<std::int64_t, std::vector<torch::Tensor>> published;
+  std::mutex published_mutex;
   double gen_s = 0, grade_s = 0, train_s = 0;
   std::int64_t gen_tokens = 0;
   // Over the whole run, resumed attempts included (/ranks/<r> of a snapshot).
@@ -112,13 +134,24 @@ struct rank_worker::impl {
 
   status build_model();
   status encode_prompts();
-  void dump_rollouts(const scored_rollouts& s, const std::vector<std::string>& texts) const;
+  std::shared_ptr<step_rollouts> rollouts_of(std::int64_t step) const;
+  // rollout.staleness >= 1: a copy of the policy's weights as version `policy_version`.
+  void publish_weights();
+  // rollout.staleness >= 1: the generator's replica set to the published `version` (older
+  // copies are dropped: requests come in step order). Fails when it was not published.
+  status load_generation_weights(std::int64_t version);
+  void dump_rollouts(const scored_rollouts& s, const step_rollouts& step,
+                     const std::vector<std::string>& texts) const;
   // Rank 0: the line saying update `update` of `updates` of `step` was skipped, naming
   // the ranks that flagged non-finite values (none: only their mean was not finite).
   void report_skipped_update(std::int64_t step, std::int64_t update, std::int64_t updates,
                              const std::vector<int>& ranks) const;
-  result<model::learner_micro_batch> micro_batch(const std::vector<std::size_t>& rows,
-                                                 const std::vector<double>& advantages);
+  // Rows `rows` of `store` as one right-padded micro-batch; with `behaviour` the recorded
+  // log-probs of the responses as its old log-probs.
+  result<model::learner_micro_batch> micro_batch(const std::vector<stored_rollout>& store,
+                                                 const std::vector<std::size_t>& rows,
+                                                 const std::vector<double>& advantages,
+                                                 bool behaviour);
 };
 
 status rank_worker::impl::build_model() {
@@ -157,6 +190,11 @@ status rank_worker::impl::build_model() {
   gp.eos_token_ids = {tok->eos_id()};
   if (auto s = model::validate(gp); !s) return s.error().with_context("rollout");
   engine = std::make_unique<model::generation_engine>(policy, gp);
+  if (options.rollout.staleness > 0) {
+    gen_policy = model::decoder(policy->config(), policy->options());
+    for (auto& p : gen_policy->parameters()) p.set_requires_grad(false);
+    gen_engine = std::make_unique<model::generation_engine>(gen_policy, gp);
+  }
 
   model::optimizer_config oc;
   oc.lr = options.actor.lr;
@@ -216,6 +254,45 @@ status rank_worker::impl::encode_prompts() {
   return {};
 }
 
+std::shared_ptr<step_rollouts> rank_worker::impl::rollouts_of(std::int64_t step) const {
+  std::lock_guard<std::mutex> lock(store_mutex);
+  const auto it = store.find(step);
+  return it == store.end() ? nullptr : it->second;
+}
+
+void rank_worker::impl::publish_weights() {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> copy;
+  for (const auto& p : policy->parameters()) copy.push_back(p.detach().clone());
+  std::lock_guard<std::mutex> lock(published_mutex);
+  published[policy_version] = std::move(copy);
+}
+
+status rank_worker::impl::load_generation_weights(std::int64_t version) {
+  if (gen_version == version) return {};
+  std::vector<torch::Tensor> weights;
+  {
+    std::lock_guard<std::mutex> lock(published_mutex);
+    const auto it = published.find(version);
+    if (it == published.end()) {
+      return fail("the weights of policy version " + std::to_string(version) +
+                  " were not published by the learner (it has " + std::to_string(policy_version) +
+                  ")");
+    }
+    weights = it->second;
+    published.erase(published.begin(), it);
+  }
+  torch::NoGradGuard no_grad;
+  auto target = gen_policy->parameters();
+  if (target.size() != weights.size()) {
+    return fail("generation replica: " + std::to_string(target.size()) + " parameters, " +
+                std::to_string(weights.size()) + " published");
+  }
+  for (std::size_t i = 0; i < target.size(); ++i) target[i].copy_(weights[i]);
+  gen_version = version;
+  return {};
+}
+
 rank_worker::rank_worker(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 rank_worker::~rank_worker() = default;
 
@@ -241,6 +318,7 @@ result<std::unique_ptr<rank_worker>> rank_worker::create(const io::train_options
       if (x.rank == rank) p->poisoned_steps.push_back(x.step);
     }
   }
+  if (options.rollout.staleness > 0) p->publish_weights();
   return std::unique_ptr<rank_worker>(new rank_worker(std::move(p)));
 }
 
@@ -255,8 +333,16 @@ std::int64_t rank_worker::dropped_prompts() const {
 status rank_worker::generate(const generate_request& request) {
   auto& w = *impl_;
   const auto t0 = clock_type::now();
-  w.store.clear();
-  w.store_step = request.step;
+  model::generation_engine* engine = w.engine.get();
+  if (w.options.rollout.staleness > 0) {
+    if (auto s = w.load_generation_weights(request.policy_version); !s) {
+      return s.error().with_context("generator, step " + std::to_string(request.step));
+    }
+    engine = w.gen_engine.get();
+  }
+  auto step = std::make_shared<step_rollouts>();
+  step->policy_version = request.policy_version;
+  auto& rows = step->rows;
   const auto shard_begin = shard_range(w.options.data.train_batch_size, w.world_size, w.rank).first;
   std::vector<model::generation_request> reqs;
   for (std::size_t j = 0; j < request.prompt_ids.size(); ++j) {
@@ -272,27 +358,31 @@ status rank_worker::generate(const generate_request& request) {
       r.rollout_idx = g;
       r.batch_position = shard_begin + static_cast<std::int64_t>(j);
       r.prompt = ids;
-      w.store.push_back(std::move(r));
+      rows.push_back(std::move(r));
       reqs.push_back({ids, io::rollout_seed(w.options.trainer.seed, request.step, id, g)});
     }
   }
-  auto out = w.engine->generate(reqs);
+  auto out = engine->generate(reqs);
   if (!out) return out.error().with_context("generator, step " + std::to_string(request.step));
-  w.gen_tokens = 0;
   for (std::size_t i = 0; i < out->size(); ++i) {
-    w.store[i].response = std::move((*out)[i].tokens);
-    w.store[i].truncated = (*out)[i].reason == model::finish_reason::length;
-    w.gen_tokens += static_cast<std::int64_t>(w.store[i].response.size());
+    rows[i].response = std::move((*out)[i].tokens);
+    rows[i].logprobs = std::move((*out)[i].logprobs);
+    rows[i].truncated = (*out)[i].reason == model::finish_reason::length;
+    step->gen_tokens += static_cast<std::int64_t>(rows[i].response.size());
   }
-  w.gen_s = seconds_since(t0);
-  w.total_gen_s += w.gen_s;
-  w.total_gen_tokens += w.gen_tokens;
+  step->gen_s = seconds_since(t0);
+  std::lock_guard<std::mutex> lock(w.store_mutex);
+  w.gen_s = step->gen_s;
+  w.gen_tokens = step->gen_tokens;
+  w.total_gen_s += step->gen_s;
+  w.total_gen_tokens += step->gen_tokens;
+  w.store[request.step] = std::move(step);
   return {};
 }
 
 // trainer.rollout_data_dir: this rank's rollouts of the step as JSON lines. The dump is for
 // inspection, so a failed write is reported and training goes on.
-void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
+void rank_worker::impl::dump_rollouts(const scored_rollouts& s, const step_rollouts& step,
                                       const std::vector<std::string>& texts) const {
   namespace fs = std::filesystem;
   const fs::path dir = options.trainer.rollout_data_dir;
@@ -302,8 +392,8 @@ void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
   std::error_code ec;
   fs::create_directories(dir, ec);
   std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
-  for (std::size_t i = 0; i < store.size() && out; ++i) {
-    const auto& r = store[i];
+  for (std::size_t i = 0; i < step.rows.size() && out; ++i) {
+    const auto& r = step.rows[i];
     const auto& row = data.rows[static_cast<std::size_t>(r.prompt_id)];
     nlohmann::json j;
     j["step"] = s.step;
@@ -318,6 +408,7 @@ void rank_worker::impl::dump_rollouts(const scored_rollouts& s,
     j["format"] = s.format[i];
     j["length"] = s.lengths[i];
     j["truncated"] = r.truncated;
+    j["policy_version"] = step.policy_version;
     // Sampled text need not be valid UTF-8: bad bytes become U+FFFD in the dump.
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }
@@ -335,7 +426,9 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
   s.step = step;
   s.rank = w.rank;
   std::vector<std::string> texts;
-  for (const auto& r : w.store) {
+  const auto step_rows = w.rollouts_of(step);
+  if (!step_rows) return s;  // nothing generated for this step: the controller's batch is short
+  for (const auto& r : step_rows->rows) {
     const std::string text = model::decode_ids(*w.tok, r.response, /*drop_eos=*/true);
     const auto& answer = w.data.rows[static_cast<std::size_t>(r.prompt_id)].answer;
     const grading::grade_result g = grading::grade_task_answer(text, answer, w.arith);
@@ -347,8 +440,10 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
     s.truncated.push_back(r.truncated ? 1 : 0);
     if (!w.options.trainer.rollout_data_dir.empty()) texts.push_back(text);
   }
-  if (!w.options.trainer.rollout_data_dir.empty()) w.dump_rollouts(s, texts);
-  w.grade_s = seconds_since(t0);
+  if (!w.options.trainer.rollout_data_dir.empty()) w.dump_rollouts(s, *step_rows, texts);
+  step_rows->grade_s = seconds_since(t0);
+  std::lock_guard<std::mutex> lock(w.store_mutex);
+  w.grade_s = step_rows->grade_s;
   w.total_grade_s += w.grade_s;
   return s;
 }
@@ -382,7 +477,8 @@ void rank_worker::impl::report_skipped_update(std::int64_t step, std::int64_t up
 
 // Right-padded [B, T] prompt+response rows; loss on the response tokens (shifted layout).
 result<model::learner_micro_batch> rank_worker::impl::micro_batch(
-    const std::vector<std::size_t>& rows, const std::vector<double>& advantages) {
+    const std::vector<stored_rollout>& store, const std::vector<std::size_t>& rows,
+    const std::vector<double>& advantages, bool behaviour) {
   std::int64_t T = 2;
   for (auto i : rows) {
     T = std::max<std::int64_t>(
@@ -396,14 +492,22 @@ result<model::learner_micro_batch> rank_worker::impl::micro_batch(
   auto ia = ids.accessor<std::int64_t, 2>();
   auto ma = mask.accessor<std::int64_t, 2>();
   auto ra = resp.accessor<float, 2>();
+  auto old = behaviour ? torch::zeros({B, T - 1}, torch::kFloat32) : torch::Tensor();
+  float* old_data = behaviour ? old.data_ptr<float>() : nullptr;  // contiguous [B, T-1]
   for (std::int64_t b = 0; b < B; ++b) {
     const auto& r = store[rows[static_cast<std::size_t>(b)]];
+    if (behaviour && r.logprobs.size() != r.response.size()) {
+      return fail("rollout of prompt " + std::to_string(r.prompt_id) + ": " +
+                  std::to_string(r.logprobs.size()) + " behaviour log-probs for " +
+                  std::to_string(r.response.size()) + " response tokens");
+    }
     std::int64_t t = 0;
     for (auto x : r.prompt) ia[b][t] = x, ma[b][t] = 1, ++t;
-    for (auto x : r.response) {
-      ia[b][t] = x;
+    for (std::size_t j = 0; j < r.response.size(); ++j) {
+      ia[b][t] = r.response[j];
       ma[b][t] = 1;
       ra[b][t - 1] = 1.0f;  // entry t-1 predicts token t
+      if (old_data) old_data[b * (T - 1) + t - 1] = r.logprobs[j];
       ++t;
     }
     adv[b] = static_cast<float>(advantages[rows[static_cast<std::size_t>(b)]]);
@@ -413,20 +517,28 @@ result<model::learner_micro_batch> rank_worker::impl::micro_batch(
   mb.attention_mask = mask;
   mb.response_mask = resp;
   mb.advantages = adv;
+  mb.old_log_probs = old;
   return mb;
 }
 
 result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   auto& w = *impl_;
   const auto t0 = clock_type::now();
-  if (plan.step != w.store_step) {
-    return fail("step_plan: step " + std::to_string(plan.step) + ", but the store holds step " +
-                std::to_string(w.store_step));
+  const auto step_rows = w.rollouts_of(plan.step);
+  if (!step_rows) {
+    return fail("step_plan: step " + std::to_string(plan.step) +
+                ", but the store holds no rollouts of that step");
   }
-  if (plan.advantages.size() != w.store.size()) {
+  const auto& store = step_rows->rows;
+  if (plan.advantages.size() != store.size()) {
     return fail("step_plan: " + std::to_string(plan.advantages.size()) + " advantages for " +
-                std::to_string(w.store.size()) + " stored rollouts");
+                std::to_string(store.size()) + " stored rollouts");
   }
+  // Synchronous steps take the old log-probs from a forward pass of the weights that
+  // generated the rollouts (the same weights); overlapped ones (rollout.staleness >= 1)
+  // the behaviour log-probs the generator recorded, since the weights have moved on.
+  const bool behaviour = w.options.rollout.staleness > 0;
+  const std::int64_t staleness = w.policy_version - step_rows->policy_version;
   const auto& a = w.options.actor;
   const std::int64_t num_mb = w.options.data.train_batch_size / a.ppo_mini_batch_size;
   const double temperature = w.options.rollout.temperature;
@@ -435,11 +547,11 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   // (one all-reduce), so the loss does not depend on how prompts are spread over ranks.
   std::vector<std::vector<std::size_t>> mb_rows(static_cast<std::size_t>(num_mb));
   std::vector<double> counts(static_cast<std::size_t>(2 * num_mb), 0.0);
-  for (std::size_t i = 0; i < w.store.size(); ++i) {
-    const auto k = minibatch_of(w.store[i].batch_position, a.ppo_mini_batch_size);
+  for (std::size_t i = 0; i < store.size(); ++i) {
+    const auto k = minibatch_of(store[i].batch_position, a.ppo_mini_batch_size);
     mb_rows[static_cast<std::size_t>(k)].push_back(i);
-    counts[static_cast<std::size_t>(2 * k)] += static_cast<double>(w.store[i].response.size());
-    counts[static_cast<std::size_t>(2 * k + 1)] += w.store[i].response.empty() ? 0.0 : 1.0;
+    counts[static_cast<std::size_t>(2 * k)] += static_cast<double>(store[i].response.size());
+    counts[static_cast<std::size_t>(2 * k + 1)] += store[i].response.empty() ? 0.0 : 1.0;
   }
   if (auto s = w.coll->all_reduce_sum(counts.data(), counts.size(), runtime::element_type::f64);
       !s) {
@@ -452,20 +564,22 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
     std::int64_t minibatch;
   };
   std::vector<prepared> micro;
-  std::vector<std::int64_t> lengths(w.store.size());
-  for (std::size_t i = 0; i < w.store.size(); ++i) {
-    lengths[i] = static_cast<std::int64_t>(w.store[i].prompt.size() + w.store[i].response.size());
+  std::vector<std::int64_t> lengths(store.size());
+  for (std::size_t i = 0; i < store.size(); ++i) {
+    lengths[i] = static_cast<std::int64_t>(store[i].prompt.size() + store[i].response.size());
   }
   for (std::int64_t k = 0; k < num_mb; ++k) {
     for (const auto& chunk :
          cut_micro_batches(mb_rows[static_cast<std::size_t>(k)], lengths, a.ppo_micro_batch_size,
                            a.use_dynamic_bsz, a.ppo_max_token_len_per_gpu)) {
-      auto mb = w.micro_batch(chunk, plan.advantages);
-      if (!mb) return mb.error();
-      auto old = model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask, temperature,
-                                          mb->response_mask);
-      if (!old) return old.error().with_context("learner: old log-probs");
-      mb->old_log_probs = *old;
+      auto mb = w.micro_batch(store, chunk, plan.advantages, behaviour);
+      if (!mb) return mb.error().with_context("learner, step " + std::to_string(plan.step));
+      if (!behaviour) {
+        auto old = model::compute_log_probs(*w.policy, mb->input_ids, mb->attention_mask,
+                                            temperature, mb->response_mask);
+        if (!old) return old.error().with_context("learner: old log-probs");
+        mb->old_log_probs = *old;
+      }
       if (w.reference) {
         auto ref = model::compute_log_probs(*w.reference, mb->input_ids, mb->attention_mask,
                                             temperature, mb->response_mask);
@@ -529,6 +643,11 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   // step number on every rank and in snapshots; a step whose updates were all skipped
   // leaves version v's weights equal to version v-1's.
   ++w.policy_version;
+  if (behaviour) w.publish_weights();
+  {
+    std::lock_guard<std::mutex> lock(w.store_mutex);
+    w.store.erase(plan.step);
+  }
   trained t;
   t.step = plan.step;
   t.rank = w.rank;
@@ -552,10 +671,12 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   t.metrics["optim/skipped"] = static_cast<double>(opt_steps - applied);
   w.train_s = seconds_since(t0);
   w.total_train_s += w.train_s;
-  t.metrics["timing/gen"] = w.gen_s;
-  t.metrics["timing/grade"] = w.grade_s;
+  t.metrics["timing/gen"] = step_rows->gen_s;
+  t.metrics["timing/grade"] = step_rows->grade_s;
   t.metrics["timing/train"] = w.train_s;
-  t.metrics["actor/generated_tokens"] = static_cast<double>(w.gen_tokens);
+  t.metrics["actor/generated_tokens"] = static_cast<double>(step_rows->gen_tokens);
+  // Updates between the generating weights and those the update started from.
+  t.metrics["rollout/staleness"] = static_cast<double>(staleness);
   return t;
 }
 
@@ -667,6 +788,14 @@ status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t
     for (auto& [name, blob] : l.params) w.params[index.at(name)].copy_(view_of(blob));
   }
   w.policy_version = policy_version;
+  if (w.options.rollout.staleness > 0) {
+    {
+      std::lock_guard<std::mutex> lock(w.published_mutex);
+      w.published.clear();
+    }
+    w.gen_version = -1;
+    w.publish_weights();
+  }
   return status::success();
 }
 
@@ -677,6 +806,7 @@ io::rank_state rank_worker::rank_counters() const {
   r.int64_counters["optimizer_step"] = w.optimizer->steps_taken();
   r.int64_counters["parameter_checksum"] =
       static_cast<std::int64_t>(runtime::parameter_checksum(w.params));
+  std::lock_guard<std::mutex> lock(w.store_mutex);  // the generator's and verifier's totals
   r.int64_counters["generated_tokens"] = w.total_gen_tokens;
   r.double_counters["generate_s"] = w.total_gen_s;
   r.double_counters["grade_s"] = w.total_grade_s;

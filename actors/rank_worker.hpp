@@ -53,16 +53,23 @@ class rank_worker {
   /// Prompts of the dataset dropped for being longer than data.max_prompt_length.
   std::int64_t dropped_prompts() const;
 
-  /// Generator: samples group_size rollouts per prompt of `request` into the store
-  /// (replacing the previous step's). Fails on an unknown prompt id or an engine error.
+  /// Generator: samples group_size rollouts per prompt of `request` into the store under
+  /// the request's step, with their behaviour log-probs. Synchronous runs generate with the
+  /// learner's replica; with rollout.staleness >= 1 a replica of its own holds the weights
+  /// of request.policy_version (published by the learner), so it may run while the learner
+  /// trains. Fails on an unknown prompt id, unpublished weights or an engine error.
   status generate(const generate_request& request);
 
-  /// Verifier: grades the stored rollouts; one row per rollout in store order.
+  /// Verifier: grades the stored rollouts of `step`; one row per rollout in store order
+  /// (none when the store holds no such step).
   scored_rollouts grade(std::int64_t step) const;
 
-  /// Learner: the update of `plan` over the stored rollouts (global mini-batches, gradient
-  /// all-reduce, clip, AdamW), then the policy version advances and the engine uses the
-  /// new weights. An update whose loss or gradients are not finite on any rank is skipped
+  /// Learner: the update of `plan` over the stored rollouts of plan.step (global
+  /// mini-batches, gradient all-reduce, clip, AdamW), which then leave the store; the
+  /// policy version advances and the engine uses the new weights (with rollout.staleness
+  /// >= 1 a copy of them is published for the generator, and the old log-probs of the PPO
+  /// ratio are the recorded behaviour log-probs instead of a forward pass). Metric
+  /// rollout/staleness: updates between the generating weights and this update's start. An update whose loss or gradients are not finite on any rank is skipped
   /// by every rank together (runtime::all_reduce_gradients_checked; rank 0 prints the
   /// step and the ranks), leaving parameters, AdamW moments, the optimizer step and the
   /// lr schedule position unchanged; metrics optim/skipped (updates skipped) and the loss

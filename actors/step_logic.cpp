@@ -60,6 +60,13 @@ std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_bat
   return batch_position / std::max<std::int64_t>(ppo_mini_batch_size, 1);
 }
 
+std::int64_t behaviour_version(std::int64_t step, std::int64_t staleness, std::int64_t save_freq,
+                               std::int64_t resumed_step) {
+  std::int64_t v = std::max<std::int64_t>(step - 1 - staleness, 0);
+  if (save_freq > 0) v = std::max(v, (step - 1) / save_freq * save_freq);
+  return std::max(v, std::min(resumed_step, step - 1));
+}
+
 result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_rank,
                                        std::int64_t step) {
   assembled_batch out;

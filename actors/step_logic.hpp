@@ -49,6 +49,16 @@ std::vector<std::vector<std::size_t>> cut_micro_batches(const std::vector<std::s
 /// divided by the mini-batch size, as the reference takes mini-batches in order.
 std::int64_t minibatch_of(std::int64_t batch_position, std::int64_t ppo_mini_batch_size);
 
+/// The policy version whose weights generate the rollouts of `step` (1-based) with
+/// rollout.staleness = k: step - 1 - k, i.e. the weights after step - 1 - k updates (k = 0:
+/// those of the step before, the synchronous step), but never older than the last step
+/// before `step` at which a snapshot is due (a multiple of `save_freq` when it is > 0) nor
+/// `resumed_step`. So every snapshot is a barrier of the pipeline: the steps after it are
+/// generated from weights the snapshot holds, and a run resumed from it continues as the
+/// uninterrupted one. The controller issues `step`'s generation once this version exists.
+std::int64_t behaviour_version(std::int64_t step, std::int64_t staleness, std::int64_t save_freq,
+                               std::int64_t resumed_step);
+
 /// The global rollout batch of a step in rank order, and where each rank's rows are.
 struct assembled_batch {
   std::int64_t step = 0;

@@ -68,6 +68,11 @@ option_table<rollout_options> rollout_table() {
         real_range(0, 1, true, false));
   t.add("rollout.top_k", &r::top_k, "keep the k most likely tokens (0 = all)", int_range(0));
   t.add("rollout.max_batch", &r::max_batch, "sequences decoded together per rank", int_range(1));
+  t.add("rollout.staleness", &r::staleness,
+        "steps the generating weights may lag the learner: 0 = synchronous steps; k >= 1 = "
+        "generation overlaps the update of the step before, the PPO ratio against the "
+        "behaviour log-probs recorded while sampling (a snapshot step drains the overlap)",
+        int_range(0, 16));
   return t;
 }
 

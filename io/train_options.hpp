@@ -52,6 +52,10 @@ struct rollout_options {
   double top_p = 1.0;
   std::int64_t top_k = 0;
   std::int64_t max_batch = 16;  ///< sequences decoded together
+  /// Steps the generating weights may lag the learner (0: synchronous, each step generates
+  /// with the weights of the step before; k >= 1: generation of step t+1 overlaps the
+  /// update of step t, and the loss takes the behaviour log-probs recorded while sampling).
+  std::int64_t staleness = 0;
 };
 
 /// actor.*: the PPO/GRPO update.

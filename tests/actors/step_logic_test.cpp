@@ -206,5 +206,27 @@ TEST(CutMicroBatches, DynamicSortsByLengthAndBoundsPaddedTokens) {
   EXPECT_EQ(seen, rows);
 }
 
+TEST(StepLogic, BehaviourVersionLagsByTheStalenessAndRestartsAtSnapshots) {
+  // Synchronous: always the weights of the step before, whatever the snapshots.
+  for (std::int64_t step = 1; step <= 12; ++step) {
+    EXPECT_EQ(behaviour_version(step, 0, 5, 0), step - 1);
+  }
+  // k = 1, no snapshots: the first two steps from the initial weights, then one behind.
+  EXPECT_EQ(behaviour_version(1, 1, 0, 0), 0);
+  EXPECT_EQ(behaviour_version(2, 1, 0, 0), 0);
+  EXPECT_EQ(behaviour_version(3, 1, 0, 0), 1);
+  EXPECT_EQ(behaviour_version(10, 1, 0, 0), 8);
+  // k = 2 with a snapshot every 5 steps: the step after a snapshot generates from it.
+  EXPECT_EQ(behaviour_version(5, 2, 5, 0), 2);
+  EXPECT_EQ(behaviour_version(6, 2, 5, 0), 5);
+  EXPECT_EQ(behaviour_version(7, 2, 5, 0), 5);
+  EXPECT_EQ(behaviour_version(8, 2, 5, 0), 5);
+  EXPECT_EQ(behaviour_version(9, 2, 5, 0), 6);
+  // Resumed at step 4 (a snapshot of another save_freq): nothing older than the loaded weights.
+  EXPECT_EQ(behaviour_version(5, 2, 0, 4), 4);
+  EXPECT_EQ(behaviour_version(7, 2, 0, 4), 4);
+  EXPECT_EQ(behaviour_version(8, 2, 0, 4), 5);
+}
+
 }  // namespace
 }  // namespace leadrl::actors

@@ -138,6 +138,40 @@ TEST(Protocol, SameSeedSameRunDifferentSeedDifferentRollouts) {
   EXPECT_NE(a->steps[0].prompt_ids, c->steps[0].prompt_ids);
 }
 
+// rollout.staleness = 1: step t+1 is generated from the weights before step t's update,
+// and the PPO ratio takes the generator's recorded log-probs. At step 1 both runs generate
+// from the initial weights, so with one update per step the recorded log-probs must agree
+// with the learner's forward pass (ratio 1, nothing clipped).
+TEST(Protocol, OverlappedStepsTrainOnTheRecordedBehaviourLogProbs) {
+  // Kimi's length reward gives advantages even when every answer of the random model is
+  // wrong, so the updates move the weights.
+  const std::vector<std::string> one_update{"actor.ppo_mini_batch_size=4",
+                                            "algorithm.adv_estimator=kimi"};
+  auto sync = run_local(tiny(one_update));
+  auto overlap_opts = one_update;
+  overlap_opts.push_back("rollout.staleness=1");
+  auto overlap = run_local(tiny(overlap_opts));
+  auto again = run_local(tiny(overlap_opts));
+  ASSERT_TRUE(sync.ok()) << sync.error().message();
+  ASSERT_TRUE(overlap.ok()) << overlap.error().message();
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  ASSERT_EQ(overlap->steps.size(), 3u);
+  EXPECT_EQ(overlap->final_parameters, again->final_parameters);
+  EXPECT_NE(overlap->final_parameters, sync->final_parameters);
+  const auto& s1 = sync->steps[0].metrics;
+  const auto& o1 = overlap->steps[0].metrics;
+  EXPECT_EQ(sync->steps[0].lengths, overlap->steps[0].lengths);
+  EXPECT_EQ(s1.at("actor/ppo_kl"), 0.0);
+  EXPECT_NEAR(o1.at("actor/ppo_kl"), 0.0, 1e-6);
+  EXPECT_EQ(o1.at("actor/pg_clipfrac"), 0.0);
+  EXPECT_NEAR(o1.at("actor/pg_loss"), s1.at("actor/pg_loss"), 1e-6);
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(sync->steps[k].metrics.at("rollout/staleness"), 0.0) << "step " << k + 1;
+    EXPECT_EQ(overlap->steps[k].metrics.at("rollout/staleness"), k == 0 ? 0.0 : 1.0)
+        << "step " << k + 1;
+  }
+}
+
 TEST(Protocol, WorkerRejectsAPlanThatDoesNotMatchTheStore) {
   auto o = tiny();
   auto coll = make_local_collectives();
