@@ -87,11 +87,10 @@ void set_last_row(metrics_history& history, const std::string& name, double valu
   column.back() = value;
 }
 
-// The snapshot of the end of the current step: /controller from the controller's state,
+// The snapshot of the end of `slot`'s step: /controller from the controller's state,
 // /learner from rank 0's replica (replicas are identical, checked by checksum), /ranks
-// from every rank's rank_snapshot.
-// The snapshot is taken before the next step is generated (behaviour_version makes every
-// snapshot step a barrier), so the sampler and the estimator are at this step's end.
+// from every rank's rank_snapshot. No later step has been requested yet (behaviour_version
+// makes every snapshot step a barrier), so the sampler and the estimator are at its end.
 result<std::string> write_step_snapshot(controller_state& st, step_slot& slot) {
   const auto& o = st.s->options;
   io::snapshot snap;
