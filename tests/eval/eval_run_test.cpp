@@ -1,7 +1,7 @@
 // Tests of eval/eval_run on a tiny random character-level model written as a Hugging
 // Face folder (config.json + model.safetensors + tokenizer.json): loading, sampling n
 // answers per problem with per-sample seeds (reproducible), grading, and the errors of a
-// missing folder. EvalRun.WritesTinyModelDir also serves the CLI test of `leadrl eval`:
+// missing folder, and sharded evaluation (shares joined equal the whole run). EvalRun.WritesTinyModelDir also serves the CLI test of `leadrl eval`:
 // it writes the folder to $LEADRL_TINY_MODEL_DIR when that is set.
 #include "eval/eval_run.hpp"
 
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "eval/eval_shards.hpp"
 #include "io/arith_task.hpp"
 #include "io/train_options.hpp"
 #include "model/char_tokenizer.hpp"
@@ -97,6 +98,44 @@ TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
   auto d = (*m)->evaluate(jsonl, s);
   ASSERT_TRUE(d) << d.error().message();
   EXPECT_EQ(d->lengths.size(), 2u);
+}
+
+// What a sharded run relies on: the shares of the problems, answered apart (with other
+// batch mates) and joined in rank order, are bit-identical to the whole run, and a share
+// counts only its own truncated prompts.
+TEST(EvalRun, SharesJoinedInOrderAreTheWholeRun) {
+  const test::temp_dir scratch("eval_shares");
+  write_tiny_model(scratch.str());
+  auto m = eval_model::load("tiny", scratch.str());
+  ASSERT_TRUE(m) << m.error().message();
+  eval_sampling s;
+  s.samples_per_problem = 2;
+  s.max_new_tokens = 12;
+  s.max_batch = 3;
+  const auto data = arith_problems(5);
+  auto whole = (*m)->evaluate(data, s);
+  ASSERT_TRUE(whole) << whole.error().message();
+  const auto whole_tokens = (*m)->last_throughput().generated_tokens;
+  std::vector<std::string> shares;
+  for (int rank = 0; rank < 3; ++rank) {
+    auto part = (*m)->evaluate(data, s, {}, rank_share(5, rank, 3));
+    ASSERT_TRUE(part) << part.error().message();
+    EXPECT_EQ(part->problem_ids.size(), 2 * rank_share(5, rank, 3).count);
+    shares.push_back(encode_share(*part, (*m)->last_throughput()));
+  }
+  auto joined = join_shares("tiny", "arith", shares);
+  ASSERT_TRUE(joined) << joined.error().message();
+  EXPECT_EQ(joined->samples.problem_ids, whole->problem_ids);
+  EXPECT_EQ(joined->samples.correctness, whole->correctness);
+  EXPECT_EQ(joined->samples.lengths, whole->lengths);
+  EXPECT_EQ(joined->samples.truncated, whole->truncated);
+  EXPECT_EQ(joined->throughput.generated_tokens, whole_tokens);
+  EXPECT_EQ(joined->throughput.samples, 10);
+  // An empty share is an answer too; a share past the end is refused.
+  auto none = (*m)->evaluate(data, s, {}, index_range{5, 0});
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_TRUE(none->problem_ids.empty());
+  EXPECT_FALSE((*m)->evaluate(data, s, {}, index_range{4, 2}));
 }
 
 TEST(EvalRun, DatasetNOverridesSamplingNAndProgressReachesTheTotal) {
