@@ -285,6 +285,20 @@ leadrl::model::sft_ranks ranks_of(const leadrl::runtime::mpi_world& w,
   return ranks;
 }
 
+// Rank 0's end of a run: the checkpoint and the summary line; the exit code.
+int write_result(const leadrl::io::sft_options& options, const leadrl::model::decoder& model,
+                 const leadrl::model::sft_report& report, const std::string& stamp) {
+  const fs::path out_dir = options.sft.output_dir;
+  if (!write_checkpoint(options, model, out_dir, stamp)) return 1;
+  std::printf(
+      "sft: %s written (%.0f s, %s pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
+      "tokens)\n",
+      out_dir.string().c_str(), report.seconds,
+      options.train.data.task == "jsonl" ? "train" : "held-out", report.eval.accuracy,
+      options.sft.eval_temperature, report.eval.greedy_accuracy, report.eval.mean_length);
+  return 0;
+}
+
 // The run after the options were read, on every rank of `w`.
 int train_on_ranks(const leadrl::io::sft_options& options, bool force,
                    const leadrl::runtime::mpi_world& w) {
@@ -306,8 +320,11 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
   std::shared_ptr<const leadrl::model::tokenizer> tok;
   if (model && jsonl) {
     auto t = leadrl::model::load_tokenizer(options.train.model.path);
-    if (t) tok = *t;
-    else std::cerr << "leadrl sft: model.path: " << t.error().message() << "\n";
+    if (t) {
+      tok = *t;
+    } else {
+      std::cerr << "leadrl sft: model.path: " << t.error().message() << "\n";
+    }
   }
   const auto timeout = std::chrono::milliseconds(
       static_cast<long long>(options.train.runtime.collective_timeout_s * 1000.0));
@@ -324,7 +341,7 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
                                jsonl ? "train" : "held-out");
               },
               ranks_of(w, *coll)};
-  leadrl::result<sft_runner> runner = leadrl::fail("");
+  leadrl::result<sft_runner> runner = leadrl::fail("no model or tokenizer");  // said above
   if (model && (tok || !jsonl)) {
     runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);
     if (!runner) std::cerr << "leadrl sft: " << runner.error().message() << "\n";
@@ -337,14 +354,7 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
     std::cerr << "leadrl sft: " << report.error().message() << "\n";
     return 1;
   }
-  if (w.rank() != 0) return 0;
-  if (!write_checkpoint(options, *model, out_dir, stamp)) return 1;
-  std::printf(
-      "sft: %s written (%.0f s, %s pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
-      "tokens)\n",
-      out_dir.string().c_str(), report->seconds, jsonl ? "train" : "held-out", report->eval.accuracy, so.eval_temperature,
-      report->eval.greedy_accuracy, report->eval.mean_length);
-  return 0;
+  return w.rank() == 0 ? write_result(options, *model, *report, stamp) : 0;
 }
 
 int run_sft(int argc, char** argv) {

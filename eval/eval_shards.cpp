@@ -78,8 +78,8 @@ result<joined_shares> join_shares(const std::string& model, const std::string& d
       whole.samples.correctness.push_back(in.get<double>());
       whole.samples.lengths.push_back(in.get<double>());
     }
-    const std::string who = "rank " + std::to_string(rank) + "'s share of " + model + " on " +
-                            dataset;
+    const std::string who =
+        "rank " + std::to_string(rank) + "'s share of " + model + " on " + dataset;
     if (!in.ok || !in.at_end()) return fail(who + ": not an encoded share");
     if (rank > 0 && max_new_tokens != t.max_new_tokens) {
       return fail(who + ": token limit " + std::to_string(max_new_tokens) + ", rank 0's " +

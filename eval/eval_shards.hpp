@@ -24,7 +24,7 @@ std::string encode_share(const eval_samples& samples, const eval_throughput& thr
 
 /// A whole model x dataset evaluation joined from its shares.
 struct joined_shares {
-  eval_samples samples;       ///< the shares' samples in rank order
+  eval_samples samples;        ///< the shares' samples in rank order
   eval_throughput throughput;  ///< totals summed; seconds: the slowest share's
 };
 
