@@ -8,11 +8,19 @@
 // grades, eval/eval_report builds the table, eval/paper_table lays it out as the paper's
 // Table 1, eval/results_file writes and reads the JSON results.
 //
+// Under mpirun each rank answers its contiguous share of every dataset's problems (every
+// rank loads every model) and rank 0 joins the shares and writes the tables; each answer's
+// random stream depends only on (seed, problem, sample) and the generation engine's output
+// not on what decodes beside it, so the results are bit-identical to one rank's.
+//
 //   leadrl eval --model base=runs/sft --protocol paper --max-new-tokens 8192 --out-json base.json
+//   scripts/mpirun.sh -np 2 leadrl eval --model base=runs/sft --task arith --threads 1
 //   leadrl eval --model lead=runs/lead/final --protocol paper --max-new-tokens 8192
 //               --base-results base.json --out-md table.md   (one line)
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -27,11 +35,13 @@
 #include "eval/eval_protocol.hpp"
 #include "eval/eval_report.hpp"
 #include "eval/eval_run.hpp"
+#include "eval/eval_shards.hpp"
 #include "eval/paper_table.hpp"
 #include "eval/results_file.hpp"
 #include "eval/table_text.hpp"
 #include "io/arith_task.hpp"
 #include "io/problem_dataset.hpp"
+#include "runtime/mpi_world.hpp"
 
 namespace {
 
@@ -103,6 +113,9 @@ const char* const eval_help =
     "answers, AES, deltas, averages), which --base-results reads back in a later run.\n"
     "Progress goes to stderr: a bar with tokens/s and ETA on a terminal, else a line every\n"
     "10 s; each model x dataset ends with a throughput line.\n\n"
+    "Under mpirun (scripts/mpirun.sh -np N leadrl eval ...; --threads 1 suits one core per\n"
+    "rank) each rank answers its share of every dataset's problems and rank 0 writes the\n"
+    "outputs, which are identical to one rank's; the progress bar shows rank 0's share.\n\n"
     "options";
 
 // Models, base and datasets.
@@ -366,31 +379,57 @@ void print_throughput(const std::string& model, const std::string& dataset,
   std::cerr << "\n";
 }
 
-// Samples and grades every model on every dataset, with progress on stderr.
-exit_code evaluate_all(const eval_plan& plan, std::vector<eval::eval_samples>& runs) {
+// The exit code every rank takes after a step that may fail on some ranks only: the
+// largest code among the ranks, -1 when all carry on. A failed exchange is a failure (1).
+int agreed_code(const runtime::mpi_world& w, int mine) {
+  auto code = w.max_over_ranks(mine);
+  if (!code) std::cerr << "leadrl eval: " << code.error().message() << "\n";
+  return code ? *code : 1;
+}
+
+// One model on one dataset: this rank's share, then (over several ranks) every share
+// joined in rank order. A failure ends the job: the other ranks would wait for this one.
+eval::eval_samples evaluate_dataset(const runtime::mpi_world& w, eval::eval_model& m,
+                                    const eval::eval_dataset& d, const eval_plan& plan,
+                                    eval::progress_printer& bar) {
+  const auto n =
+      d.samples_per_problem > 0 ? d.samples_per_problem : plan.sampling.samples_per_problem;
+  const std::string label = "eval " + m.name() + " on " + d.name + " (n=" + std::to_string(n) + ")";
+  eval::eval_progress_callback progress;
+  if (w.rank() == 0) progress = [&](const eval::eval_progress& p) { bar.update(label, p); };
+  const auto share = rank_share(d.problems.rows.size(), w.rank(), w.size());
+  auto s = m.evaluate(d, plan.sampling, progress, share);
+  bar.clear();
+  if (!s) w.abort(1, "leadrl eval: " + s.error().message());
+  if (w.size() == 1) {
+    print_throughput(m.name(), d.name, m.last_throughput());
+    return std::move(*s);
+  }
+  // Shares are equal in size: a rank that needs its own time again plus 10 minutes more
+  // than this one is taken for hung.
+  const auto timeout = std::chrono::minutes(10) + std::chrono::milliseconds(static_cast<long long>(
+                                                      m.last_throughput().seconds * 1000.0));
+  auto all = w.all_gather(eval::encode_share(*s, m.last_throughput()), timeout);
+  if (!all) w.abort(1, "leadrl eval: " + all.error().message());
+  auto whole = eval::join_shares(m.name(), d.name, *all);
+  if (!whole) w.abort(1, "leadrl eval: " + whole.error().message());
+  if (w.rank() == 0) print_throughput(m.name(), d.name, whole->throughput);
+  return std::move(whole->samples);
+}
+
+// Samples and grades every model on every dataset, with progress on stderr (rank 0's).
+exit_code evaluate_all(const runtime::mpi_world& w, const eval_plan& plan,
+                       std::vector<eval::eval_samples>& runs) {
   eval::set_eval_threads(plan.threads);
-  eval::progress_printer bar(std::cerr, isatty(STDERR_FILENO) == 1);
+  eval::progress_printer bar(std::cerr, w.rank() == 0 && isatty(STDERR_FILENO) == 1);
   for (const auto& [name, dir] : plan.models) {
     auto m = eval::eval_model::load(name, dir);
     if (!m) {
       std::cerr << "leadrl eval: --model " << name << "=" << dir << ": " << m.error().message()
                 << "\n";
-      return 2;
     }
-    for (const auto& d : plan.datasets) {
-      const auto n =
-          d.samples_per_problem > 0 ? d.samples_per_problem : plan.sampling.samples_per_problem;
-      const std::string label = "eval " + name + " on " + d.name + " (n=" + std::to_string(n) + ")";
-      auto s = (*m)->evaluate(d, plan.sampling,
-                              [&](const eval::eval_progress& p) { bar.update(label, p); });
-      bar.clear();
-      if (!s) {
-        std::cerr << "leadrl eval: " << s.error().message() << "\n";
-        return 1;
-      }
-      print_throughput(name, d.name, (*m)->last_throughput());
-      runs.push_back(std::move(*s));
-    }
+    if (const int code = agreed_code(w, m ? -1 : 2); code >= 0) return code;
+    for (const auto& d : plan.datasets) runs.push_back(evaluate_dataset(w, **m, d, plan, bar));
   }
   return std::nullopt;
 }
@@ -459,9 +498,14 @@ int run_eval(int argc, char** argv) {
   eval_args a;
   eval_plan plan;
   if (auto stop = make_plan(argc, argv, a, plan)) return *stop;
+  auto world = runtime::mpi_world::init(&argc, &argv);
+  if (!world) {
+    std::cerr << "leadrl eval: " << (world.error().message()) << "\n";
+    return 1;
+  }
   std::vector<eval::eval_samples> runs;
-  if (auto stop = evaluate_all(plan, runs)) return *stop;
-  return write_outputs(a, plan, runs);
+  if (auto stop = evaluate_all(**world, plan, runs)) return *stop;
+  return (*world)->rank() == 0 ? write_outputs(a, plan, runs) : 0;
 }
 
 const cli::command_registration reg{

@@ -13,6 +13,18 @@
 // (sft_config.ini in the directory records it) unless --force is given. Exit codes: 0 done
 // or cached, 1 failure while training or writing, 2 bad usage, configuration or data
 // (the message names the key or file).
+// Under mpirun the run is data parallel (model::sft_ranks): every rank trains its share of
+// each global batch of sft.batch_size sequences (shares differ by at most one sequence;
+// the loss is weighted by the global batch's token count), gradients are all-reduced and
+// every rank takes the same optimizer step, so N ranks train the model one rank trains,
+// up to the order of floating-point sums; evaluations are split over the ranks with each
+// problem's own seed, so their figures are the one-rank figures for the same model. The
+// rank count is therefore not part of the configuration: a checkpoint made at one rank
+// count is reused at another. Rank 0 checks the cache, prints and writes; an input error
+// found by any rank ends every rank with code 2. sft.batch_size below the rank count is
+// refused (exit 2).
+//
+//   scripts/mpirun.sh -np 2 build/leadrl sft configs/arith_sft.ini sft.output_dir=out/sft
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +50,9 @@
 #include "model/policy_config.hpp"
 #include "model/sft.hpp"
 #include "model/tokenizer.hpp"
+#include "runtime/collectives.hpp"
+#include "runtime/gradient_sync.hpp"
+#include "runtime/mpi_world.hpp"
 
 namespace {
 
@@ -127,16 +142,23 @@ void print_progress(const leadrl::model::sft_progress& p, std::int64_t steps, do
   std::cerr << line << std::endl;
 }
 
-// What a corpus's run needs from the command: the model and where progress goes.
+// What a corpus's run needs from the command: the model, where progress goes and the
+// ranks (rank 0 prints).
 struct sft_job {
   const leadrl::io::sft_options& options;
   leadrl::model::decoder model;
   std::function<void(const leadrl::model::sft_progress&)> progress;
+  leadrl::model::sft_ranks ranks;
 };
 
 // A prepared run: settings and data checked (their errors are input errors, exit 2);
 // calling it trains (its errors are failures while training, exit 1).
 using sft_runner = std::function<leadrl::result<leadrl::model::sft_report>()>;
+
+// " on N ranks" over several ranks, else "".
+std::string on_ranks(const leadrl::model::sft_ranks& ranks) {
+  return ranks.size > 1 ? " on " + std::to_string(ranks.size) + " ranks" : "";
+}
 
 // data.task=arith.
 leadrl::result<sft_runner> prepare_arith(const sft_job& job) {
@@ -147,11 +169,14 @@ leadrl::result<sft_runner> prepare_arith(const sft_job& job) {
   s.task.max_difficulty = static_cast<int>(o.train.data.arith_max_difficulty);
   s.verbosity = {o.sft.verbosity, o.sft.spread};
   if (auto st = leadrl::model::validate(s); !st) return st.error();
-  std::cerr << "leadrl sft: " << leadrl::model::parameter_count(*job.model) << " parameters, "
-            << s.steps << " steps of " << s.batch_size << " sequences, difficulty "
-            << s.task.min_difficulty << ".." << s.task.max_difficulty << ", verbosity "
-            << o.sft.verbosity << "\n";
-  return sft_runner([&job, s] { return leadrl::model::run_arith_sft(job.model, s, job.progress); });
+  if (job.ranks.rank == 0) {
+    std::cerr << "leadrl sft: " << leadrl::model::parameter_count(*job.model) << " parameters, "
+              << s.steps << " steps of " << s.batch_size << " sequences" << on_ranks(job.ranks)
+              << ", difficulty " << s.task.min_difficulty << ".." << s.task.max_difficulty
+              << ", verbosity " << o.sft.verbosity << "\n";
+  }
+  return sft_runner(
+      [&job, s] { return leadrl::model::run_arith_sft(job.model, s, job.progress, job.ranks); });
 }
 
 // data.task=jsonl: the corpus of data.train_files through model.path's tokenizer.
@@ -167,15 +192,18 @@ leadrl::result<sft_runner> prepare_jsonl(const sft_job& job,
                                                  o.train.data.max_prompt_length,
                                                  o.train.data.max_response_length);
   if (!corpus) return corpus.error();
-  std::cerr << "leadrl sft: " << o.train.data.train_files << ": " << corpus->examples.size()
-            << " pairs";
-  if (corpus->dropped > 0) {
-    std::cerr << " (" << corpus->dropped << " longer than data.max_prompt_length = "
-              << o.train.data.max_prompt_length << " / data.max_response_length = "
-              << o.train.data.max_response_length << " tokens dropped)";
+  if (job.ranks.rank == 0) {
+    std::cerr << "leadrl sft: " << o.train.data.train_files << ": " << corpus->examples.size()
+              << " pairs";
+    if (corpus->dropped > 0) {
+      std::cerr << " (" << corpus->dropped << " longer than data.max_prompt_length = "
+                << o.train.data.max_prompt_length << " / data.max_response_length = "
+                << o.train.data.max_response_length << " tokens dropped)";
+    }
+    std::cerr << "; " << leadrl::model::parameter_count(*job.model) << " parameters, "
+              << o.sft.steps << " steps of " << o.sft.batch_size << " sequences"
+              << on_ranks(job.ranks) << "\n";
   }
-  std::cerr << "; " << leadrl::model::parameter_count(*job.model) << " parameters, "
-            << o.sft.steps << " steps of " << o.sft.batch_size << " sequences\n";
   if (corpus->examples.empty()) {
     return leadrl::fail("data.train_files: " + o.train.data.train_files +
                         ": no pair fits the length limits");
@@ -185,7 +213,7 @@ leadrl::result<sft_runner> prepare_jsonl(const sft_job& job,
   if (auto st = leadrl::model::validate(s); !st) return st.error();
   auto data = std::make_shared<leadrl::model::sft_corpus>(std::move(*corpus));
   return sft_runner([&job, &tok, s, data] {
-    return leadrl::model::run_jsonl_sft(job.model, tok, *data, s, job.progress);
+    return leadrl::model::run_jsonl_sft(job.model, tok, *data, s, job.progress, job.ranks);
   });
 }
 
@@ -211,6 +239,122 @@ bool write_checkpoint(const leadrl::io::sft_options& o, const leadrl::model::dec
     return false;
   }
   return true;
+}
+
+// The exit code every rank takes after a step that may fail on some ranks only: the
+// largest code among the ranks, -1 when all carry on. A failed exchange is a failure (1).
+int agreed_code(const leadrl::runtime::mpi_world& w, int mine) {
+  auto code = w.max_over_ranks(mine);
+  if (!code) std::cerr << "leadrl sft: " << code.error().message() << "\n";
+  return code ? *code : 1;
+}
+
+// Rank 0's look at sft.output_dir: 0 when it holds a checkpoint of this configuration
+// (skipped), 2 when it cannot be made, -1 to train.
+int check_output_dir(const fs::path& out_dir, const std::string& stamp, bool force) {
+  if (!force && fs::is_regular_file(out_dir / stamp_name) &&
+      fs::is_regular_file(out_dir / "config.json") && read_text(out_dir / stamp_name) == stamp) {
+    std::cerr << "leadrl sft: " << out_dir.string()
+              << " already holds a checkpoint of this configuration; skipped (--force retrains)\n";
+    return 0;
+  }
+  // Made before training, so that an unwritable directory fails in a second, not after it.
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir)) {
+    std::cerr << "leadrl sft: sft.output_dir: cannot create '" << out_dir.string() << "' ("
+              << (ec ? ec.message() : "not a directory") << ")\n";
+    return 2;
+  }
+  return -1;
+}
+
+// This rank's data-parallel hooks over `coll`.
+leadrl::model::sft_ranks ranks_of(const leadrl::runtime::mpi_world& w,
+                                  leadrl::runtime::collectives& coll) {
+  leadrl::model::sft_ranks ranks;
+  ranks.rank = w.rank();
+  ranks.size = w.size();
+  ranks.average_gradients = [&coll, size = w.size()](const std::vector<torch::Tensor>& params) {
+    return leadrl::runtime::all_reduce_gradients(coll, params, size);
+  };
+  ranks.sum = [&coll](std::vector<double>& values) {
+    return coll.all_reduce_sum(values.data(), values.size(),
+                               leadrl::runtime::element_type::f64);
+  };
+  return ranks;
+}
+
+// Rank 0's end of a run: the checkpoint and the summary line; the exit code.
+int write_result(const leadrl::io::sft_options& options, const leadrl::model::decoder& model,
+                 const leadrl::model::sft_report& report, const std::string& stamp) {
+  const fs::path out_dir = options.sft.output_dir;
+  if (!write_checkpoint(options, model, out_dir, stamp)) return 1;
+  std::printf(
+      "sft: %s written (%.0f s, %s pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
+      "tokens)\n",
+      out_dir.string().c_str(), report.seconds,
+      options.train.data.task == "jsonl" ? "train" : "held-out", report.eval.accuracy,
+      options.sft.eval_temperature, report.eval.greedy_accuracy, report.eval.mean_length);
+  return 0;
+}
+
+// The run after the options were read, on every rank of `w`.
+int train_on_ranks(const leadrl::io::sft_options& options, bool force,
+                   const leadrl::runtime::mpi_world& w) {
+  const bool jsonl = options.train.data.task == "jsonl";
+  const auto& so = options.sft;
+  const fs::path out_dir = so.output_dir;
+  const std::string stamp =
+      options.fingerprint + (jsonl ? content_stamp(options.train.data.train_files) : "");
+  if (w.size() > 1 && so.batch_size < w.size()) {
+    std::cerr << "leadrl sft: sft.batch_size: expected at least one sequence per rank (>= "
+              << w.size() << " at " << w.size() << " ranks), got " << so.batch_size << "\n";
+    return 2;
+  }
+  // Rank 0 alone decides about the directory, so that the ranks cannot disagree.
+  const int cached = agreed_code(w, w.rank() == 0 ? check_output_dir(out_dir, stamp, force) : -1);
+  if (cached >= 0) return cached;
+  auto model = build_model(options);
+  if (!model) std::cerr << "leadrl sft: " << model.error().message() << "\n";
+  std::shared_ptr<const leadrl::model::tokenizer> tok;
+  if (model && jsonl) {
+    auto t = leadrl::model::load_tokenizer(options.train.model.path);
+    if (t) {
+      tok = *t;
+    } else {
+      std::cerr << "leadrl sft: model.path: " << t.error().message() << "\n";
+    }
+  }
+  const auto timeout = std::chrono::milliseconds(
+      static_cast<long long>(options.train.runtime.collective_timeout_s * 1000.0));
+  auto coll = leadrl::runtime::make_mpi_collectives(w, timeout);
+  const auto start = std::chrono::steady_clock::now();
+  sft_job job{options, model ? *model : leadrl::model::decoder(nullptr),
+              [&](const leadrl::model::sft_progress& p) {
+                if (w.rank() != 0) return;
+                const double elapsed =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                        .count();
+                // arith: held-out test problems; jsonl: the training pairs themselves.
+                print_progress(p, so.steps, elapsed, so.eval_temperature,
+                               jsonl ? "train" : "held-out");
+              },
+              ranks_of(w, *coll)};
+  leadrl::result<sft_runner> runner = leadrl::fail("no model or tokenizer");  // said above
+  if (model && (tok || !jsonl)) {
+    runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);
+    if (!runner) std::cerr << "leadrl sft: " << runner.error().message() << "\n";
+  }
+  if (const int code = agreed_code(w, runner ? -1 : 2); code >= 0) return code;
+  auto report = (*runner)();
+  if (!report) {
+    // A rank that fails alone would leave the others waiting in a collective.
+    if (w.size() > 1) w.abort(1, "leadrl sft: " + report.error().message());
+    std::cerr << "leadrl sft: " << report.error().message() << "\n";
+    return 1;
+  }
+  return w.rank() == 0 ? write_result(options, *model, *report, stamp) : 0;
 }
 
 int run_sft(int argc, char** argv) {
@@ -245,66 +389,12 @@ int run_sft(int argc, char** argv) {
               << "' is not a file (expected JSONL prompt/response pairs)\n";
     return 2;
   }
-  const auto& so = options->sft;
-  const fs::path out_dir = so.output_dir;
-  const std::string stamp =
-      options->fingerprint + (jsonl ? content_stamp(options->train.data.train_files) : "");
-  if (!force && fs::is_regular_file(out_dir / stamp_name) &&
-      fs::is_regular_file(out_dir / "config.json") && read_text(out_dir / stamp_name) == stamp) {
-    std::cerr << "leadrl sft: " << out_dir.string()
-              << " already holds a checkpoint of this configuration; skipped (--force retrains)\n";
-    return 0;
-  }
-  {
-    // Made before training, so that an unwritable directory fails in a second, not after it.
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    if (ec || !fs::is_directory(out_dir)) {
-      std::cerr << "leadrl sft: sft.output_dir: cannot create '" << out_dir.string() << "' ("
-                << (ec ? ec.message() : "not a directory") << ")\n";
-      return 2;
-    }
-  }
-  auto model = build_model(*options);
-  if (!model) {
-    std::cerr << "leadrl sft: " << model.error().message() << "\n";
-    return 2;
-  }
-  std::shared_ptr<const leadrl::model::tokenizer> tok;
-  if (jsonl) {
-    auto t = leadrl::model::load_tokenizer(options->train.model.path);
-    if (!t) {
-      std::cerr << "leadrl sft: model.path: " << t.error().message() << "\n";
-      return 2;
-    }
-    tok = *t;
-  }
-  const auto start = std::chrono::steady_clock::now();
-  sft_job job{*options, *model, [&](const leadrl::model::sft_progress& p) {
-                const double elapsed =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                        .count();
-                // arith: held-out test problems; jsonl: the training pairs themselves.
-                print_progress(p, so.steps, elapsed, so.eval_temperature,
-                               jsonl ? "train" : "held-out");
-              }};
-  auto runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);
-  if (!runner) {
-    std::cerr << "leadrl sft: " << runner.error().message() << "\n";
-    return 2;
-  }
-  auto report = (*runner)();
-  if (!report) {
-    std::cerr << "leadrl sft: " << report.error().message() << "\n";
+  auto world = leadrl::runtime::mpi_world::init(&argc, &argv);
+  if (!world) {
+    std::cerr << "leadrl sft: " << world.error().message() << "\n";
     return 1;
   }
-  if (!write_checkpoint(*options, *model, out_dir, stamp)) return 1;
-  std::printf(
-      "sft: %s written (%.0f s, %s pass@1 %.3f at T=%.1f, %.3f greedy, mean length %.1f "
-      "tokens)\n",
-      out_dir.string().c_str(), report->seconds, jsonl ? "train" : "held-out", report->eval.accuracy, so.eval_temperature,
-      report->eval.greedy_accuracy, report->eval.mean_length);
-  return 0;
+  return train_on_ranks(*options, force, **world);
 }
 
 const leadrl::cli::command_registration reg{

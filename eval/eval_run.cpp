@@ -66,7 +66,7 @@ namespace {
 struct encoded_prompts {
   std::vector<std::vector<std::int64_t>> ids;
   std::size_t longest = 0;
-  std::int64_t cut = 0;  ///< prompts that lost their beginning
+  std::vector<bool> cut;  ///< per prompt: it lost its beginning
 };
 
 // Prompts cut from the left so that the answer keeps max_new_tokens or half the context,
@@ -80,7 +80,7 @@ result<encoded_prompts> encode_prompts(const model::tokenizer& tok, const eval_d
   for (const auto& row : data.problems.rows) {
     bool cut = false;
     auto ids = model::encode_problem_prompt(tok, tmpl, data.arith, row.prompt, keep, &cut);
-    if (cut) ++out.cut;
+    out.cut.push_back(cut);
     if (ids.empty()) return fail("problem '" + row.id + "' encodes to no tokens");
     out.longest = std::max(out.longest, ids.size());
     out.ids.push_back(std::move(ids));
@@ -108,12 +108,13 @@ result<model::generation_params> generation_settings(const eval_sampling& sampli
   return gp;
 }
 
-// n requests per problem, each with its own rollout seed; their problems in `problem_ids`.
+// n requests per problem of `share`, each with its own rollout seed; their problems in
+// `problem_ids`.
 std::vector<model::generation_request> sample_requests(
-    const std::vector<std::vector<std::int64_t>>& prompts, std::int64_t n, std::uint64_t seed,
-    std::vector<lead::prompt_id>& problem_ids) {
+    const std::vector<std::vector<std::int64_t>>& prompts, index_range share, std::int64_t n,
+    std::uint64_t seed, std::vector<lead::prompt_id>& problem_ids) {
   std::vector<model::generation_request> reqs;
-  for (std::size_t i = 0; i < prompts.size(); ++i) {
+  for (std::size_t i = share.first; i < share.first + share.count; ++i) {
     const auto id = static_cast<std::int64_t>(i);
     for (std::int64_t g = 0; g < n; ++g) {
       reqs.push_back({prompts[i], io::rollout_seed(seed, 0, id, static_cast<std::int32_t>(g))});
@@ -148,7 +149,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_sampling& sampling,
-                                          const eval_progress_callback& progress) {
+                                          const eval_progress_callback& progress,
+                                          std::optional<index_range> share) {
   auto& m = *impl_;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string where = "model '" + m.name + "' on '" + data.name + "'";
@@ -156,6 +158,12 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   const std::int64_t n =
       data.samples_per_problem > 0 ? data.samples_per_problem : sampling.samples_per_problem;
   if (n < 1) return fail(where + ": samples per problem must be >= 1");
+  const std::size_t rows = data.problems.rows.size();
+  const index_range mine = share.value_or(index_range{0, rows});
+  if (mine.first > rows || mine.count > rows - mine.first) {
+    return fail(where + ": problems " + std::to_string(mine.first) + " + " +
+                std::to_string(mine.count) + " asked of " + std::to_string(rows));
+  }
   const std::int64_t context = m.dec->config().max_position_embeddings;
   auto prompts = encode_prompts(*m.tok, data, context, sampling.max_new_tokens);
   if (!prompts) return prompts.error().with_context(where);
@@ -165,7 +173,7 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   eval_samples out;
   out.model = m.name;
   out.dataset = data.name;
-  const auto reqs = sample_requests(prompts->ids, n, sampling.seed, out.problem_ids);
+  const auto reqs = sample_requests(prompts->ids, mine, n, sampling.seed, out.problem_ids);
   model::generation_engine engine(m.dec, *gp);
   model::generation_progress_callback on_step;
   if (progress) {
@@ -174,12 +182,16 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
                 g.total * gp->max_new_tokens});
     };
   }
-  auto gen = engine.generate(reqs, on_step);
+  auto gen = reqs.empty() ? result<std::vector<model::generation_output>>(
+                                std::vector<model::generation_output>{})
+                          : engine.generate(reqs, on_step);
   if (!gen) return gen.error().with_context(where);
 
   eval_throughput t;
   t.max_new_tokens = gp->max_new_tokens;
-  t.truncated_prompts = prompts->cut;
+  const auto cut_begin = prompts->cut.begin() + static_cast<std::ptrdiff_t>(mine.first);
+  t.truncated_prompts =
+      std::count(cut_begin, cut_begin + static_cast<std::ptrdiff_t>(mine.count), true);
   grade_outputs(*m.tok, data, *gen, out, t);
   t.seconds = seconds_since(t0);
   m.last = t;

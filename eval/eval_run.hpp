@@ -9,7 +9,9 @@
 // them); JSONL problems go through the r1_distill chat template for BPE models and the
 // plain template for character-level ones (as actors/rank_worker does). A dataset may
 // carry its own n (a protocol's per-set n, eval/eval_protocol); progress is reported after
-// every decoding step (eval/eval_progress). Torch stays in the .cpp.
+// every decoding step (eval/eval_progress). A rank of a sharded run answers only its share
+// of the problems (base/rank_share.hpp) with the whole dataset's ids, seeds and answer
+// budget; eval/eval_shards joins the shares. Torch stays in the .cpp.
 //
 //   auto m = eval::eval_model::load("lead", "runs/lead/final");
 //   eval::eval_dataset arith{"arith", problems, /*arith=*/true};
@@ -18,8 +20,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "base/rank_share.hpp"
 #include "base/result.hpp"
 #include "eval/eval_progress.hpp"
 #include "eval/eval_report.hpp"
@@ -78,10 +82,16 @@ class eval_model {
   /// Samples n answers to every problem (the dataset's n, else `sampling`'s) and grades
   /// them (lengths: generated tokens, the EOS included, at least 1, as the training logs
   /// count them); `progress`, when set, hears how far it is after every decoding step.
-  /// Fails on an empty dataset, invalid sampling settings, a context too short for any
-  /// answer, or a generation error.
+  /// With `share`, only the problems share->first .. share->first + share->count - 1 are
+  /// answered (a rank's share; it may be empty); problem ids, seeds and the token budget
+  /// stay the whole dataset's, so each sample is the one a whole run draws (the engine's
+  /// output does not depend on what decodes beside it) and the shares' samples in problem
+  /// order are the whole run's samples.
+  /// Fails on an empty dataset, a share past its end, invalid sampling settings, a context
+  /// too short for any answer, or a generation error.
   result<eval_samples> evaluate(const eval_dataset& data, const eval_sampling& sampling,
-                                const eval_progress_callback& progress = {});
+                                const eval_progress_callback& progress = {},
+                                std::optional<index_range> share = std::nullopt);
 
   /// Totals of the last evaluate().
   const eval_throughput& last_throughput() const;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "base/rank_share.hpp"
 #include "base/splitmix64.hpp"
 #include "grading/arith_grade.hpp"
 #include "model/char_tokenizer.hpp"
@@ -58,13 +59,15 @@ result<sft_batch> make_sft_batch(const std::vector<sft_example>& examples, std::
   return sft_batch{ids, mask, loss};
 }
 
-result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch) {
+result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch,
+                               std::int64_t total_tokens) {
   auto tok = needed_log_probs(model, batch.input_ids, batch.attention_mask, batch.loss_mask, 1.0,
                               /*with_entropy=*/false);
   if (!tok) return tok.error().with_context("sft loss");
   const torch::Tensor count = batch.loss_mask.sum();
   if (count.item<float>() <= 0) return fail("sft loss: the loss mask selects no token");
-  return -(tok->log_probs.to(torch::kFloat32) * batch.loss_mask).sum() / count;
+  const torch::Tensor sum = -(tok->log_probs.to(torch::kFloat32) * batch.loss_mask).sum();
+  return total_tokens > 0 ? sum / static_cast<double>(total_tokens) : sum / count;
 }
 
 result<sft_example> arith_sft_example(const io::arith_problem& problem,
@@ -111,6 +114,22 @@ status validate(const sft_settings& s) {
   return status::success();
 }
 
+status validate(const sft_settings& s, const sft_ranks& ranks) {
+  if (auto st = validate(s); !st) return st;
+  if (ranks.size < 1 || ranks.rank < 0 || ranks.rank >= ranks.size) {
+    return fail("ranks: rank " + std::to_string(ranks.rank) + " of " + std::to_string(ranks.size));
+  }
+  if (s.batch_size < ranks.size) {
+    return fail("batch_size: expected at least one sequence per rank (>= " +
+                std::to_string(ranks.size) + " at " + std::to_string(ranks.size) +
+                " ranks), got " + std::to_string(s.batch_size));
+  }
+  if (ranks.size > 1 && !(ranks.average_gradients && ranks.sum)) {
+    return fail("ranks: a run over several ranks needs average_gradients and sum");
+  }
+  return status::success();
+}
+
 status validate(const arith_sft_settings& s) {
   if (auto st = io::validate_arith_options(s.task); !st) return st.error().with_context("task");
   if (auto st = io::validate_arith_verbosity(s.verbosity); !st) return st;
@@ -120,14 +139,19 @@ status validate(const arith_sft_settings& s) {
 result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
                                           const sft_eval_set& problems, double temperature,
                                           std::int64_t max_new_tokens, std::int64_t batch,
-                                          std::uint64_t seed) {
+                                          std::uint64_t seed, const sft_ranks& ranks) {
   sft_eval_result out;
   if (problems.prompts.empty()) return out;
+  const auto mine = rank_share(problems.prompts.size(), ranks.rank, ranks.size);
   std::vector<generation_request> reqs;
-  for (std::size_t i = 0; i < problems.prompts.size(); ++i) {
+  for (std::size_t i = mine.first; i < mine.first + mine.count; ++i) {
     reqs.push_back({problems.prompts[i], seed + i});
   }
+  // Counts and token totals of this rank's share: sampled correct, sampled length, greedy
+  // correct, greedy length. Integers, so their sum over ranks is exact.
+  std::vector<double> totals(4, 0.0);
   for (const bool greedy : {false, true}) {
+    if (reqs.empty()) break;
     generation_params params;
     params.sampling.temperature = greedy ? 0.0 : temperature;
     params.max_new_tokens = max_new_tokens;
@@ -136,25 +160,32 @@ result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
     generation_engine engine(model, params);
     auto gen = engine.generate(reqs);
     if (!gen) return gen.error().with_context("evaluation");
-    double correct = 0;
-    double length = 0;
+    double& correct = totals[greedy ? 2 : 0];
+    double& length = totals[greedy ? 3 : 1];
     for (std::size_t i = 0; i < gen->size(); ++i) {
       const std::string text = decode_ids(tok, (*gen)[i].tokens, /*drop_eos=*/true);
-      const bool ok = grading::grade_task_answer(text, problems.answers[i], problems.arith).correct;
+      const auto& answer = problems.answers[mine.first + i];
+      const bool ok = grading::grade_task_answer(text, answer, problems.arith).correct;
       correct += ok ? 1.0 : 0.0;
       length += static_cast<double>((*gen)[i].tokens.size());
     }
-    const double n = static_cast<double>(gen->size());
-    (greedy ? out.greedy_accuracy : out.accuracy) = correct / n;
-    (greedy ? out.greedy_mean_length : out.mean_length) = length / n;
   }
+  if (ranks.size > 1) {
+    if (auto st = ranks.sum(totals); !st) return st.error().with_context("evaluation");
+  }
+  const double n = static_cast<double>(problems.prompts.size());
+  out.accuracy = totals[0] / n;
+  out.mean_length = totals[1] / n;
+  out.greedy_accuracy = totals[2] / n;
+  out.greedy_mean_length = totals[3] / n;
   return out;
 }
 
 result<sft_eval_result> evaluate_arith(decoder model,
                                        const std::vector<io::arith_problem>& problems,
                                        double temperature, std::int64_t max_new_tokens,
-                                       std::int64_t batch, std::uint64_t seed) {
+                                       std::int64_t batch, std::uint64_t seed,
+                                       const sft_ranks& ranks) {
   const char_tokenizer tok;
   sft_eval_set set;
   set.arith = true;
@@ -163,7 +194,7 @@ result<sft_eval_result> evaluate_arith(decoder model,
     set.prompts.emplace_back(ids.begin(), ids.end());
     set.answers.push_back(std::to_string(p.answer));
   }
-  return evaluate_problems(model, tok, set, temperature, max_new_tokens, batch, seed);
+  return evaluate_problems(model, tok, set, temperature, max_new_tokens, batch, seed, ranks);
 }
 
 namespace {
@@ -171,13 +202,45 @@ namespace {
 // The parts of a run that differ between corpora.
 struct sft_source {
   std::function<result<std::vector<sft_example>>(std::int64_t step)> batch;
+  // Every rank calls it; it evaluates this rank's share (sft_ranks).
   std::function<result<sft_eval_result>(decoder)> evaluate;  // empty: no evaluation
   std::int64_t pad_id = 0;
 };
 
+// Response tokens of `examples` (EOS included): the loss mask's count.
+std::int64_t response_tokens(const std::vector<sft_example>& examples) {
+  std::int64_t n = 0;
+  for (const auto& e : examples) n += static_cast<std::int64_t>(e.response.size());
+  return n;
+}
+
+// This rank's part of the global batch's loss, its gradient averaged over the ranks (see
+// sft_ranks); returns the loss value and adds the share's trained tokens to `tokens`.
+result<double> share_gradient(decoder& model, const std::vector<sft_example>& examples,
+                              std::int64_t pad_id, const sft_ranks& ranks, std::int64_t& tokens) {
+  const auto mine = rank_share(examples.size(), ranks.rank, ranks.size);
+  const auto first = examples.begin() + static_cast<std::ptrdiff_t>(mine.first);
+  const std::vector<sft_example> share(first, first + static_cast<std::ptrdiff_t>(mine.count));
+  auto batch = make_sft_batch(share, pad_id);
+  if (!batch) return batch.error();
+  auto loss = sft_loss(*model, *batch, response_tokens(examples));
+  if (!loss) return loss.error();
+  // The all-reduce averages, so each share's gradient counts `size` times.
+  (ranks.size > 1 ? *loss * static_cast<double>(ranks.size) : *loss).backward();
+  if (ranks.size > 1) {
+    if (auto st = ranks.average_gradients(model->parameters()); !st) {
+      return st.error().with_context("gradient all-reduce");
+    }
+  }
+  tokens += batch->input_ids.numel();
+  return loss->item<double>();
+}
+
 // The optimizer loop shared by every corpus.
 result<sft_report> run_sft_loop(decoder model, const sft_settings& s, const sft_source& source,
-                                const std::function<void(const sft_progress&)>& progress) {
+                                const std::function<void(const sft_progress&)>& progress,
+                                const sft_ranks& ranks) {
+  if (auto st = validate(s, ranks); !st) return st.error().with_context("sft settings");
   optimizer_config oc;
   oc.lr = s.lr;
   oc.weight_decay = s.weight_decay;
@@ -193,21 +256,18 @@ result<sft_report> run_sft_loop(decoder model, const sft_settings& s, const sft_
 
   const auto t0 = clock_type::now();
   sft_report report;
-  double loss_sum = 0;
+  double loss_sum = 0;  // this rank's parts since the last report
   std::int64_t loss_count = 0;
+  std::int64_t own_tokens = 0;  // trained by this rank
   model->train();
   for (std::int64_t step = 0; step < s.steps; ++step) {
-    auto examples = source.batch(step);
+    auto examples = source.batch(step);  // the global batch; every rank builds it
     if (!examples) return examples.error().with_context("sft step " + std::to_string(step));
-    auto batch = make_sft_batch(*examples, source.pad_id);
-    if (!batch) return batch.error();
-    auto loss = sft_loss(*model, *batch);
-    if (!loss) return loss.error();
-    loss->backward();
+    auto loss = share_gradient(model, *examples, source.pad_id, ranks, own_tokens);
+    if (!loss) return loss.error().with_context("sft step " + std::to_string(step));
     const auto r = apply_optimizer_step(**opt, schedule, s.grad_clip);
-    loss_sum += loss->item<double>();
+    loss_sum += *loss;
     ++loss_count;
-    report.tokens += batch->input_ids.numel();
 
     const bool last = step + 1 == s.steps;
     const bool eval_now =
@@ -215,9 +275,14 @@ result<sft_report> run_sft_loop(decoder model, const sft_settings& s, const sft_
     const bool report_now =
         last || eval_now || (s.progress_every > 0 && (step + 1) % s.progress_every == 0);
     if (!report_now) continue;
+    std::vector<double> totals{loss_sum, static_cast<double>(own_tokens)};
+    if (ranks.size > 1) {
+      if (auto st = ranks.sum(totals); !st) return st.error().with_context("sft progress");
+    }
+    report.tokens = static_cast<std::int64_t>(totals[1]);
     sft_progress p;
     p.step = step + 1;
-    p.loss = loss_sum / static_cast<double>(loss_count);
+    p.loss = totals[0] / static_cast<double>(loss_count);
     p.lr = r.lr;
     if (eval_now) {
       model->eval();
@@ -251,7 +316,8 @@ status check_context(const decoder& model, std::size_t longest, const char* what
 }  // namespace
 
 result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
-                                 const std::function<void(const sft_progress&)>& progress) {
+                                 const std::function<void(const sft_progress&)>& progress,
+                                 const sft_ranks& ranks) {
   if (auto st = validate(s); !st) return st.error().with_context("sft settings");
   auto eval_set = io::generate_arith_problems(s.task, io::arith_split::test, s.seed, 0,
                                               static_cast<std::size_t>(s.eval_problems));
@@ -287,9 +353,9 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
   };
   source.evaluate = [&](decoder m) {
     return evaluate_arith(m, *eval_set, s.eval_temperature, s.max_response_tokens,
-                          s.eval_batch, s.seed);
+                          s.eval_batch, s.seed, ranks);
   };
-  return run_sft_loop(model, s, source, progress);
+  return run_sft_loop(model, s, source, progress, ranks);
 }
 
 result<sft_corpus> encode_sft_corpus(const tokenizer& tok, const chat_template& tmpl,
@@ -329,7 +395,8 @@ std::vector<std::size_t> shuffled(std::size_t n, std::uint64_t seed) {
 
 result<sft_report> run_jsonl_sft(decoder model, const tokenizer& tok, const sft_corpus& corpus,
                                  const sft_settings& s,
-                                 const std::function<void(const sft_progress&)>& progress) {
+                                 const std::function<void(const sft_progress&)>& progress,
+                                 const sft_ranks& ranks) {
   if (auto st = validate(s); !st) return st.error().with_context("sft settings");
   if (corpus.examples.empty()) return fail("sft: no training examples");
   std::size_t longest = 0;
@@ -366,10 +433,10 @@ result<sft_report> run_jsonl_sft(decoder model, const tokenizer& tok, const sft_
   if (!eval_set.prompts.empty()) {
     source.evaluate = [&](decoder m) {
       return evaluate_problems(m, tok, eval_set, s.eval_temperature, s.max_response_tokens,
-                               s.eval_batch, s.seed);
+                               s.eval_batch, s.seed, ranks);
     };
   }
-  return run_sft_loop(model, s, source, progress);
+  return run_sft_loop(model, s, source, progress, ranks);
 }
 
 }  // namespace leadrl::model

@@ -13,6 +13,10 @@
 //   model::decoder dec(config);
 //   model::arith_sft_settings s;  s.steps = 2000;  s.batch_size = 32;
 //   auto report = model::run_arith_sft(*dec, s, [](const model::sft_progress& p) { ... });
+//
+// Data parallel over ranks (sft_ranks): every rank runs the same loop over the same global
+// batches and trains its contiguous share of each (base/rank_share.hpp); the caller
+// supplies the collectives, since model/ has no transport.
 #pragma once
 
 #include <cstdint>
@@ -48,9 +52,12 @@ struct sft_batch {
 /// an example has an empty prompt or response.
 result<sft_batch> make_sft_batch(const std::vector<sft_example>& examples, std::int64_t pad_id);
 
-/// Mean token cross-entropy of the masked tokens (a scalar with gradient). Fails on the
-/// input checks of response_log_probs and when the mask selects no token.
-result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch);
+/// Mean token cross-entropy of the masked tokens (a scalar with gradient). With
+/// `total_tokens` > 0 the sum is divided by it instead of by the batch's own count: a
+/// rank's part of the mean over a global batch of `total_tokens` response tokens. Fails on
+/// the input checks of response_log_probs and when the mask selects no token.
+result<torch::Tensor> sft_loss(decoder_impl& model, const sft_batch& batch,
+                               std::int64_t total_tokens = 0);
 
 /// The SFT example of an arithmetic problem: BOS + prompt, then `response` + EOS, with the
 /// character tokenizer. Fails when a character is outside the vocabulary.
@@ -78,6 +85,22 @@ struct sft_settings {
   std::int64_t eval_batch = 64;      ///< sequences decoded together
 };
 
+/// How a run is shared over data-parallel ranks; the default is one rank, which needs no
+/// collective. Rank r trains rank_share(batch_size, r, size) of every global batch (shares
+/// differ by at most one sequence); its loss is its tokens' part of the global batch's
+/// token mean, and the gradients are averaged over ranks (times size, so that the update
+/// is the global batch's at any split), then every rank applies the same optimizer step.
+/// Evaluations are split the same way over their problems, problem i keeping seed + i, and
+/// summed, so their figures do not depend on the split.
+struct sft_ranks {
+  int rank = 0;
+  int size = 1;
+  /// Replaces every parameter's gradient by its mean over the ranks (used when size > 1).
+  std::function<status(const std::vector<torch::Tensor>&)> average_gradients;
+  /// Sums every value over the ranks, in place (used when size > 1).
+  std::function<status(std::vector<double>&)> sum;
+};
+
 /// Everything run_arith_sft needs.
 struct arith_sft_settings : sft_settings {
   io::arith_task_options task;  ///< difficulty range and splits of the problems
@@ -86,6 +109,9 @@ struct arith_sft_settings : sft_settings {
 
 /// Checks ranges; the error names the field ("steps: expected >= 1, got 0").
 status validate(const sft_settings& settings);
+/// validate(settings), then that every rank has a sequence of each batch (batch_size >=
+/// ranks.size) and the collectives a run over several ranks needs.
+status validate(const sft_settings& settings, const sft_ranks& ranks);
 status validate(const arith_sft_settings& settings);
 
 /// Pass@1 of a decoder on a set of problems.
@@ -105,26 +131,29 @@ struct sft_eval_set {
 
 /// Generates one sampled (seed = `seed` + problem position) and one greedy response per
 /// problem, at most `max_new_tokens` tokens each, stopping at `tok`'s EOS, and grades the
-/// decoded text (EOS removed). Fails when generation fails (e.g. the context is too short
-/// for max_new_tokens).
+/// decoded text (EOS removed). Over several ranks each generates for its share of the
+/// problems and the counts are summed (ranks.sum): every rank returns the whole set's
+/// figures, the same as one rank's. Fails when generation fails (e.g. the context is too
+/// short for max_new_tokens) or the sum does.
 result<sft_eval_result> evaluate_problems(decoder model, const tokenizer& tok,
                                           const sft_eval_set& problems, double temperature,
                                           std::int64_t max_new_tokens, std::int64_t batch,
-                                          std::uint64_t seed);
+                                          std::uint64_t seed, const sft_ranks& ranks = {});
 
 /// evaluate_problems on arithmetic problems with the character tokenizer (prompt: BOS +
 /// the problem's prompt).
 result<sft_eval_result> evaluate_arith(decoder model,
                                        const std::vector<io::arith_problem>& problems,
                                        double temperature, std::int64_t max_new_tokens,
-                                       std::int64_t batch, std::uint64_t seed);
+                                       std::int64_t batch, std::uint64_t seed,
+                                       const sft_ranks& ranks = {});
 
 /// What a progress callback sees.
 struct sft_progress {
   std::int64_t step = 0;  ///< optimizer steps done
   double loss = 0;        ///< mean loss since the previous report
   double lr = 0;
-  double tokens_per_s = 0;  ///< trained tokens (all positions) per second since the start
+  double tokens_per_s = 0;  ///< trained tokens (all positions, all ranks) per second since the start
   bool has_eval = false;
   sft_eval_result eval;
 };
@@ -141,10 +170,13 @@ struct sft_report {
 /// through `progress` every eval_every steps (with an evaluation on held-out test-split
 /// problems), at the end (with one) and every progress_every steps (has_eval false unless
 /// an evaluation is due too).
+/// Over several ranks (`ranks`) every rank calls it with the same settings and the same
+/// initial model, and every rank's `progress` hears the same figures.
 /// Fails when the settings are invalid, the model's context cannot hold prompt +
-/// max_response_tokens, or a problem cannot be generated.
+/// max_response_tokens, a problem cannot be generated, or a collective fails.
 result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& settings,
-                                 const std::function<void(const sft_progress&)>& progress);
+                                 const std::function<void(const sft_progress&)>& progress,
+                                 const sft_ranks& ranks = {});
 
 /// Prompt/response pairs of a JSONL set as SFT examples: the prompt rendered with `tmpl`
 /// and encoded without special tokens, then the response and `tok`'s EOS. Pairs whose
@@ -165,10 +197,12 @@ result<sft_corpus> encode_sft_corpus(const tokenizer& tok, const chat_template& 
 /// on the first eval_problems examples that have an answer, graded by
 /// grading::grade_answer (the training problems themselves: a check that they were
 /// learnt, not a held-out score); without any answer there is no evaluation.
-/// Fails when the settings are invalid, the corpus is empty, or the model's context cannot
-/// hold the longest example.
+/// Ranks as in run_arith_sft.
+/// Fails when the settings are invalid, the corpus is empty, the model's context cannot
+/// hold the longest example, or a collective fails.
 result<sft_report> run_jsonl_sft(decoder model, const tokenizer& tok, const sft_corpus& corpus,
                                  const sft_settings& settings,
-                                 const std::function<void(const sft_progress&)>& progress);
+                                 const std::function<void(const sft_progress&)>& progress,
+                                 const sft_ranks& ranks = {});
 
 }  // namespace leadrl::model

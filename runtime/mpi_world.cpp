@@ -1,5 +1,6 @@
 #include "runtime/mpi_world.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -90,6 +91,14 @@ result<std::vector<std::string>> mpi_world::all_gather(const std::string& value,
                              static_cast<std::size_t>(lens[static_cast<std::size_t>(r)])));
   }
   return out;
+}
+
+result<int> mpi_world::max_over_ranks(int value, std::chrono::milliseconds timeout) const {
+  auto all = all_gather(std::to_string(value), timeout);
+  if (!all) return all.error();
+  int most = value;
+  for (const auto& v : *all) most = std::max(most, std::stoi(v));
+  return most;
 }
 
 void mpi_world::abort(int code, const std::string& why) const {

@@ -61,6 +61,11 @@ class mpi_world {
   result<std::vector<std::string>> all_gather(
       const std::string& value, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
+  /// The largest of the ranks' `value`s, on every rank: how the ranks agree on an exit
+  /// code after a step that may fail on some of them only. Fails like all_gather.
+  result<int> max_over_ranks(int value,
+                             std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+
   /// Ends the whole job now with `code` after printing `why` (the clean abort path).
   [[noreturn]] void abort(int code, const std::string& why) const;
 

@@ -22,7 +22,9 @@
 # LEADRL_DEMO_STEPS (the RL runs' trainer.total_steps, default: the configs' 150),
 # LEADRL_DEMO_JOBS (RL runs at once, default: cores / LEADRL_RANKS),
 # LEADRL_DEMO_EVAL_COUNT / LEADRL_DEMO_EVAL_N (held-out problems and answers per problem,
-# default 400 and 8; 16 and 2 with --smoke).
+# default 400 and 8; 16 and 2 with --smoke), LEADRL_SFT_RANKS / LEADRL_EVAL_RANKS (MPI
+# ranks of the SFT and evaluation stages, one OpenMP thread each; default 2 for both,
+# which beat 1 rank at 1 or 2 threads on 2 cores (README); the SFT cache ignores ranks).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LEADRL_BUILD_DIR:-$root/build}
@@ -134,8 +136,22 @@ fi
 
 # 1. SFT (cached by configuration). Its progress (step, tok/s, ETA) shows on a terminal as
 # one line drawn over; elsewhere only its lines with a held-out evaluation are printed.
+sft_ranks=${LEADRL_SFT_RANKS:-2}
+eval_ranks=${LEADRL_EVAL_RANKS:-2}  # checked here, before the work of the stages
+positive LEADRL_SFT_RANKS "$sft_ranks"
+positive LEADRL_EVAL_RANKS "$eval_ranks"
+on_ranks() {  # on_ranks N COMMAND...: COMMAND, under scripts/mpirun.sh when N > 1
+  local n=$1
+  shift
+  if [ "$n" -gt 1 ]; then
+    bash "$root/scripts/mpirun.sh" --mca btl self,vader,tcp -np "$n" "$@"
+  else
+    "$@"
+  fi
+}
 show_live='^sft step' show_kept='^sft step.*held-out' \
-  stage sft "$leadrl" sft "$root/configs/arith_sft.ini" "${sft_args[@]}" "${force_sft[@]}"
+  stage sft on_ranks "$sft_ranks" "$leadrl" sft "$root/configs/arith_sft.ini" "${sft_args[@]}" \
+  "${force_sft[@]}"
 grep -h '^sft\|skipped' "$out/logs/sft.log" | tail -1 | sed 's/^/  /'
 
 # 2. RL, one run per method, from the SFT checkpoint.
@@ -194,7 +210,7 @@ for m in "${methods[@]}"; do
   models+=(--model "$m=$out/runs/$m/final")
   runs+=(--run "$m=$out/runs/$m.jsonl")
 done
-stage eval "$leadrl" eval "${models[@]}" --base base --task arith \
+stage eval on_ranks "$eval_ranks" "$leadrl" eval "${models[@]}" --base base --task arith \
   --arith-min-difficulty "$(cfg_value arith_min_difficulty)" \
   --arith-max-difficulty "$(cfg_value arith_max_difficulty)" \
   --max-new-tokens "$(cfg_value max_response_length)" \

@@ -1,7 +1,7 @@
 // Tests of eval/eval_run on a tiny random character-level model written as a Hugging
 // Face folder (config.json + model.safetensors + tokenizer.json): loading, sampling n
 // answers per problem with per-sample seeds (reproducible), grading, and the errors of a
-// missing folder. EvalRun.WritesTinyModelDir also serves the CLI test of `leadrl eval`:
+// missing folder, and sharded evaluation (shares joined equal the whole run). EvalRun.WritesTinyModelDir also serves the CLI test of `leadrl eval`:
 // it writes the folder to $LEADRL_TINY_MODEL_DIR when that is set.
 #include "eval/eval_run.hpp"
 
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "eval/eval_shards.hpp"
 #include "io/arith_task.hpp"
 #include "io/train_options.hpp"
 #include "model/char_tokenizer.hpp"
@@ -37,6 +38,14 @@ void write_tiny_model(const std::string& dir) {
   ASSERT_TRUE(saved) << saved.error().message();
   auto tok = model::save_char_tokenizer(dir);
   ASSERT_TRUE(tok) << tok.error().message();
+}
+
+// write_tiny_model to `dir`, then loaded (null after a failure, which the test reports).
+std::unique_ptr<eval_model> load_tiny_model(const std::string& dir) {
+  write_tiny_model(dir);
+  auto m = eval_model::load("tiny", dir);
+  EXPECT_TRUE(m) << (m ? "" : m.error().message());
+  return m ? std::move(*m) : nullptr;
 }
 
 eval_dataset arith_problems(std::size_t count) {
@@ -99,11 +108,46 @@ TEST(EvalRun, SamplesAndGradesNPerProblemReproducibly) {
   EXPECT_EQ(d->lengths.size(), 2u);
 }
 
+// What a sharded run relies on: the shares of the problems, answered apart (with other
+// batch mates) and joined in rank order, are bit-identical to the whole run.
+TEST(EvalRun, SharesJoinedInOrderAreTheWholeRun) {
+  const test::temp_dir scratch("eval_shares");
+  auto m = load_tiny_model(scratch.str());
+  ASSERT_TRUE(m);
+  eval_sampling s;
+  s.samples_per_problem = 2;
+  s.max_new_tokens = 12;
+  s.max_batch = 3;
+  const auto data = arith_problems(5);
+  auto whole = m->evaluate(data, s);
+  ASSERT_TRUE(whole) << whole.error().message();
+  const auto whole_tokens = m->last_throughput().generated_tokens;
+  std::vector<std::string> shares;
+  for (int rank = 0; rank < 3; ++rank) {
+    auto part = m->evaluate(data, s, {}, rank_share(5, rank, 3));
+    ASSERT_TRUE(part) << part.error().message();
+    EXPECT_EQ(part->problem_ids.size(), 2 * rank_share(5, rank, 3).count);
+    shares.push_back(encode_share(*part, m->last_throughput()));
+  }
+  auto joined = join_shares("tiny", "arith", shares);
+  ASSERT_TRUE(joined) << joined.error().message();
+  EXPECT_EQ(joined->samples.problem_ids, whole->problem_ids);
+  EXPECT_EQ(joined->samples.correctness, whole->correctness);
+  EXPECT_EQ(joined->samples.lengths, whole->lengths);
+  EXPECT_EQ(joined->samples.truncated, whole->truncated);
+  EXPECT_EQ(joined->throughput.generated_tokens, whole_tokens);
+  EXPECT_EQ(joined->throughput.samples, 10);
+  // An empty share is an answer too; a share past the end is refused.
+  auto none = m->evaluate(data, s, {}, index_range{5, 0});
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_TRUE(none->problem_ids.empty());
+  EXPECT_FALSE(m->evaluate(data, s, {}, index_range{4, 2}));
+}
+
 TEST(EvalRun, DatasetNOverridesSamplingNAndProgressReachesTheTotal) {
   const test::temp_dir scratch("eval_progress");
-  write_tiny_model(scratch.str());
-  auto m = eval_model::load("tiny", scratch.str());
-  ASSERT_TRUE(m) << m.error().message();
+  auto m = load_tiny_model(scratch.str());
+  ASSERT_TRUE(m);
   eval_sampling s;
   s.samples_per_problem = 2;
   s.max_new_tokens = 12;
@@ -111,16 +155,16 @@ TEST(EvalRun, DatasetNOverridesSamplingNAndProgressReachesTheTotal) {
   auto data = arith_problems(2);
   data.samples_per_problem = 3;  // a protocol's per-set n wins over the sampling's
   std::vector<eval_progress> seen;
-  auto a = (*m)->evaluate(data, s, [&](const eval_progress& p) { seen.push_back(p); });
+  auto a = m->evaluate(data, s, [&](const eval_progress& p) { seen.push_back(p); });
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(a->problem_ids, (std::vector<lead::prompt_id>{0, 0, 0, 1, 1, 1}));
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back().samples_total, 6);
   EXPECT_EQ(seen.back().samples_done, 6);
-  EXPECT_EQ(seen.back().generated_tokens, (*m)->last_throughput().generated_tokens);
+  EXPECT_EQ(seen.back().generated_tokens, m->last_throughput().generated_tokens);
   EXPECT_GE(seen.back().seconds, seen.front().seconds);
-  EXPECT_EQ(seen.back().token_budget, 6 * (*m)->last_throughput().max_new_tokens);
-  EXPECT_EQ(a->truncated, static_cast<std::size_t>((*m)->last_throughput().truncated));
+  EXPECT_EQ(seen.back().token_budget, 6 * m->last_throughput().max_new_tokens);
+  EXPECT_EQ(a->truncated, static_cast<std::size_t>(m->last_throughput().truncated));
   std::size_t at_limit = 0;
   for (double len : a->lengths) at_limit += len == 12.0 ? 1 : 0;
   EXPECT_GE(at_limit, a->truncated);  // a cut answer has exactly the budget's length

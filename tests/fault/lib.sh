@@ -14,13 +14,16 @@ die() {
   exit 1
 }
 
-# mpirun with the options the loopback tests need; usage: mpi NP COMMAND...
+# The mpirun options the loopback tests need (also for `timeout ... mpirun "${mpi_options[@]}"`,
+# where a shell function cannot run).
+mpi_options=(--allow-run-as-root --oversubscribe --mca btl self,vader,tcp
+  --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1)
+
+# mpirun with those options; usage: mpi NP COMMAND...
 mpi() {
   local np=$1
   shift
-  mpirun --allow-run-as-root --oversubscribe --mca btl self,vader,tcp \
-    --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo -x OMP_NUM_THREADS=1 \
-    -np "$np" "$@"
+  mpirun "${mpi_options[@]}" -np "$np" "$@"
 }
 
 # The pid of the process whose command line contains MARKER and whose environment has

@@ -1,6 +1,7 @@
 // Tests of model/sft: the batch layout and its loss mask (prompt masked, response and EOS
 // trained), the loss against a hand computation, the settings checks, and a short run that
-// lowers the loss of a tiny decoder and evaluates it on held-out problems.
+// lowers the loss of a tiny decoder and evaluates it on held-out problems (also in shares,
+// as ranks do).
 #include "model/sft.hpp"
 
 #include <gtest/gtest.h>
@@ -96,6 +97,55 @@ TEST(SftSettings, NameTheBadField) {
   s.verbosity.verbosity = 2;
   ASSERT_FALSE(validate(s));
   EXPECT_NE(validate(s).error().message().find("verbosity"), std::string::npos);
+}
+
+TEST(SftSettings, RefuseFewerSequencesThanRanks) {
+  sft_settings s;
+  s.batch_size = 2;
+  sft_ranks ranks;
+  ranks.size = 3;
+  ranks.average_gradients = [](const std::vector<torch::Tensor>&) { return status::success(); };
+  ranks.sum = [](std::vector<double>&) { return status::success(); };
+  auto st = validate(s, ranks);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("batch_size"), std::string::npos);
+  s.batch_size = 3;
+  EXPECT_TRUE(validate(s, ranks));
+  ranks.sum = nullptr;
+  EXPECT_FALSE(validate(s, ranks));
+}
+
+// A sharded evaluation: each rank's figures before the sum are its share's totals over
+// the whole set's size, so the shares' figures add up to the one-rank figures (each
+// problem keeps its seed whatever share it is in).
+TEST(SftEval, SharesAddUpToTheWholeSet) {
+  torch::manual_seed(9);
+  decoder dec(char_config(16, 64));
+  dec->eval();
+  io::arith_task_options task;
+  task.max_difficulty = 2;
+  auto problems = io::generate_arith_problems(task, io::arith_split::test, 4, 0, 5);
+  ASSERT_TRUE(problems);
+  auto whole = evaluate_arith(dec, *problems, 0.8, 12, 2, 7);
+  ASSERT_TRUE(whole) << whole.error().message();
+  sft_eval_result sum;
+  for (int rank = 0; rank < 2; ++rank) {
+    sft_ranks ranks;
+    ranks.rank = rank;
+    ranks.size = 2;
+    ranks.sum = [](std::vector<double>&) { return status::success(); };  // this rank alone
+    auto part = evaluate_arith(dec, *problems, 0.8, 12, 3, 7, ranks);
+    ASSERT_TRUE(part) << part.error().message();
+    sum.accuracy += part->accuracy;
+    sum.greedy_accuracy += part->greedy_accuracy;
+    sum.mean_length += part->mean_length;
+    sum.greedy_mean_length += part->greedy_mean_length;
+  }
+  EXPECT_GT(whole->mean_length, 0.0);
+  EXPECT_NEAR(sum.accuracy, whole->accuracy, 1e-12);
+  EXPECT_NEAR(sum.greedy_accuracy, whole->greedy_accuracy, 1e-12);
+  EXPECT_NEAR(sum.mean_length, whole->mean_length, 1e-12);
+  EXPECT_NEAR(sum.greedy_mean_length, whole->greedy_mean_length, 1e-12);
 }
 
 TEST(SftRun, LowersTheLossAndEvaluatesHeldOutProblems) {
