@@ -4,7 +4,8 @@ to compare leadrl's learner with eager PyTorch on the same shapes and thread cou
 
 The work per step matches bench/bench_learner.cpp: an HF-style Qwen2 decoder (RMSNorm,
 rotary embeddings with theta 1e6, grouped-query attention with K/V repeated per head,
-SwiGLU MLP), log-probs of the response tokens, the PPO clipped loss with an entropy bonus
+SwiGLU MLP), log-probs of the response tokens (only their rows go through lm_head, as
+leadrl does), the PPO clipped loss with an entropy bonus
 (0.001) and an MSE KL term (0.0005) against fixed reference log-probs, token-mean
 aggregation, backward, gradient clipping at 1.0 and an AdamW step (lr 1e-6, weight decay
 0.01). Weights are random; the first step warms up and is not timed.
@@ -95,7 +96,7 @@ class Decoder(torch.nn.Module):
             self.lm_head.weight = self.embed_tokens.weight
         self.head_dim = hidden // heads
 
-    def forward(self, ids):
+    def hidden(self, ids):
         t = ids.shape[1]
         inv = 1.0 / (1e6 ** (torch.arange(0, self.head_dim, 2).float() / self.head_dim))
         freqs = torch.outer(torch.arange(t).float(), inv)
@@ -105,13 +106,16 @@ class Decoder(torch.nn.Module):
         x = self.embed_tokens(ids)
         for layer in self.layers:
             x = layer(x, cos, sin, mask)
-        return self.lm_head(self.norm(x))
+        return self.norm(x)
 
 
-def log_probs_and_entropy(model, ids):
-    logits = model(ids)[:, :-1].float()
+def log_probs_and_entropy(model, ids, rows):
+    """Log-probs and entropies of the tokens at `rows`, flat indices into the [B, T-1]
+    next-token grid: only the response tokens go through lm_head, as in leadrl."""
+    h = model.hidden(ids)[:, :-1]
+    logits = model.lm_head(h.reshape(-1, h.shape[-1]).index_select(0, rows)).float()
     logp_all = torch.log_softmax(logits, dim=-1)
-    logp = logp_all.gather(-1, ids[:, 1:, None]).squeeze(-1)
+    logp = logp_all.gather(-1, ids[:, 1:].reshape(-1)[rows, None]).squeeze(-1)
     entropy = -(logp_all.exp() * logp_all).sum(-1)
     return logp, entropy
 
@@ -126,22 +130,23 @@ def run(name, threads, steps_override):
     ids = torch.randint(0, vocab, (batch, seq))
     mask = torch.zeros(batch, seq - 1)
     mask[:, prompt - 1:] = 1
-    adv = torch.randn(batch)[:, None]
+    rows = mask.reshape(-1).nonzero().squeeze(-1)
+    adv = torch.randn(batch)[:, None].expand(batch, seq - 1).reshape(-1)[rows]
     t0 = time.perf_counter()
     with torch.no_grad():
-        old_lp, _ = log_probs_and_entropy(model, ids)
+        old_lp, _ = log_probs_and_entropy(model, ids, rows)
     lp_s = time.perf_counter() - t0
     ref_lp = old_lp
     opt = torch.optim.AdamW(model.parameters(), lr=1e-6, weight_decay=0.01)
     fwd_bwd = opt_s = 0.0
     for s in range(steps + 1):
         t0 = time.perf_counter()
-        logp, entropy = log_probs_and_entropy(model, ids)
+        logp, entropy = log_probs_and_entropy(model, ids, rows)
         ratio = torch.exp(logp - old_lp)
         pg = torch.max(-adv * ratio, -adv * ratio.clamp(0.8, 1.2))
         kl = 0.5 * (logp - ref_lp).pow(2)
         per_token = pg - 0.001 * entropy + 0.0005 * kl
-        loss = (per_token * mask).sum() / mask.sum()
+        loss = per_token.sum() / rows.numel()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         t1 = time.perf_counter()

@@ -14,9 +14,11 @@ torch::nn::Linear make_linear(int64_t in, int64_t out, bool bias) {
 
 // Rotates the two halves of the last dimension: (x1, x2) -> (-x2, x1), the pairing the
 // Hugging Face checkpoints of Qwen2/Llama were trained with.
+// chunk, not narrow: the backward of chunk concatenates the two half gradients, where
+// narrow's backward writes each half into a zeroed full-size tensor and adds those.
 torch::Tensor rotate_half(const torch::Tensor& x) {
-  const int64_t half = x.size(-1) / 2;
-  return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  const auto halves = x.chunk(2, -1);
+  return torch::cat({-halves[1], halves[0]}, -1);
 }
 
 // x [B, H, T, D]; cos/sin [B, T, D] float32, cast to x's dtype as transformers does.
@@ -62,7 +64,11 @@ torch::Tensor attention_impl::forward(const torch::Tensor& x, const torch::Tenso
   auto q = q_proj(x).view({b, t, heads_, head_dim_}).transpose(1, 2);
   auto k = k_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
   auto v = v_proj(x).view({b, t, kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rope(q, cos, sin);
+  // The scores' 1/sqrt(head_dim) is folded into the query's RoPE tables: a product over
+  // [B, T, head_dim] instead of a pass over the [B, heads, T, keys] scores forward and
+  // backward. Bit-identical when head_dim is a power of 4 (the scale is a power of 2).
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  q = apply_rope(q, cos * scale, sin * scale);
   k = apply_rope(k, cos, sin);
   if (cache != nullptr) {
     std::tie(k, v) = cache->append(layer_, k, v);
@@ -72,7 +78,7 @@ torch::Tensor attention_impl::forward(const torch::Tensor& x, const torch::Tenso
   // Query head h reads key/value head h / group: fold the group into the query rows
   // instead of repeating K and V.
   auto qg = q.reshape({b, kv_heads_, group * t, head_dim_});
-  auto scores = torch::matmul(qg, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim_));
+  auto scores = torch::matmul(qg, k.transpose(-1, -2));
   scores = scores.view({b, kv_heads_, group, t, keys}).to(torch::kFloat32) +
            key_mask.unsqueeze(1).unsqueeze(1);
   auto probs = torch::softmax(scores, -1).to(v.scalar_type()).view({b, kv_heads_, group * t, keys});

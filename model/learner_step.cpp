@@ -99,13 +99,17 @@ result<token_log_probs> needed_log_probs(decoder_impl& model, const torch::Tenso
   if (status s = check_needed(needed, input_ids); !s) return s.error();
   const std::int64_t B = input_ids.size(0);
   const std::int64_t T1 = input_ids.size(1) - 1;
-  const torch::Tensor h = hidden_of(model, input_ids, attention_mask).narrow(1, 0, T1);
-  const torch::Tensor flat_h = h.reshape({B * T1, h.size(2)});
+  const torch::Tensor h = hidden_of(model, input_ids, attention_mask);
   const torch::Tensor targets = input_ids.narrow(1, 1, T1).to(torch::kLong).reshape({B * T1});
+  // Entries of the [B, T-1] grid whose log-probs are wanted; entry b*(T-1) + t reads the
+  // hidden state of token t of row b, row b*T + t of the [B*T, hidden] view of h. Picking
+  // from that view (no narrow to T-1 first) copies only the wanted rows forward, and the
+  // backward scatters their gradients straight into h's shape.
   const torch::Tensor index =
       needed.defined() ? needed.to(h.device()).reshape({B * T1}).nonzero().reshape({-1})
                        : torch::arange(B * T1, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
-  const torch::Tensor rows = flat_h.index_select(0, index);
+  const torch::Tensor rows =
+      h.reshape({B * (T1 + 1), h.size(2)}).index_select(0, index + index.div(T1, "floor"));
   const torch::Tensor picked = targets.index_select(0, index);
   const std::int64_t n = rows.size(0);
   const bool chunked = !torch::GradMode::is_enabled() && n > k_rows_per_chunk;
