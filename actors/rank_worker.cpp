@@ -33,6 +33,7 @@
 #include "model/tensor_types.hpp"
 #include "model/tokenizer.hpp"
 #include "runtime/gradient_sync.hpp"
+#include "runtime/thread_budget.hpp"
 
 namespace leadrl::actors {
 
@@ -333,6 +334,7 @@ std::int64_t rank_worker::dropped_prompts() const {
 status rank_worker::generate(const generate_request& request) {
   auto& w = *impl_;
   const auto t0 = clock_type::now();
+  runtime::use_intra_op_budget();  // this thread's share of the CPUs
   model::generation_engine* engine = w.engine.get();
   if (w.options.rollout.staleness > 0) {
     if (auto s = w.load_generation_weights(request.policy_version); !s) {
@@ -524,6 +526,7 @@ result<model::learner_micro_batch> rank_worker::impl::micro_batch(
 result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
   auto& w = *impl_;
   const auto t0 = clock_type::now();
+  runtime::use_intra_op_budget();  // this thread's share of the CPUs
   const auto step_rows = w.rollouts_of(plan.step);
   if (!step_rows) {
     return fail("step_plan: step " + std::to_string(plan.step) +

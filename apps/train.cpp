@@ -9,8 +9,11 @@
 // reads it itself, so the snapshot directory must be on a filesystem all ranks see.
 //
 //   mpirun -np 2 leadrl train run.ini trainer.save_freq=10 --resume auto
+#include <sched.h>
+
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -26,6 +29,7 @@
 #include "runtime/collectives.hpp"
 #include "runtime/mpi_world.hpp"
 #include "runtime/nccl_collectives.hpp"
+#include "runtime/thread_budget.hpp"
 
 namespace {
 
@@ -112,6 +116,29 @@ resume_choice choose_resume(const std::string& resume, const leadrl::io::train_o
   return {*plan->path, ""};
 }
 
+// The ranks of this job on this node: Open MPI's or MPICH's count, else all of them.
+int ranks_on_this_node(int world_size) {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && std::atoi(v) > 0) return std::atoi(v);
+  }
+  return world_size;
+}
+
+// Overlapped steps (rollout.staleness >= 1) run a rank's generator and learner as two
+// threads; a rank pinned to one CPU (mpirun binds ranks to a core by default when there
+// are at most 2) runs them one after the other and gains nothing. Says so.
+void warn_if_pinned_to_one_cpu(const leadrl::io::train_options& o, int rank) {
+  if (o.rollout.staleness == 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) > 1) return;
+  std::cerr << "leadrl train: rank " << rank << ": rollout.staleness = " << o.rollout.staleness
+            << " overlaps generation and training on two threads, but this rank may use one "
+               "CPU only (mpirun binds ranks to cores by default: add --bind-to none, as "
+               "scripts/mpirun.sh does)\n";
+}
+
 int run_train(int argc, char** argv) {
   leadrl::cli::config_args args;
   std::string resume;
@@ -191,6 +218,11 @@ int run_train(int argc, char** argv) {
     auto abort = [&w](const leadrl::error& e) {
       w.abort(e.code() == leadrl::errc::invalid_input ? 2 : 1, "leadrl train: " + e.message());
     };
+    warn_if_pinned_to_one_cpu(*options, w.rank());
+    // Without OMP_NUM_THREADS, torch's threads share this node's CPUs among its ranks and a
+    // rank's generator and learner (overlapped runs).
+    leadrl::runtime::apply_default_intra_op_threads(ranks_on_this_node(w.size()),
+                                                    options->rollout.staleness > 0 ? 2 : 1);
     auto summary =
         leadrl::actors::run_training(*options, w.rank(), w.size(), *coll, system, connect, abort);
     // The run is over (its snapshots and log are written); a shutdown that hangs must not

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mpirun with the flags this machine needs, then the arguments as given:
 #   --allow-run-as-root  when run as root (Open MPI refuses root otherwise), and
-#   --oversubscribe      when -np/-n asks for more ranks than this machine has cores.
+#   --oversubscribe      when -np/-n asks for more ranks than this machine has cores, and
+#   --bind-to none       unless a --bind-to is given (see below).
 # Usage: bash scripts/mpirun.sh -np 2 build/leadrl train configs/arith_tiny_lead.ini
 # Any other mpirun option passes through (e.g. --hostfile on a cluster).
 set -euo pipefail
@@ -20,6 +21,10 @@ if ! [[ "$ranks" =~ ^[0-9]+$ ]] || [ "$ranks" -lt 1 ]; then
 fi
 cores=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
 [ "$ranks" -gt "$cores" ] && extra+=(--oversubscribe)
+# Open MPI binds each rank to one core when there are at most 2 ranks; a rank's generator
+# and learner threads (rollout.staleness >= 1) would then share that core, so ranks are
+# left unbound unless the caller chose a binding.
+case " $* " in *" --bind-to "*) ;; *) extra+=(--bind-to none) ;; esac
 # A multi-rank run on a few cores: one OpenMP thread per rank unless the caller chose.
 if [ "$ranks" -gt 1 ]; then export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}; fi
 exec mpirun "${extra[@]}" "$@"
