@@ -4,22 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "grading/char_class.hpp"
+#include "grading/text_edit.hpp"
+
 namespace leadrl::io {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\r' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using grading::is_digit;
 
 // The number of operations of a bare equation line "-?d+(op d+)+=-?d+" (op in + - * /),
 // or -1 when the line is anything else.
@@ -71,7 +62,7 @@ arith_step_report classify_arith_steps(std::string_view response, const arith_pr
   while (begin <= response.size()) {
     std::size_t end = response.find('\n', begin);
     if (end == std::string_view::npos) end = response.size();
-    const std::string_view line = trim(response.substr(begin, end - begin));
+    const std::string_view line = grading::trim(response.substr(begin, end - begin));
     begin = end + 1;
     if (line.substr(0, 2) == "A:") break;
     const int operations = equation_operations(line);
