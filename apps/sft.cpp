@@ -168,12 +168,18 @@ leadrl::result<sft_runner> prepare_arith(const sft_job& job) {
   s.task.min_difficulty = static_cast<int>(o.train.data.arith_min_difficulty);
   s.task.max_difficulty = static_cast<int>(o.train.data.arith_max_difficulty);
   s.verbosity = {o.sft.verbosity, o.sft.spread};
+  s.mix = {o.sft.minimal_share, o.sft.fused_share};
   if (auto st = leadrl::model::validate(s); !st) return st.error();
   if (job.ranks.rank == 0) {
     std::cerr << "leadrl sft: " << leadrl::model::parameter_count(*job.model) << " parameters, "
               << s.steps << " steps of " << s.batch_size << " sequences" << on_ranks(job.ranks)
               << ", difficulty " << s.task.min_difficulty << ".." << s.task.max_difficulty
-              << ", verbosity " << o.sft.verbosity << "\n";
+              << ", verbosity " << o.sft.verbosity;
+    if (s.mix.minimal > 0.0 || s.mix.fused > 0.0) {
+      std::cerr << ", answers " << 1.0 - s.mix.minimal - s.mix.fused << " verbose / "
+                << s.mix.minimal << " minimal / " << s.mix.fused << " fused";
+    }
+    std::cerr << "\n";
   }
   return sft_runner(
       [&job, s] { return leadrl::model::run_arith_sft(job.model, s, job.progress, job.ranks); });

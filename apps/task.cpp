@@ -47,6 +47,8 @@ int run_task(int argc, char** argv) {
   std::string samples_text = "1";
   std::string verbosity_text = "0.5";
   std::string spread_text = "0.5";
+  std::string minimal_share_text = "0";
+  std::string fused_share_text = "0";
   std::string min_difficulty_text = "1";
   std::string max_difficulty_text = "5";
   std::string max_chars_text = "320";
@@ -71,6 +73,11 @@ int run_task(int argc, char** argv) {
       "mean verbosity of the responses in [0, 1]: 0 minimal, 0.5 about 3.5x as long, 1 about "
       "4.5x")("spread", po::value(&spread_text)->default_value("0.5"),
               "per-response verbosity spread in [0, 1] (uniform in v*(1-spread)..v*(1+spread))")(
+      "minimal-share", po::value(&minimal_share_text)->default_value("0"),
+      "share of minimal step-by-step responses in [0, 1] (issue 17's mixture)")(
+      "fused-share", po::value(&fused_share_text)->default_value("0"),
+      "share of fused responses in [0, 1] (k >= 2 steps on one line, or the answer alone); "
+      "with either share > 0 each row gets \"kind\": verbose, minimal or fused")(
       "samples", po::value(&samples_text)->default_value("1"),
       "responses per problem, 1..64 (one line each)")(
       "min-difficulty", po::value(&min_difficulty_text)->default_value("1"),
@@ -98,6 +105,15 @@ int run_task(int argc, char** argv) {
   if (!verbosity) return bad_usage("verbosity", "a number in [0, 1]", verbosity_text);
   auto spread = parse_unit_interval(spread_text);
   if (!spread) return bad_usage("spread", "a number in [0, 1]", spread_text);
+  auto minimal_share = parse_unit_interval(minimal_share_text);
+  if (!minimal_share) return bad_usage("minimal-share", "a number in [0, 1]", minimal_share_text);
+  auto fused_share = parse_unit_interval(fused_share_text);
+  if (!fused_share) return bad_usage("fused-share", "a number in [0, 1]", fused_share_text);
+  const leadrl::io::arith_answer_mix mix{*minimal_share, *fused_share};
+  if (!leadrl::io::validate_arith_answer_mix(mix)) {
+    return bad_usage("fused-share", "minimal-share + fused-share <= 1", fused_share_text);
+  }
+  const bool mixed = mix.minimal > 0.0 || mix.fused > 0.0;
   leadrl::io::arith_task_options task;
   const std::uint64_t levels = task.levels.size();
   auto min_difficulty = parse_count(min_difficulty_text, 1, levels);
@@ -137,7 +153,9 @@ int run_task(int argc, char** argv) {
     }
     const std::string minimal = leadrl::io::arith_minimal_response(*problem);
     for (std::uint64_t k = 0; k < *samples; ++k) {
-      const std::string response = leadrl::io::arith_response(*problem, verbose, k, task.max_chars);
+      leadrl::io::arith_answer_kind kind{};
+      const std::string response =
+          leadrl::io::arith_mixed_response(*problem, verbose, mix, k, task.max_chars, &kind);
       // Every row is checked before it is written: the data is correct by construction,
       // and this keeps it so.
       if (!leadrl::grading::arith_grade(response, problem->answer).correct) {
@@ -152,6 +170,7 @@ int run_task(int argc, char** argv) {
                   {"response", response},
                   {"minimal", minimal}};
       if (*samples > 1) row["sample"] = k;
+      if (mixed) row["kind"] = leadrl::io::arith_answer_kind_name(kind);
       out << row.dump() << "\n";
       minimal_chars += static_cast<double>(minimal.size());
       response_chars += static_cast<double>(response.size());

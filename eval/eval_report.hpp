@@ -35,6 +35,10 @@ struct eval_samples {
   std::vector<double> correctness;
   std::vector<double> lengths;
   std::size_t truncated = 0;  ///< answers cut by the token limit
+  /// The decoded answers (EOS removed), one per sample, when the evaluation kept them
+  /// (eval_sampling::keep_responses); empty otherwise. eval/eval_shards does not join them
+  /// across ranks: analyses that read them run on one rank.
+  std::vector<std::string> responses = {};
 };
 
 /// The dataset name of the per-model average rows.

@@ -126,8 +126,8 @@ std::vector<model::generation_request> sample_requests(
 
 // Grades every output against its problem's answer into `out`; counts tokens and cuts.
 void grade_outputs(const model::tokenizer& tok, const eval_dataset& data,
-                   const std::vector<model::generation_output>& gen, eval_samples& out,
-                   eval_throughput& t) {
+                   const std::vector<model::generation_output>& gen, bool keep_responses,
+                   eval_samples& out, eval_throughput& t) {
   for (std::size_t i = 0; i < gen.size(); ++i) {
     const auto& o = gen[i];
     const std::string text = model::decode_ids(tok, o.tokens, /*drop_eos=*/true);
@@ -137,6 +137,7 @@ void grade_outputs(const model::tokenizer& tok, const eval_dataset& data,
     out.lengths.push_back(static_cast<double>(std::max<std::size_t>(o.tokens.size(), 1)));
     t.generated_tokens += static_cast<std::int64_t>(o.tokens.size());
     t.truncated += o.reason == model::finish_reason::length ? 1 : 0;
+    if (keep_responses) out.responses.push_back(text);
   }
   t.samples = static_cast<std::int64_t>(gen.size());
   out.truncated = static_cast<std::size_t>(t.truncated);
@@ -192,7 +193,7 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
   const auto cut_begin = prompts->cut.begin() + static_cast<std::ptrdiff_t>(mine.first);
   t.truncated_prompts =
       std::count(cut_begin, cut_begin + static_cast<std::ptrdiff_t>(mine.count), true);
-  grade_outputs(*m.tok, data, *gen, out, t);
+  grade_outputs(*m.tok, data, *gen, sampling.keep_responses, out, t);
   t.seconds = seconds_since(t0);
   m.last = t;
   return out;

@@ -51,6 +51,9 @@ struct eval_sampling {
   std::int64_t max_new_tokens = 1024;
   std::int64_t max_batch = 64;  ///< sequences decoding together
   std::uint64_t seed = 1;
+  /// Keep each answer's text in eval_samples::responses (for analyses of what the model
+  /// writes, e.g. the step gate); off for the tables, which need only grades and lengths.
+  bool keep_responses = false;
 };
 
 /// Totals of one evaluate() call.

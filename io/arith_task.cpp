@@ -11,9 +11,10 @@ namespace {
 
 // Stream tags: each use of randomness has its own splitmix64 stream, so that changing how
 // responses are drawn never changes which problems are drawn.
-constexpr std::uint64_t tag_difficulty = 0x6469666669637479ULL;  // "difficty"
-constexpr std::uint64_t tag_candidate = 0x63616e6469646174ULL;   // "candidat"
-constexpr std::uint64_t tag_response = 0x726573706f6e7365ULL;    // "response"
+constexpr std::uint64_t tag_difficulty = 0x6469666669637479ULL;   // "difficty"
+constexpr std::uint64_t tag_candidate = 0x63616e6469646174ULL;    // "candidat"
+constexpr std::uint64_t tag_response = 0x726573706f6e7365ULL;     // "response"
+constexpr std::uint64_t tag_answer_kind = 0x616e736b696e6421ULL;  // "anskind!"
 // The split partition hashes the problem text with this fixed salt and never with a seed:
 // the partition is a property of the problem, so splits are disjoint across seeds.
 constexpr std::uint64_t split_salt = 0x73706c6974746573ULL;  // "splittes"
@@ -159,21 +160,35 @@ std::string inverse_check(const arith_step& s) {
   return std::to_string(s.value) + inverse + std::to_string(s.rhs) + "=" + std::to_string(s.lhs);
 }
 
-// The remaining expression after the first `done` steps, e.g. "122-19+44". Replays the
-// solving order of arith_solution_steps on the token list: a product in the first term,
-// else a product in the second term, else the sum of the first two terms.
+// The values and operators left after the first `done` steps. Replays the solving order of
+// arith_solution_steps on the token list: a product in the first term, else a product in
+// the second term, else the sum of the first two terms. `merged_at`, when given, receives
+// where each applied step merged: 0 (into the running value) or 1 (a product in the second
+// term, which the next step adds).
+struct reduction {
+  std::vector<std::int64_t> values;
+  std::string ops;
+};
+
+reduction reduce_steps(const arith_problem& p, const std::vector<arith_step>& steps,
+                       std::size_t done, std::vector<std::size_t>* merged_at = nullptr) {
+  reduction r{p.operands, p.operators};
+  for (std::size_t applied = 0; applied < done && !r.ops.empty(); ++applied) {
+    std::size_t at = 0;
+    if (r.ops[0] != '*' && r.ops.size() >= 2 && r.ops[1] == '*') at = 1;
+    r.values[at] = steps[applied].value;
+    r.values.erase(r.values.begin() + static_cast<std::ptrdiff_t>(at) + 1);
+    r.ops.erase(at, 1);
+    if (merged_at) merged_at->push_back(at);
+  }
+  return r;
+}
+
+// The remaining expression after the first `done` steps, e.g. "122-19+44".
 std::string remaining_expression(const arith_problem& p, const std::vector<arith_step>& steps,
                                  std::size_t done) {
-  std::vector<std::int64_t> values = p.operands;
-  std::string ops = p.operators;
-  for (std::size_t applied = 0; applied < done && !ops.empty(); ++applied) {
-    std::size_t at = 0;
-    if (ops[0] != '*' && ops.size() >= 2 && ops[1] == '*') at = 1;
-    values[at] = steps[applied].value;
-    values.erase(values.begin() + static_cast<std::ptrdiff_t>(at) + 1);
-    ops.erase(at, 1);
-  }
-  return join_expression(values, ops);
+  const reduction r = reduce_steps(p, steps, done);
+  return join_expression(r.values, r.ops);
 }
 
 }  // namespace
@@ -400,6 +415,87 @@ std::string arith_response(const arith_problem& problem, const arith_verbosity& 
     if (problem.prompt.size() + text.size() <= max_chars || s == 0.0) return text;
     s = s < 0.02 ? 0.0 : s * 0.5;
   }
+}
+
+const char* arith_answer_kind_name(arith_answer_kind kind) {
+  switch (kind) {
+    case arith_answer_kind::minimal:
+      return "minimal";
+    case arith_answer_kind::fused:
+      return "fused";
+    default:
+      return "verbose";
+  }
+}
+
+status validate_arith_answer_mix(const arith_answer_mix& mix) {
+  if (!(mix.minimal >= 0.0 && mix.minimal <= 1.0)) {
+    return fail("minimal: expected a number in [0, 1], got " + std::to_string(mix.minimal));
+  }
+  if (!(mix.fused >= 0.0 && mix.fused <= 1.0)) {
+    return fail("fused: expected a number in [0, 1], got " + std::to_string(mix.fused));
+  }
+  if (mix.minimal + mix.fused > 1.0 + 1e-12) {
+    return fail("fused: minimal + fused must be <= 1, got " + std::to_string(mix.minimal) + " + " +
+                std::to_string(mix.fused));
+  }
+  return status::success();
+}
+
+bool arith_fusable(const arith_problem& problem, std::size_t first, std::size_t count) {
+  const std::vector<arith_step> steps = arith_solution_steps(problem);
+  if (count == 0 || first >= steps.size() || count > steps.size() - first) return false;
+  std::vector<std::size_t> merged_at;
+  reduce_steps(problem, steps, first + count, &merged_at);
+  return merged_at.size() == first + count && merged_at.back() == 0;
+}
+
+std::string arith_fused_response(const arith_problem& problem, std::size_t first,
+                                 std::size_t count) {
+  const std::vector<arith_step> steps = arith_solution_steps(problem);
+  const std::string answer = "A:" + std::to_string(problem.answer);
+  if (!arith_fusable(problem, first, count)) return arith_minimal_response(problem);
+  if (count == steps.size()) return answer;
+  std::string out;
+  for (std::size_t k = 0; k < first; ++k) out += format_arith_step(steps[k]) + '\n';
+  // A step that merges into the running value ends a term, so the fused steps reduce
+  // exactly the first count + 1 values of the remaining expression (a product is always
+  // followed at once by the step that adds it).
+  const reduction r = reduce_steps(problem, steps, first);
+  const std::vector<std::int64_t> head(r.values.begin(),
+                                       r.values.begin() + static_cast<std::ptrdiff_t>(count) + 1);
+  out += join_expression(head, r.ops.substr(0, count)) + "=" +
+         std::to_string(steps[first + count - 1].value) + '\n';
+  for (std::size_t k = first + count; k < steps.size(); ++k) {
+    out += format_arith_step(steps[k]) + '\n';
+  }
+  return out + answer;
+}
+
+std::string arith_mixed_response(const arith_problem& problem, const arith_verbosity& verbosity,
+                                 const arith_answer_mix& mix, std::uint64_t sample,
+                                 std::size_t max_chars, arith_answer_kind* kind) {
+  auto verbose = [&] {
+    if (kind) *kind = arith_answer_kind::verbose;
+    return arith_response(problem, verbosity, sample, max_chars);
+  };
+  // The default mix draws nothing: the corpus of issue 8, byte for byte.
+  if (!(mix.minimal > 0.0) && !(mix.fused > 0.0)) return verbose();
+  splitmix64 rng(stream_seed(problem.seed, problem.split, problem.index, tag_answer_kind, sample));
+  const double u = rng.unit();
+  if (u >= mix.minimal + mix.fused) return verbose();
+  if (u < mix.minimal) {
+    if (kind) *kind = arith_answer_kind::minimal;
+    return arith_minimal_response(problem);
+  }
+  if (kind) *kind = arith_answer_kind::fused;
+  const std::size_t n = arith_solution_steps(problem).size();
+  if (n <= 1) return "A:" + std::to_string(problem.answer);
+  std::size_t count = static_cast<std::size_t>(rng.between(2, static_cast<std::int64_t>(n)));
+  const std::size_t first = rng.below(n - count + 1);
+  // A product's step is fused together with the step that adds it.
+  if (!arith_fusable(problem, first, count)) ++count;
+  return arith_fused_response(problem, first, count);
 }
 
 result<arith_problem> parse_arith_prompt(std::string_view prompt) {

@@ -150,6 +150,49 @@ status validate_arith_verbosity(const arith_verbosity& verbosity);
 std::string arith_response(const arith_problem& problem, const arith_verbosity& verbosity,
                            std::uint64_t sample, std::size_t max_chars = 320);
 
+/// The kinds of correct answer the SFT corpus mixes (issue 17): verbose step-by-step
+/// (arith_response), minimal step-by-step (arith_minimal_response) and fused, where one line
+/// writes k >= 2 consecutive steps at once (arith_fused_response).
+enum class arith_answer_kind { verbose, minimal, fused };
+
+/// "verbose", "minimal" or "fused".
+const char* arith_answer_kind_name(arith_answer_kind kind);
+
+/// The SFT corpus mixture: each response draws its kind with these shares, the same at
+/// every difficulty; the rest (1 - minimal - fused) is verbose. The default (0, 0) is the
+/// all-verbose corpus of issue 8.
+struct arith_answer_mix {
+  double minimal = 0.0;  ///< share of minimal step-by-step answers, [0, 1]
+  double fused = 0.0;    ///< share of fused answers, [0, 1]; minimal + fused <= 1
+};
+
+/// Checks the shares. Errors name the field: "fused: expected a number in [0, 1], got 2",
+/// "fused: minimal + fused must be <= 1, got 0.6 + 0.5".
+status validate_arith_answer_mix(const arith_answer_mix& mix);
+
+/// Whether steps first..first+count-1 (count >= 1, within the solution) can be written as
+/// one line: the last of them writes the running value, not a product that the next step
+/// adds (a product is only ever fused together with the step that adds it).
+bool arith_fusable(const arith_problem& problem, std::size_t first, std::size_t count);
+
+/// The minimal response with steps first..first+count-1 written as one line: the part of
+/// the remaining expression they reduce, then '=' and its value ("37+85-19=103"); when they
+/// are all the steps, the answer line alone ("A:103"). Requires arith_fusable(problem,
+/// first, count); returns the minimal response otherwise.
+std::string arith_fused_response(const arith_problem& problem, std::size_t first,
+                                 std::size_t count);
+
+/// One SFT response of the mixture: its kind drawn from `mix` by (problem, sample) on a
+/// stream of its own; verbose answers are arith_response(problem, verbosity, sample,
+/// max_chars); fused answers fuse k consecutive steps, k uniform in 2..all (a product's step
+/// joins the next one, see arith_fusable), the first step uniform among the places k fits;
+/// with one step the fused answer is the answer alone. With the default mix no kind is drawn
+/// and the result is arith_response(problem, verbosity, sample, max_chars), byte for byte.
+/// `kind`, when given, receives the kind drawn. Every response is correct.
+std::string arith_mixed_response(const arith_problem& problem, const arith_verbosity& verbosity,
+                                 const arith_answer_mix& mix, std::uint64_t sample,
+                                 std::size_t max_chars = 320, arith_answer_kind* kind = nullptr);
+
 /// Reads a prompt "Q:<expression>=?" (trailing newline optional) or a bare expression back
 /// into operands and operators and computes its answer with the task's rules (* before
 /// + and -). The verifier can thus grade from the prompt alone. Errors: anything that is not

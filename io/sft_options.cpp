@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "io/arith_task.hpp"
 #include "io/option_table.hpp"
 
 namespace leadrl::io {
@@ -46,6 +47,13 @@ const option_table<sft_section>& sft_table() {
           real_range(0, 1, false, false));
     t.add("sft.spread", &s::spread, "per-response verbosity spread in [0, 1]",
           real_range(0, 1, false, false));
+    t.add("sft.minimal_share", &s::minimal_share,
+          "share of minimal step-by-step answers in the arith SFT corpus, [0, 1]",
+          real_range(0, 1, false, false));
+    t.add("sft.fused_share", &s::fused_share,
+          "share of fused answers (k >= 2 consecutive steps on one line, or the answer "
+          "alone) in the arith SFT corpus, [0, 1]; minimal_share + fused_share <= 1",
+          real_range(0, 1, false, false));
     t.add("sft.seed", &s::seed, "SFT corpus and evaluation seed");
     t.add("sft.eval_every", &s::eval_every, "held-out evaluation every N steps (0: at the end)",
           int_range(0));
@@ -77,7 +85,17 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   sft_options o;
   o.train = std::move(*train);
   LEADRL_TRY(sft_table().read(cfg, o.sft));
-  o.fingerprint = fingerprint_of(o.train.config_text);
+  const io::arith_answer_mix mix{o.sft.minimal_share, o.sft.fused_share};
+  if (auto st = io::validate_arith_answer_mix(mix); !st) {
+    return fail("sft.fused_share: expected sft.minimal_share + sft.fused_share <= 1, got " +
+                std::to_string(mix.minimal) + " + " + std::to_string(mix.fused));
+  }
+  // The mixture keys at their default leave the fingerprint of the all-verbose corpus as it
+  // was before they existed, so that its cached checkpoints stay valid.
+  std::vector<std::string> at_default;
+  if (o.sft.minimal_share == 0.0) at_default.push_back("sft.minimal_share");
+  if (o.sft.fused_share == 0.0) at_default.push_back("sft.fused_share");
+  o.fingerprint = fingerprint_of(config_text_without(o.train.config_text, at_default));
   return o;
 }
 

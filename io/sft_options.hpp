@@ -28,8 +28,13 @@ struct sft_section {
   double min_lr_ratio = 0.1;     ///< cosine floor as a share of lr
   double weight_decay = 0.01;
   double grad_clip = 1.0;
-  double verbosity = 0.5;         ///< mean verbosity of the corpus, [0, 1]
-  double spread = 0.5;            ///< per-response verbosity spread, [0, 1]
+  double verbosity = 0.5;  ///< mean verbosity of the corpus, [0, 1]
+  double spread = 0.5;     ///< per-response verbosity spread, [0, 1]
+  /// The answer mixture (io::arith_answer_mix, issue 17): shares of minimal step-by-step
+  /// and of fused answers, the rest verbose; minimal_share + fused_share <= 1. 0 and 0 (the
+  /// default) is the all-verbose corpus, and then neither key enters the fingerprint.
+  double minimal_share = 0.0;
+  double fused_share = 0.0;
   std::uint64_t seed = 7;         ///< corpus problems and evaluation sampling
   std::int64_t eval_every = 250;  ///< progress evaluation every N steps (0: only at the end)
   std::int64_t eval_problems = 128;
@@ -51,8 +56,8 @@ struct sft_options {
 io::config_schema sft_schema();
 
 /// Reads and checks `cfg` (parsed with sft_schema()): train's checks, then sft.* ranges
-/// (steps, batch_size >= 1, lr > 0, verbosity/spread/min_lr_ratio in [0, 1], ...), each
-/// error naming its key.
+/// (steps, batch_size >= 1, lr > 0, verbosity/spread/min_lr_ratio/minimal_share/fused_share
+/// in [0, 1], minimal_share + fused_share <= 1, ...), each error naming its key.
 result<sft_options> read_sft_options(const io::config& cfg);
 
 /// load_config(sft_schema(), ini_path, overrides) then read_sft_options.

@@ -133,6 +133,7 @@ status validate(const sft_settings& s, const sft_ranks& ranks) {
 status validate(const arith_sft_settings& s) {
   if (auto st = io::validate_arith_options(s.task); !st) return st.error().with_context("task");
   if (auto st = io::validate_arith_verbosity(s.verbosity); !st) return st;
+  if (auto st = io::validate_arith_answer_mix(s.mix); !st) return st;
   return validate(static_cast<const sft_settings&>(s));
 }
 
@@ -345,7 +346,8 @@ result<sft_report> run_arith_sft(decoder model, const arith_sft_settings& s,
       // Keep prompt + response (+ EOS) within the response budget.
       const std::size_t max_chars =
           p.prompt.size() + static_cast<std::size_t>(s.max_response_tokens) - 1;
-      auto e = arith_sft_example(p, io::arith_response(p, s.verbosity, p.index, max_chars));
+      auto e = arith_sft_example(
+          p, io::arith_mixed_response(p, s.verbosity, s.mix, p.index, max_chars));
       if (!e) return e.error();
       examples.push_back(std::move(*e));
     }

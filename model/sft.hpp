@@ -105,6 +105,7 @@ struct sft_ranks {
 struct arith_sft_settings : sft_settings {
   io::arith_task_options task;  ///< difficulty range and splits of the problems
   io::arith_verbosity verbosity;
+  io::arith_answer_mix mix;  ///< the answer mixture (default: all verbose)
 };
 
 /// Checks ranges; the error names the field ("steps: expected >= 1, got 0").
@@ -153,7 +154,8 @@ struct sft_progress {
   std::int64_t step = 0;  ///< optimizer steps done
   double loss = 0;        ///< mean loss since the previous report
   double lr = 0;
-  double tokens_per_s = 0;  ///< trained tokens (all positions, all ranks) per second since the start
+  double tokens_per_s =
+      0;  ///< trained tokens (all positions, all ranks) per second since the start
   bool has_eval = false;
   sft_eval_result eval;
 };
@@ -166,7 +168,8 @@ struct sft_report {
 };
 
 /// Trains `model` in place. Step s uses train-split problems (seed, indices
-/// s·batch_size ..) with responses arith_response(problem, verbosity, index); reports
+/// s·batch_size ..) with responses arith_mixed_response(problem, verbosity, mix, index)
+/// (arith_response(problem, verbosity, index) with the default mix); reports
 /// through `progress` every eval_every steps (with an evaluation on held-out test-split
 /// problems), at the end (with one) and every progress_every steps (has_eval false unless
 /// an evaluation is due too).

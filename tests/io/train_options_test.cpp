@@ -187,6 +187,41 @@ TEST(TrainOptions, SchemaDefaultsAreTheStructDefaults) {
   EXPECT_EQ(sft->sft.output_dir, sd.output_dir);
 }
 
+// The SFT answer mixture (issue 17): its keys at their default leave the fingerprint as it
+// was before they existed (cached checkpoints stay valid); other values change it; bad
+// values are named.
+TEST(SftOptions, AnswerMixKeys) {
+  auto plain = load_sft_options("", {});
+  ASSERT_TRUE(plain.ok()) << plain.error().message();
+  EXPECT_EQ(plain->sft.minimal_share, 0.0);
+  EXPECT_EQ(plain->sft.fused_share, 0.0);
+  EXPECT_EQ(plain->fingerprint.find("minimal_share"), std::string::npos) << plain->fingerprint;
+  EXPECT_EQ(plain->fingerprint.find("fused_share"), std::string::npos);
+  auto explicit_zero = load_sft_options("", {"sft.fused_share=0"});
+  ASSERT_TRUE(explicit_zero.ok());
+  EXPECT_EQ(explicit_zero->fingerprint, plain->fingerprint);
+
+  auto mixed = load_sft_options("", {"sft.minimal_share=0.25", "sft.fused_share=0.25"});
+  ASSERT_TRUE(mixed.ok()) << mixed.error().message();
+  EXPECT_EQ(mixed->sft.minimal_share, 0.25);
+  EXPECT_EQ(mixed->sft.fused_share, 0.25);
+  EXPECT_NE(mixed->fingerprint.find("fused_share"), std::string::npos);
+  EXPECT_NE(mixed->fingerprint, plain->fingerprint);
+
+  auto above_one = load_sft_options("", {"sft.fused_share=1.5"});
+  ASSERT_FALSE(above_one.ok());
+  EXPECT_NE(above_one.error().message().find("sft.fused_share"), std::string::npos);
+  auto negative = load_sft_options("", {"sft.minimal_share=-0.1"});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.error().message().find("sft.minimal_share"), std::string::npos);
+  auto sum = load_sft_options("", {"sft.minimal_share=0.6", "sft.fused_share=0.5"});
+  ASSERT_FALSE(sum.ok());
+  EXPECT_NE(sum.error().message().find("sft.fused_share"), std::string::npos)
+      << sum.error().message();
+  EXPECT_NE(sum.error().message().find("<= 1"), std::string::npos);
+  EXPECT_TRUE(load_sft_options("", {"sft.minimal_share=0.5", "sft.fused_share=0.5"}).ok());
+}
+
 // Values other than the defaults survive the table's writing and reading exactly.
 TEST(TrainOptions, OverridesOfTheTableReadBackExactly) {
   train_options want;
