@@ -48,6 +48,16 @@ inline std::optional<double> parse_real(const std::string& text, double lo, doub
   return v;
 }
 
+/// Reports a bad command-line value of `leadrl <command>` ("leadrl eval: --samples:
+/// expected an integer in 1..1024, got 'x' (see leadrl eval --help)") and returns exit
+/// code 2.
+inline int bad_usage(const std::string& command, const std::string& option,
+                     const std::string& expected, const std::string& got) {
+  std::cerr << "leadrl " << command << ": --" << option << ": expected " << expected << ", got '"
+            << got << "' (see leadrl " << command << " --help)\n";
+  return 2;
+}
+
 /// Writes `text` to `path` (replacing it). On failure prints "<who>: cannot write <path>"
 /// to stderr and returns false.
 inline bool write_text_file(const std::string& path, const std::string& text,

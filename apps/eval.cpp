@@ -72,9 +72,7 @@ struct eval_plan {
 using exit_code = std::optional<int>;  // set: stop with this code
 
 int bad_usage(const std::string& option, const std::string& expected, const std::string& got) {
-  std::cerr << "leadrl eval: --" << option << ": expected " << expected << ", got '" << got
-            << "' (see leadrl eval --help)\n";
-  return 2;
+  return leadrl::cli::bad_usage("eval", option, expected, got);
 }
 
 // "NAME=VALUE" with both parts non-empty.
@@ -379,14 +377,6 @@ void print_throughput(const std::string& model, const std::string& dataset,
   std::cerr << "\n";
 }
 
-// The exit code every rank takes after a step that may fail on some ranks only: the
-// largest code among the ranks, -1 when all carry on. A failed exchange is a failure (1).
-int agreed_code(const runtime::mpi_world& w, int mine) {
-  auto code = w.max_over_ranks(mine);
-  if (!code) std::cerr << "leadrl eval: " << code.error().message() << "\n";
-  return code ? *code : 1;
-}
-
 // One model on one dataset: this rank's share, then (over several ranks) every share
 // joined in rank order. A failure ends the job: the other ranks would wait for this one.
 eval::eval_samples evaluate_dataset(const runtime::mpi_world& w, eval::eval_model& m,
@@ -428,7 +418,7 @@ exit_code evaluate_all(const runtime::mpi_world& w, const eval_plan& plan,
       std::cerr << "leadrl eval: --model " << name << "=" << dir << ": " << m.error().message()
                 << "\n";
     }
-    if (const int code = agreed_code(w, m ? -1 : 2); code >= 0) return code;
+    if (const int code = w.agreed_exit_code(m ? -1 : 2, "leadrl eval"); code >= 0) return code;
     for (const auto& d : plan.datasets) runs.push_back(evaluate_dataset(w, **m, d, plan, bar));
   }
   return std::nullopt;

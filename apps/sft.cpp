@@ -247,14 +247,6 @@ bool write_checkpoint(const leadrl::io::sft_options& o, const leadrl::model::dec
   return true;
 }
 
-// The exit code every rank takes after a step that may fail on some ranks only: the
-// largest code among the ranks, -1 when all carry on. A failed exchange is a failure (1).
-int agreed_code(const leadrl::runtime::mpi_world& w, int mine) {
-  auto code = w.max_over_ranks(mine);
-  if (!code) std::cerr << "leadrl sft: " << code.error().message() << "\n";
-  return code ? *code : 1;
-}
-
 // Rank 0's look at sft.output_dir: 0 when it holds a checkpoint of this configuration
 // (skipped), 2 when it cannot be made, -1 to train.
 int check_output_dir(const fs::path& out_dir, const std::string& stamp, bool force) {
@@ -319,7 +311,8 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
     return 2;
   }
   // Rank 0 alone decides about the directory, so that the ranks cannot disagree.
-  const int cached = agreed_code(w, w.rank() == 0 ? check_output_dir(out_dir, stamp, force) : -1);
+  const int cached = w.agreed_exit_code(
+      w.rank() == 0 ? check_output_dir(out_dir, stamp, force) : -1, "leadrl sft");
   if (cached >= 0) return cached;
   auto model = build_model(options);
   if (!model) std::cerr << "leadrl sft: " << model.error().message() << "\n";
@@ -352,7 +345,7 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
     runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);
     if (!runner) std::cerr << "leadrl sft: " << runner.error().message() << "\n";
   }
-  if (const int code = agreed_code(w, runner ? -1 : 2); code >= 0) return code;
+  if (const int code = w.agreed_exit_code(runner ? -1 : 2, "leadrl sft"); code >= 0) return code;
   auto report = (*runner)();
   if (!report) {
     // A rank that fails alone would leave the others waiting in a collective.

@@ -29,9 +29,7 @@ namespace po = boost::program_options;
 using namespace leadrl;
 
 int bad_usage(const std::string& option, const std::string& expected, const std::string& got) {
-  std::cerr << "leadrl step-gate: --" << option << ": expected " << expected << ", got '" << got
-            << "' (see leadrl step-gate --help)\n";
-  return 2;
+  return leadrl::cli::bad_usage("step-gate", option, expected, got);
 }
 
 // The command line as given (numbers as text: they are checked before anything loads).

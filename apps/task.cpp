@@ -34,9 +34,7 @@ std::optional<double> parse_unit_interval(const std::string& text) {
 }
 
 int bad_usage(const std::string& option, const std::string& expected, const std::string& got) {
-  std::cerr << "leadrl task: --" << option << ": expected " << expected << ", got '" << got
-            << "' (see leadrl task --help)\n";
-  return 2;
+  return leadrl::cli::bad_usage("task", option, expected, got);
 }
 
 int run_task(int argc, char** argv) {

@@ -154,8 +154,8 @@ struct sft_progress {
   std::int64_t step = 0;  ///< optimizer steps done
   double loss = 0;        ///< mean loss since the previous report
   double lr = 0;
-  double tokens_per_s =
-      0;  ///< trained tokens (all positions, all ranks) per second since the start
+  /// Trained tokens (all positions, all ranks) per second since the start.
+  double tokens_per_s = 0;
   bool has_eval = false;
   sft_eval_result eval;
 };

@@ -93,10 +93,14 @@ result<std::vector<std::string>> mpi_world::all_gather(const std::string& value,
   return out;
 }
 
-result<int> mpi_world::max_over_ranks(int value, std::chrono::milliseconds timeout) const {
-  auto all = all_gather(std::to_string(value), timeout);
-  if (!all) return all.error();
-  int most = value;
+int mpi_world::agreed_exit_code(int mine, const std::string& who,
+                                std::chrono::milliseconds timeout) const {
+  auto all = all_gather(std::to_string(mine), timeout);
+  if (!all) {
+    std::cerr << who << ": " << all.error().message() << "\n";
+    return 1;
+  }
+  int most = mine;
   for (const auto& v : *all) most = std::max(most, std::stoi(v));
   return most;
 }

@@ -61,10 +61,11 @@ class mpi_world {
   result<std::vector<std::string>> all_gather(
       const std::string& value, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
-  /// The largest of the ranks' `value`s, on every rank: how the ranks agree on an exit
-  /// code after a step that may fail on some of them only. Fails like all_gather.
-  result<int> max_over_ranks(int value,
-                             std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+  /// How the ranks agree on an exit code after a step that may fail on some of them only:
+  /// the largest of the ranks' `mine` (-1: this rank carries on), on every rank. When the
+  /// exchange itself fails (like all_gather), prints "<who>: <why>" and returns 1.
+  int agreed_exit_code(int mine, const std::string& who,
+                       std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
   /// Ends the whole job now with `code` after printing `why` (the clean abort path).
   [[noreturn]] void abort(int code, const std::string& why) const;
