@@ -44,6 +44,12 @@ struct controller_state {
   std::shared_ptr<rank_context> s;
   std::vector<caf::actor> peers;
   std::optional<io::data_sampler> sampler;
+  // The arithmetic task: each prompt's level (for the level<d>/* metrics), and with
+  // data.arith_curriculum_step the prompt ids the sampler draws from until that step
+  // (those at levels up to data.arith_curriculum_max_difficulty; the sampler then draws
+  // indices into this list).
+  std::vector<int> prompt_levels;
+  std::vector<std::int64_t> curriculum_rows;
   lead::estimator_state estimator;
   // Steps whose update every rank has finished (the policy version), the last step whose
   // generation was requested, and the last one planned (advantages sent); the estimator
@@ -183,9 +189,23 @@ bool nonfinite_streak_allows_next_step(controller_state& st) {
 // the snapshot store and the metrics log (continued when resuming).
 status prepare_run(controller_state& st) {
   const auto& o = st.s->options;
-  auto sampler =
-      io::data_sampler::make(st.s->worker->num_prompts(), o.data.train_batch_size, o.trainer.seed);
-  if (!sampler) return sampler.error().with_context("controller");
+  st.prompt_levels = st.s->worker->prompt_levels();
+  if (o.data.arith_curriculum_step > 0) {
+    st.curriculum_rows = curriculum_prompts(
+        st.prompt_levels, static_cast<int>(o.data.arith_curriculum_max_difficulty));
+  }
+  // The sampler of the last step issued (0 at the start, else the resumed step): the
+  // curriculum's until its step, then the whole set's (issue_step switches at the step after).
+  const bool easy = in_curriculum(st.s->resumed_step, o.data.arith_curriculum_step);
+  auto sampler = io::data_sampler::make(
+      easy ? static_cast<std::int64_t>(st.curriculum_rows.size()) : st.s->worker->num_prompts(),
+      o.data.train_batch_size, o.trainer.seed);
+  if (!sampler) {
+    return sampler.error().with_context(
+        easy ? "data.arith_curriculum_max_difficulty: the prompts of levels up to " +
+                   std::to_string(o.data.arith_curriculum_max_difficulty)
+             : std::string("controller"));
+  }
   st.sampler = std::move(*sampler);
   if (st.s->resumed_controller) {
     if (auto r = import_controller_state(*st.s->resumed_controller, *st.sampler, st.estimator,
@@ -218,6 +238,24 @@ status prepare_run(controller_state& st) {
   return status::success();
 }
 
+// The prompts of `step` (issued in step order): from the curriculum's prompts until
+// data.arith_curriculum_step, from the whole set after, with a sampler started afresh at the
+// switch.
+std::vector<std::int64_t> draw_prompts(controller_state& st, std::int64_t step) {
+  const auto& o = st.s->options;
+  const std::int64_t switch_step = o.data.arith_curriculum_step;
+  if (switch_step > 0 && step == switch_step + 1) {
+    // Cannot fail: the whole set held a batch when the run started (rank_worker::create).
+    st.sampler = *io::data_sampler::make(st.s->worker->num_prompts(), o.data.train_batch_size,
+                                         o.trainer.seed);
+  }
+  std::vector<std::int64_t> ids = st.sampler->next_batch();
+  if (in_curriculum(step, switch_step)) {
+    for (auto& id : ids) id = st.curriculum_rows[static_cast<std::size_t>(id)];
+  }
+  return ids;
+}
+
 // Requests the generation of `step` from every rank (its share of the step's prompts, with
 // the behaviour policy version `version`) and arms its deadline: one step's time for each
 // step that may run ahead of it.
@@ -228,7 +266,7 @@ void issue_step(caf::event_based_actor* self, controller_state& st, std::int64_t
   auto& slot = st.inflight[step];
   slot.step = step;
   slot.behaviour_version = version;
-  slot.prompt_ids = st.sampler->next_batch();
+  slot.prompt_ids = draw_prompts(st, step);
   const auto shards = shard_prompts(slot.prompt_ids, static_cast<int>(st.peers.size()));
   slot.scored.assign(st.peers.size(), std::nullopt);
   slot.reports.assign(st.peers.size(), std::nullopt);
@@ -394,8 +432,12 @@ void finish_step(caf::event_based_actor* self, controller_state& st, step_slot& 
     return;
   }
   auto& m = *metrics;
-  m["caf/bytes_per_step"] = static_cast<double>(slot.caf_bytes);
   const auto& o = st.s->options;
+  for (const auto& [k, v] :
+       level_metrics(*slot.batch, slot.adv, st.prompt_levels, o.estimator.lead.bmax)) {
+    m[k] = v;
+  }
+  m["caf/bytes_per_step"] = static_cast<double>(slot.caf_bytes);
   st.finished = slot.step;
   count_nonfinite_streak(st, m);
   // The snapshot's metrics row of this step lacks only timing/snapshot, which is measured

@@ -36,6 +36,9 @@ struct scored_rollouts {
   std::vector<double> correctness;  ///< grader verdict (1/0)
   std::vector<double> format;
   std::vector<std::uint8_t> truncated;  ///< 1 when stopped at the token limit
+  /// Arithmetic task: 1 when the answer writes fewer steps than its problem needs (fused
+  /// or dropped, io/arith_steps.hpp), else 0; empty for other tasks.
+  std::vector<std::uint8_t> skipped;
 };
 
 /// controller -> every rank: the step's weights, L* of the batch's prompts and this
@@ -76,7 +79,7 @@ typename Inspector::result_type inspect(Inspector& f, generate_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, scored_rollouts& x) {
   return f(caf::meta::type_name("scored_rollouts"), x.step, x.rank, x.prompt_ids, x.rollout_idx,
-           x.lengths, x.correctness, x.format, x.truncated);
+           x.lengths, x.correctness, x.format, x.truncated, x.skipped);
 }
 
 template <class Inspector>

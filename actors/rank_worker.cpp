@@ -20,6 +20,7 @@
 #include "actors/step_logic.hpp"
 #include "grading/arith_grade.hpp"
 #include "io/arith_task.hpp"
+#include "io/arith_steps.hpp"
 #include "io/data_sampler.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/chat_template.hpp"
@@ -67,6 +68,7 @@ result<io::problem_dataset> load_train_problems(const io::train_options& options
   io::arith_task_options task;
   task.min_difficulty = static_cast<int>(options.data.arith_min_difficulty);
   task.max_difficulty = static_cast<int>(options.data.arith_max_difficulty);
+  task.max_digits = static_cast<int>(options.data.arith_max_digits);
   auto problems = io::generate_arith_problems(task, io::arith_split::train, options.trainer.seed, 0,
                                               static_cast<std::size_t>(options.data.train_size));
   if (!problems) return problems.error().with_context("data.task=arith");
@@ -99,6 +101,7 @@ struct rank_worker::impl {
   runtime::collectives* coll = nullptr;
   io::problem_dataset data;                        // the prompts kept (see encode_prompts)
   std::vector<std::vector<std::int64_t>> prompts;  // model input of data.rows[i]
+  std::vector<io::arith_problem> arith_problems;   // arith: data.rows[i] read back, for steps
   std::int64_t dropped_prompts = 0;
   std::shared_ptr<const model::tokenizer> tok;
   model::chat_template tmpl = model::chat_template::plain();
@@ -241,6 +244,11 @@ status rank_worker::impl::encode_prompts() {
       ++dropped_prompts;
       continue;
     }
+    if (arith) {
+      auto problem = io::parse_arith_prompt(row.prompt);
+      if (!problem) return problem.error().with_context("data: training prompt " + row.id);
+      arith_problems.push_back(std::move(*problem));
+    }
     row.prompt_id = static_cast<std::int64_t>(kept.size());
     kept.push_back(std::move(row));
     prompts.push_back(std::move(ids));
@@ -325,6 +333,13 @@ result<std::unique_ptr<rank_worker>> rank_worker::create(const io::train_options
 
 std::int64_t rank_worker::num_prompts() const {
   return static_cast<std::int64_t>(impl_->data.rows.size());
+}
+
+std::vector<int> rank_worker::prompt_levels() const {
+  std::vector<int> levels;
+  if (!impl_->arith) return levels;
+  for (const auto& row : impl_->data.rows) levels.push_back(row.difficulty);
+  return levels;
 }
 
 std::int64_t rank_worker::dropped_prompts() const {
@@ -440,6 +455,10 @@ scored_rollouts rank_worker::grade(std::int64_t step) const {
     s.correctness.push_back(g.correct ? 1.0 : 0.0);
     s.format.push_back(g.format);
     s.truncated.push_back(r.truncated ? 1 : 0);
+    if (w.arith) {
+      const auto& problem = w.arith_problems[static_cast<std::size_t>(r.prompt_id)];
+      s.skipped.push_back(io::classify_arith_steps(text, problem).skipped() ? 1 : 0);
+    }
     if (!w.options.trainer.rollout_data_dir.empty()) texts.push_back(text);
   }
   if (!w.options.trainer.rollout_data_dir.empty()) w.dump_rollouts(s, *step_rows, texts);

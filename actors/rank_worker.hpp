@@ -50,6 +50,9 @@ class rank_worker {
   /// Number of training prompts (the controller's sampler draws ids below this): those
   /// of the dataset whose model input fits data.max_prompt_length tokens.
   std::int64_t num_prompts() const;
+  /// The built-in arithmetic task: the level (1..5) of each training prompt, by prompt id;
+  /// empty for other data.
+  std::vector<int> prompt_levels() const;
   /// Prompts of the dataset dropped for being longer than data.max_prompt_length.
   std::int64_t dropped_prompts() const;
 

@@ -85,7 +85,8 @@ result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_ra
     const std::size_t n = s.prompt_ids.size();
     if (s.rollout_idx.size() != n || s.lengths.size() != n || s.correctness.size() != n ||
         (!s.format.empty() && s.format.size() != n) ||
-        (!s.truncated.empty() && s.truncated.size() != n)) {
+        (!s.truncated.empty() && s.truncated.size() != n) ||
+        (!s.skipped.empty() && s.skipped.size() != n)) {
       return fail(who + ": arrays of different sizes (" + std::to_string(n) + " prompt ids)");
     }
     auto& b = out.batch;
@@ -101,8 +102,15 @@ result<assembled_batch> assemble_batch(const std::vector<scored_rollouts>& by_ra
       b.truncated.push_back(!s.truncated.empty() && s.truncated[i] != 0);
     }
     out.rollout_idx.insert(out.rollout_idx.end(), s.rollout_idx.begin(), s.rollout_idx.end());
+    if (s.skipped.empty()) {
+      out.skipped.insert(out.skipped.end(), n, 0);
+    } else {
+      out.skipped.insert(out.skipped.end(), s.skipped.begin(), s.skipped.end());
+      out.counts_skips = true;
+    }
     out.rank_offsets.push_back(b.prompt_ids.size());
   }
+  if (!out.counts_skips) out.skipped.clear();
   if (out.batch.size() == 0) return fail("step " + std::to_string(step) + ": no rollouts reported");
   return out;
 }
@@ -187,6 +195,64 @@ result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
     m["throughput/tokens_per_s"] = len_sum / timings.step;
   }
   return m;
+}
+
+std::map<std::string, double> level_metrics(const assembled_batch& batch,
+                                            const lead::estimator_output& adv,
+                                            const std::vector<int>& prompt_levels,
+                                            double unsolved_lstar) {
+  struct sums {
+    double rollouts = 0, correct = 0, length = 0, skipped = 0, lstar = 0, lstar_prompts = 0;
+  };
+  std::map<int, sums> by_level;
+  auto level_of = [&prompt_levels](std::int64_t id) {
+    return id >= 0 && static_cast<std::size_t>(id) < prompt_levels.size()
+               ? prompt_levels[static_cast<std::size_t>(id)]
+               : 0;
+  };
+  const auto& b = batch.batch;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const int level = level_of(b.prompt_ids[i]);
+    if (level <= 0) continue;
+    sums& s = by_level[level];
+    s.rollouts += 1;
+    s.correct += b.correctness[i] > 0.5 ? 1 : 0;
+    s.length += b.lengths[i];
+    if (!batch.skipped.empty()) s.skipped += batch.skipped[i];
+  }
+  for (std::size_t i = 0; i < adv.lstar_prompt_ids.size(); ++i) {
+    const int level = level_of(adv.lstar_prompt_ids[i]);
+    if (level <= 0 || !(adv.lstar[i] < unsolved_lstar)) continue;
+    by_level[level].lstar += adv.lstar[i];
+    by_level[level].lstar_prompts += 1;
+  }
+  std::map<std::string, double> m;
+  for (const auto& [level, s] : by_level) {
+    const std::string key = "level" + std::to_string(level) + "/";
+    if (s.rollouts > 0) {
+      m[key + "rollouts"] = s.rollouts;
+      m[key + "accuracy"] = s.correct / s.rollouts;
+      m[key + "length"] = s.length / s.rollouts;
+      if (!batch.skipped.empty()) m[key + "skip_rate"] = s.skipped / s.rollouts;
+    }
+    if (s.lstar_prompts > 0) m[key + "lstar_mean"] = s.lstar / s.lstar_prompts;
+  }
+  return m;
+}
+
+bool in_curriculum(std::int64_t step, std::int64_t switch_step) {
+  return switch_step > 0 && step <= switch_step;
+}
+
+std::vector<std::int64_t> curriculum_prompts(const std::vector<int>& prompt_levels,
+                                             int max_level) {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < prompt_levels.size(); ++i) {
+    if (prompt_levels[i] >= 1 && prompt_levels[i] <= max_level) {
+      ids.push_back(static_cast<std::int64_t>(i));
+    }
+  }
+  return ids;
 }
 
 std::string metrics_json_line(std::int64_t step, const std::map<std::string, double>& metrics) {

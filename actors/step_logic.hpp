@@ -65,6 +65,10 @@ struct assembled_batch {
   lead::rollout_batch batch;
   std::vector<std::int32_t> rollout_idx;  ///< per row
   std::vector<std::size_t> rank_offsets;  ///< rank r's rows are [offsets[r], offsets[r+1])
+  /// Per row: 1 when the answer skips steps (scored_rollouts::skipped), 0 when not or not
+  /// reported by its rank; empty when no rank reported skips.
+  std::vector<std::uint8_t> skipped;
+  bool counts_skips = false;  ///< some rank reported skips
 };
 
 /// Concatenates `by_rank[r]` for r = 0..n-1. Fails when a report is for another step or
@@ -91,6 +95,25 @@ result<std::map<std::string, double>> step_metrics(const assembled_batch& batch,
                                                    const lead::estimator_output& adv,
                                                    const std::vector<trained>& by_rank,
                                                    const step_timings& timings);
+
+/// The built-in arithmetic task's metrics per level d of the batch (`prompt_levels[id]` is
+/// prompt id's level; ids outside it or at level 0 are left out): "level<d>/rollouts",
+/// "level<d>/accuracy", "level<d>/length" (mean tokens), "level<d>/skip_rate" (when skips
+/// were reported) and "level<d>/lstar_mean" (LEAD: the mean L* of the level's prompts
+/// whose L* is below `unsolved_lstar`, i.e. solved ones). Levels without rollouts are
+/// absent; an empty `prompt_levels` gives no metrics.
+std::map<std::string, double> level_metrics(const assembled_batch& batch,
+                                            const lead::estimator_output& adv,
+                                            const std::vector<int>& prompt_levels,
+                                            double unsolved_lstar);
+
+/// data.arith_curriculum_step = `switch_step` (0: no curriculum): whether step `step` draws
+/// its prompts from the curriculum's easy prompts (steps 0..switch_step; step 0 is the
+/// start, before any step).
+bool in_curriculum(std::int64_t step, std::int64_t switch_step);
+
+/// The prompt ids whose level is 1..max_level, in id order (`prompt_levels` by id).
+std::vector<std::int64_t> curriculum_prompts(const std::vector<int>& prompt_levels, int max_level);
 
 /// One JSON object (a line, no newline) of `metrics` with "step".
 std::string metrics_json_line(std::int64_t step, const std::map<std::string, double>& metrics);

@@ -54,6 +54,7 @@ struct eval_args {
   std::string base, base_results, protocol, data_dir;
   std::string out_md, out_csv, out_table_csv, out_json;
   std::string count_text = "100", seed_text = "1", min_d_text = "1", max_d_text = "5";
+  std::string max_digits_text = "0";
   std::string n_text = "8", temp_text = "0.8", top_p_text = "0.9", max_new_text = "1024";
   std::string batch_text = "64", sample_seed_text = "1", limit_text = "0", threads_text = "0";
 };
@@ -140,6 +141,9 @@ void add_input_options(po::options_description& o, eval_args& a) {
       "arith: lowest difficulty, 1..5");
   add("arith-max-difficulty", po::value(&a.max_d_text)->default_value("5"),
       "arith: highest difficulty, min..5");
+  add("arith-max-digits", po::value(&a.max_digits_text)->default_value("0"),
+      "arith task: operand digits at most, 0..4 (0: each level's own; the training run's "
+      "data.arith_max_digits)");
   add("jsonl", po::value(&a.jsonl_specs),
       "NAME=FILE: a JSONL problem set (id, problem or prompt, answer); repeat for several");
   add("limit", po::value(&a.limit_text)->default_value("0"),
@@ -253,8 +257,11 @@ exit_code add_arith(const eval_args& a, eval_plan& plan) {
                      "an integer in " + std::to_string(*lo) + ".." + std::to_string(levels),
                      a.max_d_text);
   }
+  auto digits = cli::parse_count(a.max_digits_text, 0, 4);
+  if (!digits) return bad_usage("arith-max-digits", "an integer in 0..4", a.max_digits_text);
   task.min_difficulty = static_cast<int>(*lo);
   task.max_difficulty = static_cast<int>(*hi);
+  task.max_digits = static_cast<int>(*digits);
   auto problems = io::generate_arith_problems(task, io::arith_split::test, *seed, 0,
                                               static_cast<std::size_t>(*count));
   if (!problems) {

@@ -167,6 +167,7 @@ leadrl::result<sft_runner> prepare_arith(const sft_job& job) {
   fill_settings(o, s);
   s.task.min_difficulty = static_cast<int>(o.train.data.arith_min_difficulty);
   s.task.max_difficulty = static_cast<int>(o.train.data.arith_max_difficulty);
+  s.task.max_digits = static_cast<int>(o.train.data.arith_max_digits);
   s.verbosity = {o.sft.verbosity, o.sft.spread};
   s.mix = {o.sft.minimal_share, o.sft.fused_share};
   if (auto st = leadrl::model::validate(s); !st) return st.error();

@@ -34,10 +34,11 @@ int bad_usage(const std::string& option, const std::string& expected, const std:
 
 // The command line as given (numbers as text: they are checked before anything loads).
 struct gate_args {
-  std::string model, out_md;
+  std::string model, out_md, out_json;
+  bool readout = false;
   std::string problems = "100", n = "4", seed = "1", sample_seed = "1";
   std::string min_level = "1", max_level = "5", temperature = "1", top_p = "1";
-  std::string max_new_tokens = "512", max_batch = "64", threads = "0";
+  std::string max_new_tokens = "512", max_batch = "64", threads = "0", max_digits = "0";
 };
 
 // What the checked command line asks for.
@@ -46,6 +47,7 @@ struct gate_plan {
   std::uint64_t problem_seed = 1;
   int min_level = 1;
   int max_level = 5;
+  int max_digits = 0;
   eval::eval_sampling sampling;
   int threads = 0;
 };
@@ -69,6 +71,8 @@ po::options_description gate_options(gate_args& a) {
   add("samples,n", po::value(&a.n)->default_value("4"), "answers per problem, 1..1024");
   add("min-level", po::value(&a.min_level)->default_value("1"), "lowest level, 1..5");
   add("max-level", po::value(&a.max_level)->default_value("5"), "highest level, min..5");
+  add("max-digits", po::value(&a.max_digits)->default_value("0"),
+      "operand digits at most, 0..4 (0: each level's own; the SFT's data.arith_max_digits)");
   add("problem-seed", po::value(&a.seed)->default_value("1"), "problem seed");
   add("seed", po::value(&a.sample_seed)->default_value("1"), "sampling seed");
   add("temperature", po::value(&a.temperature)->default_value("1"),
@@ -81,6 +85,10 @@ po::options_description gate_options(gate_args& a) {
   add("threads", po::value(&a.threads)->default_value("0"),
       "CPU threads per operation, 0..1024 (0: torch's default)");
   add("out-md", po::value(&a.out_md), "also write the table and verdict to FILE");
+  add("out-json", po::value(&a.out_json),
+      "also write the settings, each level's figures and the verdict as JSON to FILE");
+  add("readout", po::bool_switch(&a.readout),
+      "measure only: no verdict, exit 0 (the fair test's readouts of a trained policy)");
   return o;
 }
 
@@ -100,6 +108,9 @@ int parse_problems(const gate_args& a, gate_plan& p) {
   if (!seed) return bad_usage("problem-seed", "an unsigned 64-bit integer", a.seed);
   auto threads = cli::parse_count(a.threads, 0, 1024);
   if (!threads) return bad_usage("threads", "an integer in 0..1024", a.threads);
+  auto digits = cli::parse_count(a.max_digits, 0, 4);
+  if (!digits) return bad_usage("max-digits", "an integer in 0..4", a.max_digits);
+  p.max_digits = static_cast<int>(*digits);
   p.problems = *problems;
   p.problem_seed = *seed;
   p.min_level = static_cast<int>(*min_level);
@@ -140,6 +151,7 @@ bool evaluate_level(eval::eval_model& model, const gate_plan& p, int level,
   io::arith_task_options task;
   task.min_difficulty = level;
   task.max_difficulty = level;
+  task.max_digits = p.max_digits;
   auto problems = io::generate_arith_problems(task, io::arith_split::test, p.problem_seed, 0,
                                               static_cast<std::size_t>(p.problems));
   if (!problems) {
@@ -158,6 +170,9 @@ bool evaluate_level(eval::eval_model& model, const gate_plan& p, int level,
     const auto& problem = (*problems)[static_cast<std::size_t>(samples->problem_ids[i])];
     const io::arith_step_report steps = io::classify_arith_steps(samples->responses[i], problem);
     eval::add_answer(out, steps.kind, samples->correctness[i] > 0.5, samples->lengths[i]);
+    // The arithmetic models' character tokenizer: a token per character, plus the EOS that
+    // the answer lengths count too.
+    out.minimal_tokens += static_cast<double>(io::arith_minimal_response(problem).size() + 1);
   }
   const auto& t = model.last_throughput();
   std::cerr << "leadrl step-gate: level " << level << ": " << t.samples << " answers, "
@@ -188,14 +203,30 @@ int run_step_gate(int argc, char** argv) {
     if (!evaluate_level(**model, plan, level, levels.back())) return 1;
   }
   const eval::step_gate_verdict verdict = eval::judge_step_gate(levels, {});
+  const eval::step_gate_verdict* judged = a.readout ? nullptr : &verdict;
   std::string text =
-      "step gate of " + a.model + ": " + std::to_string(plan.problems) +
-      " test problems per level x " + std::to_string(plan.sampling.samples_per_problem) +
-      " answers, temperature " + a.temperature + ", top-p " + a.top_p + ", problem seed " + a.seed +
-      ", sampling seed " + a.sample_seed + "\n\n" + eval::step_gate_markdown(levels, verdict);
+      std::string(a.readout ? "step readout of " : "step gate of ") + a.model + ": " +
+      std::to_string(plan.problems) + " test problems per level x " +
+      std::to_string(plan.sampling.samples_per_problem) + " answers, temperature " +
+      a.temperature + ", top-p " + a.top_p + ", problem seed " + a.seed + ", sampling seed " +
+      a.sample_seed + "\n\n" + eval::step_gate_markdown(levels, judged);
   std::cout << text;
   if (!a.out_md.empty() && !cli::write_text_file(a.out_md, text, "leadrl step-gate")) return 1;
-  return verdict.passed ? 0 : 1;
+  if (!a.out_json.empty()) {
+    const eval::step_gate_settings settings{a.model,
+                                            plan.problems,
+                                            plan.sampling.samples_per_problem,
+                                            plan.sampling.temperature,
+                                            plan.sampling.top_p,
+                                            plan.problem_seed,
+                                            plan.sampling.seed,
+                                            plan.max_digits};
+    if (!cli::write_text_file(a.out_json, eval::step_gate_json(settings, levels, judged),
+                              "leadrl step-gate")) {
+      return 1;
+    }
+  }
+  return a.readout || verdict.passed ? 0 : 1;
 }
 
 const cli::command_registration registration{

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace leadrl::eval {
 namespace {
 
@@ -45,6 +47,33 @@ step_gate_check check_cell(const std::vector<step_gate_level>& levels, int level
   return c;
 }
 
+nlohmann::json cell_json(const step_gate_cell& c) {
+  nlohmann::json j{{"answers", c.answers}, {"correct", c.correct}, {"accuracy", nullptr}};
+  if (c.answers > 0) j["accuracy"] = c.accuracy();
+  return j;
+}
+
+nlohmann::json level_json(const step_gate_level& l) {
+  const double n = static_cast<double>(std::max<std::size_t>(l.all.answers, 1));
+  const step_gate_cell skipped{l.fused.answers + l.dropped.answers,
+                               l.fused.correct + l.dropped.correct};
+  nlohmann::json j = cell_json(l.all);
+  j["level"] = l.level;
+  j["mean_tokens"] = l.tokens / n;
+  j["minimal_tokens"] = nullptr;
+  j["length_ratio"] = nullptr;
+  if (l.minimal_tokens > 0) {
+    j["minimal_tokens"] = l.minimal_tokens / n;
+    j["length_ratio"] = l.tokens / l.minimal_tokens;
+  }
+  j["skip_rate"] = static_cast<double>(skipped.answers) / n;
+  j["full"] = cell_json(l.full);
+  j["fused"] = cell_json(l.fused);
+  j["dropped"] = cell_json(l.dropped);
+  j["skipped"] = cell_json(skipped);
+  return j;
+}
+
 }  // namespace
 
 double step_gate_cell::accuracy() const {
@@ -81,10 +110,10 @@ step_gate_verdict judge_step_gate(const std::vector<step_gate_level>& levels,
 }
 
 std::string step_gate_markdown(const std::vector<step_gate_level>& levels,
-                               const step_gate_verdict& verdict) {
+                               const step_gate_verdict* verdict) {
   std::string out =
-      "| level | answers | accuracy | mean tokens | full: n / share / acc | fused: n / share / "
-      "acc | dropped: n / share / acc |\n|---|---|---|---|---|---|---|\n";
+      "| level | answers | accuracy | mean tokens | over minimal | full: n / share / acc | fused: n / "
+      "share / acc | dropped: n / share / acc |\n|---|---|---|---|---|---|---|---|\n";
   for (const step_gate_level& l : levels) {
     const double n = static_cast<double>(std::max<std::size_t>(l.all.answers, 1));
     auto kind = [n](const step_gate_cell& c) {
@@ -92,16 +121,43 @@ std::string step_gate_markdown(const std::vector<step_gate_level>& levels,
              (c.answers == 0 ? std::string("-") : fixed(c.accuracy()));
     };
     out += "| " + std::to_string(l.level) + " | " + std::to_string(l.all.answers) + " | " +
-           fixed(l.all.accuracy()) + " | " + fixed(l.tokens / n, 1) + " | " + kind(l.full) + " | " +
+           fixed(l.all.accuracy()) + " | " + fixed(l.tokens / n, 1) + " | " +
+           (l.minimal_tokens > 0 ? fixed(l.tokens / l.minimal_tokens) : std::string("-")) + " | " +
+           kind(l.full) + " | " +
            kind(l.fused) + " | " + kind(l.dropped) + " |\n";
   }
   out += "\n";
-  for (const step_gate_check& c : verdict.checks) {
+  if (!verdict) return out;
+  for (const step_gate_check& c : verdict->checks) {
     out +=
         std::string("- ") + (c.passed ? "pass" : "FAIL") + ": " + c.name + ": " + c.detail + "\n";
   }
-  out += std::string("\ngate: ") + (verdict.passed ? "PASS" : "FAIL") + "\n";
+  out += std::string("\ngate: ") + (verdict->passed ? "PASS" : "FAIL") + "\n";
   return out;
+}
+
+std::string step_gate_json(const step_gate_settings& settings,
+                           const std::vector<step_gate_level>& levels,
+                           const step_gate_verdict* verdict) {
+  nlohmann::json j{{"model", settings.model},
+                   {"problems_per_level", settings.problems_per_level},
+                   {"samples_per_problem", settings.samples_per_problem},
+                   {"temperature", settings.temperature},
+                   {"top_p", settings.top_p},
+                   {"problem_seed", settings.problem_seed},
+                   {"sample_seed", settings.sample_seed},
+                   {"max_digits", settings.max_digits},
+                   {"levels", nlohmann::json::array()},
+                   {"gate", nullptr}};
+  for (const step_gate_level& l : levels) j["levels"].push_back(level_json(l));
+  if (verdict) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const step_gate_check& c : verdict->checks) {
+      checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    }
+    j["gate"] = {{"passed", verdict->passed}, {"checks", checks}};
+  }
+  return j.dump(1) + "\n";
 }
 
 }  // namespace leadrl::eval

@@ -10,10 +10,11 @@
 //
 //   std::vector<eval::step_gate_level> levels = ...;   // add_answer() per graded answer
 //   auto verdict = eval::judge_step_gate(levels, {});
-//   std::cout << eval::step_gate_markdown(levels, verdict);   // exit verdict.passed ? 0 : 1
+//   std::cout << eval::step_gate_markdown(levels, &verdict);   // exit verdict.passed ? 0 : 1
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct step_gate_level {
   step_gate_cell fused;    ///< io::arith_step_kind::fused
   step_gate_cell dropped;  ///< io::arith_step_kind::dropped
   double tokens = 0;       ///< summed answer lengths (tokens), for the mean
+  /// Summed lengths (tokens) of the minimal step-by-step answer of each answer's problem,
+  /// for the length over the minimal length (the fair test's readout); 0 when not counted.
+  double minimal_tokens = 0;
 };
 
 /// Counts one graded answer of `level` of the kind the step counter gave it.
@@ -72,9 +76,32 @@ struct step_gate_verdict {
 step_gate_verdict judge_step_gate(const std::vector<step_gate_level>& levels,
                                   const step_gate_thresholds& thresholds);
 
-/// A markdown table (level, answers, accuracy, mean tokens, then answers / share /
-/// accuracy of full, fused and dropped answers), the checks and the verdict line.
+/// A markdown table (level, answers, accuracy, mean tokens, mean tokens over the minimal
+/// answers' ("-" when not counted), then answers / share / accuracy of full, fused and
+/// dropped answers), then the checks and the verdict line unless `verdict` is null.
 std::string step_gate_markdown(const std::vector<step_gate_level>& levels,
-                               const step_gate_verdict& verdict);
+                               const step_gate_verdict* verdict);
+
+/// What a step-gate run sampled, for the JSON record.
+struct step_gate_settings {
+  std::string model;
+  std::uint64_t problems_per_level = 0;
+  std::int64_t samples_per_problem = 0;
+  double temperature = 1.0;
+  double top_p = 1.0;
+  std::uint64_t problem_seed = 1;
+  std::uint64_t sample_seed = 1;
+  int max_digits = 0;
+};
+
+/// The levels as JSON, one object per level: answers, correct, accuracy, mean_tokens,
+/// minimal_tokens (mean), length_ratio (mean_tokens / minimal_tokens), skip_rate (fused +
+/// dropped over all), and {answers, correct, accuracy} of full, fused, dropped and skipped
+/// answers (accuracy null without answers; minimal_tokens and length_ratio null when no
+/// minimal length was counted), after the settings; "gate" holds the verdict's checks, or
+/// null when `verdict` is null (a readout, not a gate).
+std::string step_gate_json(const step_gate_settings& settings,
+                           const std::vector<step_gate_level>& levels,
+                           const step_gate_verdict* verdict);
 
 }  // namespace leadrl::eval

@@ -229,6 +229,10 @@ status validate_arith_options(const arith_task_options& o) {
                   std::to_string(l.multiply_probability));
     }
   }
+  if (o.max_digits < 0 || o.max_digits > 4) {
+    return fail("max_digits: expected 0..4 (0: each level's own), got " +
+                std::to_string(o.max_digits));
+  }
   const int n = static_cast<int>(o.levels.size());
   if (o.min_difficulty < 1 || o.min_difficulty > n) {
     return fail("min_difficulty: expected 1.." + std::to_string(n) + ", got " +
@@ -259,7 +263,11 @@ result<arith_problem> generate_arith_problem(const arith_task_options& options, 
   splitmix64 pick(stream_seed(seed, split, index, tag_difficulty));
   const int difficulty =
       static_cast<int>(pick.between(options.min_difficulty, options.max_difficulty));
-  const arith_level& level = options.levels[static_cast<std::size_t>(difficulty - 1)];
+  arith_level level = options.levels[static_cast<std::size_t>(difficulty - 1)];
+  if (options.max_digits > 0) {
+    level.min_digits = std::min(level.min_digits, options.max_digits);
+    level.max_digits = std::min(level.max_digits, options.max_digits);
+  }
   arith_problem p;
   p.split = split;
   p.seed = seed;
@@ -552,6 +560,7 @@ problem_dataset to_problem_dataset(const std::vector<arith_problem>& problems, s
     row.id = problems[i].id;
     row.prompt = problems[i].prompt;
     row.answer = std::to_string(problems[i].answer);
+    row.difficulty = problems[i].difficulty;
     ds.rows.push_back(std::move(row));
   }
   return ds;

@@ -62,6 +62,10 @@ struct arith_task_options {
   std::vector<arith_level> levels = default_arith_levels();  ///< difficulty d is levels[d-1]
   int min_difficulty = 1;  ///< problems draw their difficulty uniformly in [min, max]
   int max_difficulty = 5;
+  /// Caps the digits of every level's operands (the right factor of a product is one digit
+  /// anyway): 0 keeps each level's own range, 1..4 lowers min_digits and max_digits above it
+  /// to this. 1 gives one-digit operands at every level.
+  int max_digits = 0;
   /// Share of the problem space (per mille) that belongs to the test split: 1..999.
   int test_per_mille = 100;
   /// Whether subtraction may make a running value negative. Off by default: every number the

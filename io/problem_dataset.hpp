@@ -25,6 +25,7 @@ struct problem {
   std::string prompt;
   std::string answer;    ///< "" when the row has none and answers are optional
   std::string response;  ///< "" unless the row has one
+  int difficulty = 0;    ///< the built-in arithmetic task's level (1..5); 0 for other data
 };
 
 /// Which fields hold the prompt and the answer. When `prompt_field` is absent from a row,

@@ -27,6 +27,17 @@ option_table<data_options> data_table() {
         int_range(1, 5));
   t.add("data.arith_max_difficulty", &d::arith_max_difficulty,
         "arith: highest difficulty (1..5)");  // range in check_cross_rules
+  t.add("data.arith_max_digits", &d::arith_max_digits,
+        "arith: operand digits at most, at every level (0: each level's own, 1-2 at levels 1-2 "
+        "and 2 above)",
+        int_range(0, 4));
+  t.add("data.arith_curriculum_step", &d::arith_curriculum_step,
+        "arith: steps 1..N draw only the training prompts of levels up to "
+        "data.arith_curriculum_max_difficulty, later steps all of them (0 = no curriculum)",
+        int_range(0));
+  t.add("data.arith_curriculum_max_difficulty", &d::arith_curriculum_max_difficulty,
+        "arith: highest level before data.arith_curriculum_step "
+        "(data.arith_min_difficulty..data.arith_max_difficulty)");  // range in check_cross_rules
   t.add("data.train_batch_size", &d::train_batch_size, "prompts per step over all ranks",
         int_range(1));
   t.add("data.max_prompt_length", &d::max_prompt_length,
@@ -282,6 +293,11 @@ status check_cross_rules(train_options& o) {
   }
   LEADRL_TRY(
       need_int("data.arith_max_difficulty", d.arith_max_difficulty, d.arith_min_difficulty, 5));
+  if (d.arith_curriculum_step > 0) {
+    if (d.task != "arith") return fail("data.arith_curriculum_step: needs data.task=arith");
+    LEADRL_TRY(need_int("data.arith_curriculum_max_difficulty", d.arith_curriculum_max_difficulty,
+                        d.arith_min_difficulty, d.arith_max_difficulty));
+  }
   const auto& m = o.model;
   if (m.hidden_size % m.num_heads != 0) {
     return fail(

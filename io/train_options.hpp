@@ -29,6 +29,11 @@ struct data_options {
   std::int64_t train_size = 256;          ///< arith: number of training problems
   std::int64_t arith_min_difficulty = 1;  ///< arith: difficulty range drawn from
   std::int64_t arith_max_difficulty = 2;
+  std::int64_t arith_max_digits = 0;  ///< arith: operand digits at most (0: each level's own)
+  /// arith curriculum: steps 1..this draw only prompts of levels up to
+  /// arith_curriculum_max_difficulty, later steps the whole set (0: no curriculum).
+  std::int64_t arith_curriculum_step = 0;
+  std::int64_t arith_curriculum_max_difficulty = 2;
   std::int64_t train_batch_size = 8;    ///< prompts per step (global, over all ranks)
   std::int64_t max_prompt_length = 64;  ///< longer prompts are dropped at start, never cut
   std::int64_t max_response_length = 48;

@@ -178,6 +178,55 @@ TEST(StepLogic, MetricsAggregateRanksAndCatchDivergedReplicas) {
 namespace leadrl::actors {
 namespace {
 
+TEST(StepLogic, LevelMetricsSplitTheBatchByLevel) {
+  // Prompts 0 and 1: rank 0, four rollouts each (correct, wrong, correct, wrong), lengths
+  // len0 + 3i + p; prompt 1 is level 2, prompt 0 level 1; prompt 5 (no level) is left out.
+  auto r0 = report(1, 0, {0, 1}, 4, 10.0);
+  auto r1 = report(1, 1, {5}, 2, 10.0);
+  r0.skipped = {1, 0, 0, 0, 1, 1, 1, 0};
+  auto b = assemble_batch({r0, r1}, 1);
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  EXPECT_TRUE(b->counts_skips);
+  ASSERT_EQ(b->skipped.size(), 10u);  // rank 1 reported none: zeros
+  EXPECT_EQ(b->skipped[9], 0);
+  lead::estimator_output adv;
+  adv.lstar_prompt_ids = {0, 1, 5};
+  adv.lstar = {12.0, 96.0, 7.0};  // prompt 1 unsolved (L* = bmax = 96)
+  const auto m = level_metrics(*b, adv, {1, 2, 0, 0, 0, 0}, 96.0);
+  EXPECT_DOUBLE_EQ(m.at("level1/rollouts"), 4.0);
+  EXPECT_DOUBLE_EQ(m.at("level1/accuracy"), 0.5);
+  EXPECT_DOUBLE_EQ(m.at("level1/length"), 10.0 + 4.5);
+  EXPECT_DOUBLE_EQ(m.at("level1/skip_rate"), 0.25);
+  EXPECT_DOUBLE_EQ(m.at("level2/skip_rate"), 0.75);
+  EXPECT_DOUBLE_EQ(m.at("level2/length"), 11.0 + 4.5);
+  EXPECT_DOUBLE_EQ(m.at("level1/lstar_mean"), 12.0);
+  EXPECT_EQ(m.count("level2/lstar_mean"), 0u);  // only unsolved prompts
+  EXPECT_EQ(m.count("level0/rollouts"), 0u);
+  EXPECT_EQ(m.count("level3/rollouts"), 0u);
+  // No levels (other data): no metrics; no skips reported: no skip rates.
+  EXPECT_TRUE(level_metrics(*b, adv, {}, 96.0).empty());
+  auto plain = assemble_batch({report(1, 0, {0}, 2, 1.0)}, 1);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->counts_skips);
+  EXPECT_TRUE(plain->skipped.empty());
+  const auto p = level_metrics(*plain, {}, {1}, 96.0);
+  EXPECT_EQ(p.count("level1/accuracy"), 1u);
+  EXPECT_EQ(p.count("level1/skip_rate"), 0u);
+  // A skip array of the wrong size is rejected.
+  r0.skipped.pop_back();
+  EXPECT_FALSE(assemble_batch({r0, r1}, 1).ok());
+}
+
+TEST(StepLogic, CurriculumCoversItsStepsAndTheEasyPrompts) {
+  EXPECT_FALSE(in_curriculum(0, 0));
+  EXPECT_FALSE(in_curriculum(1, 0));
+  EXPECT_TRUE(in_curriculum(0, 150));  // the start: the first sampler is the curriculum's
+  EXPECT_TRUE(in_curriculum(150, 150));
+  EXPECT_FALSE(in_curriculum(151, 150));
+  EXPECT_EQ(curriculum_prompts({1, 3, 2, 5, 0, 2}, 2), (std::vector<std::int64_t>{0, 2, 5}));
+  EXPECT_EQ(curriculum_prompts({3, 4}, 2), (std::vector<std::int64_t>{}));
+}
+
 TEST(CutMicroBatches, FixedRunsKeepTheRowOrder) {
   const std::vector<std::size_t> rows = {4, 1, 7, 2, 9};
   const std::vector<std::int64_t> lengths(10, 5);

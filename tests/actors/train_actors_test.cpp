@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "actors/messages.hpp"
@@ -124,6 +126,59 @@ TEST(Protocol, OneRankRunsEveryStepThroughTheActors) {
     EXPECT_EQ(line.rfind("{\"step\":" + std::to_string(lines) + ",", 0), 0u);
   }
   EXPECT_EQ(lines, 3);
+}
+
+// The level of each prompt of a step (by the run's own worker).
+std::vector<int> step_levels(const std::vector<int>& levels, const step_record& rec) {
+  std::vector<int> out;
+  for (auto id : rec.prompt_ids) out.push_back(levels[static_cast<std::size_t>(id)]);
+  return out;
+}
+
+TEST(Protocol, CurriculumDrawsEasyPromptsUntilItsStepAndResumesAcrossTheSwitch) {
+  const std::string dir = std::string(LEADRL_BINARY_DIR) + "/curriculum_snapshots";
+  std::filesystem::remove_all(dir);
+  auto o = tiny({"data.train_size=48", "data.arith_max_difficulty=3",
+                 "data.arith_curriculum_step=2", "data.arith_curriculum_max_difficulty=1",
+                 "trainer.total_steps=4", "trainer.save_freq=2", "trainer.snapshot_dir=" + dir});
+  const auto levels = [&] {
+    auto coll = make_local_collectives();
+    return rank_worker::create(o, 0, 1, *coll).value()->prompt_levels();
+  }();
+  ASSERT_EQ(levels.size(), 48u);
+  auto s = run_local(o);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  ASSERT_EQ(s->steps.size(), 4u);
+  std::set<int> late;
+  for (const auto& rec : s->steps) {
+    const auto seen = step_levels(levels, rec);
+    if (rec.step <= 2) {
+      EXPECT_EQ(seen, std::vector<int>(4, 1)) << rec.step;
+      EXPECT_EQ(rec.metrics.count("level2/rollouts") + rec.metrics.count("level3/rollouts"), 0u);
+    } else {
+      late.insert(seen.begin(), seen.end());
+    }
+    // Every step logs its levels' figures, skip rates included.
+    EXPECT_EQ(rec.metrics.count("level1/skip_rate"), rec.metrics.count("level1/rollouts"));
+    double rollouts = 0;
+    for (int d = 1; d <= 3; ++d) {
+      const std::string key = "level" + std::to_string(d) + "/rollouts";
+      if (rec.metrics.count(key)) rollouts += rec.metrics.at(key);
+    }
+    EXPECT_EQ(rollouts, 12.0) << rec.step;
+  }
+  EXPECT_GT(late.size(), 1u);  // after the switch, harder levels too
+  // Resumed from the snapshot at the switch step, steps 3-4 draw the same prompts.
+  auto r = o;
+  r.resume_path = dir + "/step_000002.h5";
+  auto resumed = run_local(r);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message();
+  ASSERT_EQ(resumed->steps.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(resumed->steps[k].prompt_ids, s->steps[k + 2].prompt_ids);
+    EXPECT_EQ(resumed->steps[k].lengths, s->steps[k + 2].lengths);
+  }
+  EXPECT_EQ(resumed->final_checksum, s->final_checksum);
 }
 
 TEST(Protocol, SameSeedSameRunDifferentSeedDifferentRollouts) {

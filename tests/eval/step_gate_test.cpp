@@ -5,6 +5,8 @@
 
 #include "eval/step_gate.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace leadrl::eval {
 namespace {
 
@@ -50,7 +52,7 @@ TEST(StepGate, PassesWhenEveryThresholdHolds) {
   EXPECT_TRUE(v.passed);
   // Level 1 fused, levels 4 and 5 fused, full at each of the five levels.
   EXPECT_EQ(v.checks.size(), 8u);
-  const std::string md = step_gate_markdown(levels, v);
+  const std::string md = step_gate_markdown(levels, &v);
   EXPECT_NE(md.find("| 1 | 143 | "), std::string::npos) << md;
   EXPECT_NE(md.find("gate: PASS"), std::string::npos) << md;
   EXPECT_NE(md.find("pass: fused accuracy at level 1 >= 0.90: 0.95 (38 of 40)"), std::string::npos)
@@ -68,7 +70,7 @@ TEST(StepGate, EachThresholdCanFailTheGate) {
     levels[4].fused = {40, 21};
     const auto v = judge_step_gate(levels, {});
     EXPECT_FALSE(v.passed);
-    EXPECT_NE(step_gate_markdown(levels, v).find("FAIL: fused accuracy at level 5 <= 0.50"),
+    EXPECT_NE(step_gate_markdown(levels, &v).find("FAIL: fused accuracy at level 5 <= 0.50"),
               std::string::npos);
   }
   {  // full answers below 75% at level 3
@@ -81,14 +83,14 @@ TEST(StepGate, EachThresholdCanFailTheGate) {
     levels[3].fused = {29, 0};
     const auto v = judge_step_gate(levels, {});
     EXPECT_FALSE(v.passed);
-    EXPECT_NE(step_gate_markdown(levels, v).find("too few answers"), std::string::npos);
+    EXPECT_NE(step_gate_markdown(levels, &v).find("too few answers"), std::string::npos);
   }
   {  // level 5 not evaluated
     auto levels = passing_levels();
     levels.pop_back();
     const auto v = judge_step_gate(levels, {});
     EXPECT_FALSE(v.passed);
-    EXPECT_NE(step_gate_markdown(levels, v).find("level not evaluated"), std::string::npos);
+    EXPECT_NE(step_gate_markdown(levels, &v).find("level not evaluated"), std::string::npos);
   }
   EXPECT_FALSE(judge_step_gate({}, {}).passed);
 }
@@ -99,6 +101,52 @@ TEST(StepGate, BoundsAreInclusive) {
   levels[3].fused = {40, 20};  // exactly 0.50
   levels[1].full = {100, 75};  // exactly 0.75
   EXPECT_TRUE(judge_step_gate(levels, {}).passed);
+}
+
+TEST(StepGate, JsonRecordsTheReadoutsOfEachLevel) {
+  std::vector<step_gate_level> levels(1);
+  step_gate_level& l = levels[0];
+  l.level = 4;
+  add_answer(l, arith_step_kind::full, true, 30);
+  add_answer(l, arith_step_kind::full, true, 26);
+  add_answer(l, arith_step_kind::fused, false, 10);
+  add_answer(l, arith_step_kind::dropped, true, 14);
+  l.minimal_tokens = 4 * 20.0;
+  step_gate_settings s;
+  s.model = "m";
+  s.problems_per_level = 1;
+  s.samples_per_problem = 4;
+  s.temperature = 0.8;
+  s.max_digits = 1;
+  const auto j = nlohmann::json::parse(step_gate_json(s, levels, nullptr));
+  EXPECT_EQ(j["model"], "m");
+  EXPECT_EQ(j["max_digits"], 1);
+  EXPECT_TRUE(j["gate"].is_null());
+  const auto& r = j["levels"][0];
+  EXPECT_EQ(r["level"], 4);
+  EXPECT_EQ(r["answers"], 4);
+  EXPECT_DOUBLE_EQ(r["accuracy"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(r["mean_tokens"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(r["minimal_tokens"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(r["length_ratio"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(r["skip_rate"].get<double>(), 0.5);
+  EXPECT_EQ(r["skipped"]["answers"], 2);
+  EXPECT_EQ(r["skipped"]["correct"], 1);
+  EXPECT_DOUBLE_EQ(r["full"]["accuracy"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(r["fused"]["accuracy"].get<double>(), 0.0);
+
+  const auto v = judge_step_gate(levels, {});
+  const auto g = nlohmann::json::parse(step_gate_json(s, levels, &v));
+  EXPECT_FALSE(g["gate"]["passed"].get<bool>());
+  EXPECT_EQ(g["gate"]["checks"].size(), v.checks.size());
+  // No answers of a kind: its accuracy is null, not 0; no minimal lengths: no ratio.
+  levels[0] = step_gate_level{};
+  add_answer(levels[0], arith_step_kind::full, true, 5);
+  const auto e = nlohmann::json::parse(step_gate_json(s, levels, nullptr));
+  EXPECT_TRUE(e["levels"][0]["fused"]["accuracy"].is_null());
+  EXPECT_TRUE(e["levels"][0]["length_ratio"].is_null());
+  EXPECT_NE(step_gate_markdown(levels, nullptr).find("| 5.0 | - |"), std::string::npos);
+  EXPECT_EQ(step_gate_markdown(levels, nullptr).find("gate:"), std::string::npos);
 }
 
 }  // namespace

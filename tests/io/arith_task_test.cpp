@@ -390,6 +390,11 @@ TEST(ArithTask, BadOptionsAreNamed) {
   o.levels.clear();
   EXPECT_NE(message(o).find("levels"), std::string::npos);
   o = {};
+  o.max_digits = 5;
+  EXPECT_NE(message(o).find("max_digits: expected 0..4"), std::string::npos) << message(o);
+  o.max_digits = -1;
+  EXPECT_NE(message(o).find("max_digits"), std::string::npos);
+  o = {};
   o.test_per_mille = 0;
   EXPECT_FALSE(generate_arith_problem(o, arith_split::train, 1, 0).ok());
 
@@ -415,7 +420,32 @@ TEST(ArithTask, ConvertsToAProblemDataset) {
     EXPECT_EQ(ds.rows[i].prompt, p[i].prompt);
     EXPECT_EQ(ds.rows[i].answer, std::to_string(p[i].answer));
     EXPECT_EQ(ds.rows[i].id, p[i].id);
+    EXPECT_EQ(ds.rows[i].difficulty, p[i].difficulty);
   }
+}
+
+TEST(ArithTask, MaxDigitsCapsTheOperandsOfEveryLevel) {
+  arith_task_options o;
+  o.min_difficulty = 1;
+  o.max_difficulty = 5;
+  o.max_digits = 1;
+  auto p = generate_arith_problems(o, arith_split::train, 7, 0, 500);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  std::set<int> levels;
+  for (const auto& q : *p) {
+    levels.insert(q.difficulty);
+    EXPECT_EQ(q.operands.size(), static_cast<std::size_t>(q.difficulty + 1)) << q.expression;
+    for (auto x : q.operands) EXPECT_TRUE(x >= 1 && x <= 9) << q.expression;
+  }
+  EXPECT_EQ(levels.size(), 5u);
+  // The default (0) keeps each level's own digits: levels 3-5 have two-digit operands.
+  o.max_digits = 0;
+  o.min_difficulty = 3;
+  auto two = generate_arith_problems(o, arith_split::train, 7, 0, 50);
+  ASSERT_TRUE(two.ok());
+  bool any_two_digit = false;
+  for (const auto& q : *two) any_two_digit = any_two_digit || q.operands.front() >= 10;
+  EXPECT_TRUE(any_two_digit);
 }
 
 // --- the checker -------------------------------------------------------------------------

@@ -93,6 +93,13 @@ TEST(TrainOptions, BadValuesNameTheKey) {
       {{"runtime.collective_timeout_s=0"}, "runtime.collective_timeout_s"},
       {{"model.hidden_size=30", "model.num_heads=4"}, "model.num_heads"},
       {{"actor.lr"}, "actor.lr"},
+      {{"data.arith_max_digits=5"}, "data.arith_max_digits"},
+      {{"data.arith_curriculum_step=-1"}, "data.arith_curriculum_step"},
+      {{"data.arith_curriculum_step=10", "data.arith_curriculum_max_difficulty=3"},
+       "data.arith_curriculum_max_difficulty"},
+      {{"data.arith_curriculum_step=10", "data.task=jsonl",
+        "data.train_files=" + std::string(__FILE__)},
+       "data.arith_curriculum_step"},
   };
   for (const auto& c : cases) {
     auto o = load_train_options("", c.overrides);
