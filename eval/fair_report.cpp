@@ -425,12 +425,14 @@ std::string md_aes(const fair_report& r) {
 }
 
 std::string comparison_footer(std::size_t count) {
-  return "\n" + std::to_string(count) +
+  return std::to_string(count) +
          " comparisons with an interval; no correction for multiple comparisons is applied "
-         "(Bonferroni at 5% overall would need each interval at " +
-         (count > 0 ? fixed(100.0 - 5.0 / static_cast<double>(count), 2) : std::string("-")) +
-         "%). With 8 seeds only differences of about the seed-to-seed spread or more are "
-         "detected; \"not distinguishable\" is not \"equal\".\n\n";
+         "(Bonferroni, for one: a 5% family-wise level is 5%/" +
+         std::to_string(count) +
+         " per comparison). Eight seeds (fewer where runs are missing: see the pairs) detect only "
+         "differences "
+         "of about the seed-to-seed spread or more; \"not distinguishable\" is not "
+         "\"equal\".\n\n";
 }
 
 std::string md_paired(const fair_report& r) {
