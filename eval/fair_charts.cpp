@@ -91,8 +91,10 @@ fair_chart psi_chart(const fair_inputs& in, const io::series_colours& colours) {
                        true,
                        colours};
   if (const fair_arm* arm = find_arm(in, fair_reference_arm)) {
-    for (const char* key : {"lead/w_corr", "lead/potential_corr", "lead/potential_eff",
-                            "lead/cv_corr", "lead/cv_eff"}) {
+    // The normalised CVs (in [0, 1]) rather than the raw ones, which the epsilon makes huge
+    // when a reward's mean is 0, so that every series shares one axis.
+    for (const char* key : {"lead/w_corr", "lead/target_w_corr", "lead/potential_corr",
+                            "lead/potential_eff", "lead/cv_corr_norm", "lead/cv_eff_norm"}) {
       step_points mean = arm_mean(*arm, series_of, key);
       if (!mean.empty()) chart.series.push_back({key, std::move(mean)});
     }

@@ -21,6 +21,7 @@ std::string fingerprint_of(const std::string& text) {
         (line.rfind("output_dir", 0) == 0 || line.rfind("eval_every", 0) == 0)) {
       continue;
     }
+    if (section == "[data]" && line.rfind("arith_curriculum", 0) == 0) continue;  // RL only
     if (section == "[trainer]" || section == "[runtime]" || section == "[rollout]" ||
         section == "[algorithm]" || section == "[actor]") {
       continue;  // RL-only sections
@@ -90,9 +91,11 @@ result<sft_options> read_sft_options(const io::config& cfg) {
     return fail("sft.fused_share: expected sft.minimal_share + sft.fused_share <= 1, got " +
                 std::to_string(mix.minimal) + " + " + std::to_string(mix.fused));
   }
-  // The mixture keys at their default leave the fingerprint of the all-verbose corpus as it
-  // was before they existed, so that its cached checkpoints stay valid.
+  // The mixture keys and the digit cap at their default leave the fingerprint of the
+  // all-verbose corpus as it was before they existed, so that its cached checkpoints stay
+  // valid.
   std::vector<std::string> at_default;
+  if (o.train.data.arith_max_digits == 0) at_default.push_back("data.arith_max_digits");
   if (o.sft.minimal_share == 0.0) at_default.push_back("sft.minimal_share");
   if (o.sft.fused_share == 0.0) at_default.push_back("sft.fused_share");
   o.fingerprint = fingerprint_of(config_text_without(o.train.config_text, at_default));

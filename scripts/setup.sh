@@ -14,6 +14,7 @@ packages=(
   libhdf5-dev hdf5-tools
   libboost-program-options-dev nlohmann-json3-dev libgtest-dev libpcre2-dev
   python3-h5py procps
+  librsvg2-bin  # rsvg-convert: the PNG copies of the fair test's SVG plots
   clang libclang-rt-14-dev  # the libFuzzer targets and ctest fuzz.short_pass (fuzz/)
 )
 missing=()

@@ -43,7 +43,7 @@ train_log() {
   local file=$1 s d line
   for s in $(seq 1 12); do
     line="{\"step\":$s,\"critic/accuracy\":0.5,\"lead/w_corr\":0.8,\"lead/potential_corr\":0.2"
-    line+=",\"lead/potential_eff\":0.1,\"lead/cv_corr\":0.5,\"lead/cv_eff\":0.3"
+    line+=",\"lead/potential_eff\":0.1,\"lead/cv_corr_norm\":0.5,\"lead/cv_eff_norm\":0.3"
     for d in 1 2 3 4 5; do
       line+=",\"level$d/accuracy\":0.5,\"level$d/skip_rate\":$2,\"level$d/rollouts\":24"
       line+=",\"level$d/lstar_mean\":$((10 * d))"
@@ -104,7 +104,7 @@ EOF
 plots=$report/plots
 "$python" "$check_outputs" svg "$plots/skip_rate_level4.svg" 2 grpo \
   "$plots/skip_rate_level1.svg" 2 lead_max_sym "$plots/lstar_per_level.svg" 5 "level 5" \
-  "$plots/psi.svg" 5 lead/cv_eff "$plots/accuracy_vs_length.svg" 0 "base (SFT)" ||
+  "$plots/psi.svg" 5 lead/cv_eff_norm "$plots/accuracy_vs_length.svg" 0 "base (SFT)" ||
   die "charts"
 [ ! -e "$plots/curriculum.svg" ] || die "curriculum.svg drawn without curriculum runs"
 expect "plots/curriculum.svg: not drawn: no curriculum_lead or curriculum_static_0.5"

@@ -58,7 +58,7 @@ io::run_log training_log(int steps, double skip, bool lead) {
           l + "/skip_rate\":" + std::to_string(skip) + l + "/accuracy\":0.5" + l + "/rollouts\":16";
       if (lead) text += l + "/lstar_mean\":" + std::to_string(10 * d);
     }
-    if (lead) text += ",\"lead/w_corr\":0.8,\"lead/cv_eff\":0.3";
+    if (lead) text += ",\"lead/w_corr\":0.8,\"lead/cv_eff_norm\":0.3";
     text += "}\n";
   }
   return *io::parse_run_log(text);
@@ -110,7 +110,7 @@ TEST(FairCharts, LeadChartsHaveALinePerLevelAndPerSignal) {
   const fair_chart psi = chart_named(charts, "psi.svg");
   ASSERT_TRUE(psi.note.written);
   EXPECT_NE(psi.svg.find(">lead/w_corr<"), std::string::npos);
-  EXPECT_NE(psi.svg.find(">lead/cv_eff<"), std::string::npos);
+  EXPECT_NE(psi.svg.find(">lead/cv_eff_norm<"), std::string::npos);
   EXPECT_EQ(psi.svg.find(">lead/potential_corr<"), std::string::npos);  // not logged
 }
 

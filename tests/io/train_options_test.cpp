@@ -229,6 +229,25 @@ TEST(SftOptions, AnswerMixKeys) {
   EXPECT_TRUE(load_sft_options("", {"sft.minimal_share=0.5", "sft.fused_share=0.5"}).ok());
 }
 
+// The fair test's task keys: the digit cap at its default (0) leaves the fingerprint as it
+// was, another value changes it; the curriculum keys are RL-only and never change it.
+TEST(SftOptions, DigitCapAndCurriculumKeysInTheFingerprint) {
+  auto plain = load_sft_options("", {});
+  ASSERT_TRUE(plain.ok()) << plain.error().message();
+  EXPECT_EQ(plain->fingerprint.find("arith_max_digits"), std::string::npos) << plain->fingerprint;
+  EXPECT_EQ(plain->fingerprint.find("arith_curriculum"), std::string::npos);
+  auto zero = load_sft_options("", {"data.arith_max_digits=0"});
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->fingerprint, plain->fingerprint);
+  auto one = load_sft_options("", {"data.arith_max_digits=1"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_NE(one->fingerprint.find("arith_max_digits = 1"), std::string::npos) << one->fingerprint;
+  auto curriculum = load_sft_options(
+      "", {"data.arith_curriculum_step=150", "data.arith_curriculum_max_difficulty=2"});
+  ASSERT_TRUE(curriculum.ok()) << curriculum.error().message();
+  EXPECT_EQ(curriculum->fingerprint, plain->fingerprint);
+}
+
 // Values other than the defaults survive the table's writing and reading exactly.
 TEST(TrainOptions, OverridesOfTheTableReadBackExactly) {
   train_options want;
