@@ -50,6 +50,7 @@ int run_task(int argc, char** argv) {
   std::string min_difficulty_text = "1";
   std::string max_difficulty_text = "5";
   std::string max_chars_text = "320";
+  std::string max_digits_text = "0";
   std::string output = "-";
   po::options_description options(
       "leadrl task: write problems of the built-in arithmetic reasoning task as JSONL\n\n"
@@ -82,6 +83,8 @@ int run_task(int argc, char** argv) {
       "lowest difficulty, 1..5 (difficulty d has d+1 operands)")(
       "max-difficulty", po::value(&max_difficulty_text)->default_value("5"),
       "highest difficulty, min-difficulty..5")(
+      "max-digits", po::value(&max_digits_text)->default_value("0"),
+      "operand digits at most, 0..4 (0: each level's own; the fair test uses 1)")(
       "max-chars", po::value(&max_chars_text)->default_value("320"),
       "upper bound on prompt + response characters, 16..100000")(
       "allow-negative", "let subtraction make running values negative")(
@@ -131,6 +134,9 @@ int run_task(int argc, char** argv) {
   task.min_difficulty = static_cast<int>(*min_difficulty);
   task.max_difficulty = static_cast<int>(*max_difficulty);
   task.max_chars = static_cast<std::size_t>(*max_chars);
+  auto max_digits = parse_count(max_digits_text, 0, 4);
+  if (!max_digits) return bad_usage("max-digits", "an integer in 0..4", max_digits_text);
+  task.max_digits = static_cast<int>(*max_digits);
   task.allow_negative = vm.count("allow-negative") > 0;
   const leadrl::io::arith_verbosity verbose{*verbosity, *spread};
 
