@@ -84,7 +84,8 @@ fair_chart lstar_chart(const fair_inputs& in, const io::series_colours& colours)
 }
 
 fair_chart psi_chart(const fair_inputs& in, const io::series_colours& colours) {
-  io::line_chart chart{std::string("PSI controller, ") + fair_reference_arm + " (mean over seeds)",
+  io::line_chart chart{std::string("PSI, ") + fair_reference_arm +
+                           " (mean over seeds; 9-step moving average but w_corr)",
                        "training step",
                        "value",
                        {},
@@ -95,7 +96,12 @@ fair_chart psi_chart(const fair_inputs& in, const io::series_colours& colours) {
     // when a reward's mean is 0, so that every series shares one axis.
     for (const char* key : {"lead/w_corr", "lead/target_w_corr", "lead/potential_corr",
                             "lead/potential_eff", "lead/cv_corr_norm", "lead/cv_eff_norm"}) {
+      // w_corr is an EMA already; the per-step inputs flip between 0 and 1 once a
+      // reward's potential is near 0, and are drawn smoothed to stay readable.
       step_points mean = arm_mean(*arm, series_of, key);
+      if (std::string(key) != "lead/w_corr") {
+        mean = centred_moving_average(mean, smoothing_half_width);
+      }
       if (!mean.empty()) chart.series.push_back({key, std::move(mean)});
     }
   }
