@@ -425,14 +425,14 @@ std::string md_aes(const fair_report& r) {
 }
 
 std::string comparison_footer(std::size_t count) {
+  const std::string caveat =
+      " Eight seeds (fewer where runs are missing: see the pairs) detect only differences of "
+      "about the seed-to-seed spread or more; \"not distinguishable\" is not \"equal\".\n\n";
+  if (count == 0) return "No comparison has an interval yet (each needs 2 or more pairs)." + caveat;
   return std::to_string(count) +
          " comparisons with an interval; no correction for multiple comparisons is applied "
          "(Bonferroni, for one: a 5% family-wise level is 5%/" +
-         std::to_string(count) +
-         " per comparison). Eight seeds (fewer where runs are missing: see the pairs) detect only "
-         "differences "
-         "of about the seed-to-seed spread or more; \"not distinguishable\" is not "
-         "\"equal\".\n\n";
+         std::to_string(count) + " per comparison)." + caveat;
 }
 
 std::string md_paired(const fair_report& r) {
