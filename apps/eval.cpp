@@ -257,8 +257,11 @@ exit_code add_arith(const eval_args& a, eval_plan& plan) {
                      "an integer in " + std::to_string(*lo) + ".." + std::to_string(levels),
                      a.max_d_text);
   }
-  auto digits = cli::parse_count(a.max_digits_text, 0, 4);
-  if (!digits) return bad_usage("arith-max-digits", "an integer in 0..4", a.max_digits_text);
+  auto digits = cli::parse_count(a.max_digits_text, 0, io::arith_digits_limit);
+  if (!digits) {
+    return bad_usage("arith-max-digits", "an integer in 0.." + std::to_string(io::arith_digits_limit),
+                     a.max_digits_text);
+  }
   task.min_difficulty = static_cast<int>(*lo);
   task.max_difficulty = static_cast<int>(*hi);
   task.max_digits = static_cast<int>(*digits);

@@ -108,8 +108,11 @@ int parse_problems(const gate_args& a, gate_plan& p) {
   if (!seed) return bad_usage("problem-seed", "an unsigned 64-bit integer", a.seed);
   auto threads = cli::parse_count(a.threads, 0, 1024);
   if (!threads) return bad_usage("threads", "an integer in 0..1024", a.threads);
-  auto digits = cli::parse_count(a.max_digits, 0, 4);
-  if (!digits) return bad_usage("max-digits", "an integer in 0..4", a.max_digits);
+  auto digits = cli::parse_count(a.max_digits, 0, io::arith_digits_limit);
+  if (!digits) {
+    return bad_usage("max-digits", "an integer in 0.." + std::to_string(io::arith_digits_limit),
+                     a.max_digits);
+  }
   p.max_digits = static_cast<int>(*digits);
   p.problems = *problems;
   p.problem_seed = *seed;

@@ -134,8 +134,10 @@ int run_task(int argc, char** argv) {
   task.min_difficulty = static_cast<int>(*min_difficulty);
   task.max_difficulty = static_cast<int>(*max_difficulty);
   task.max_chars = static_cast<std::size_t>(*max_chars);
-  auto max_digits = parse_count(max_digits_text, 0, 4);
-  if (!max_digits) return bad_usage("max-digits", "an integer in 0..4", max_digits_text);
+  auto max_digits = parse_count(max_digits_text, 0, leadrl::io::arith_digits_limit);
+  if (!max_digits) return bad_usage("max-digits",
+                     "an integer in 0.." + std::to_string(leadrl::io::arith_digits_limit),
+                     max_digits_text);
   task.max_digits = static_cast<int>(*max_digits);
   task.allow_negative = vm.count("allow-negative") > 0;
   const leadrl::io::arith_verbosity verbose{*verbosity, *spread};

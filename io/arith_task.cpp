@@ -229,8 +229,9 @@ status validate_arith_options(const arith_task_options& o) {
                   std::to_string(l.multiply_probability));
     }
   }
-  if (o.max_digits < 0 || o.max_digits > 4) {
-    return fail("max_digits: expected 0..4 (0: each level's own), got " +
+  if (o.max_digits < 0 || o.max_digits > arith_digits_limit) {
+    return fail("max_digits: expected 0.." + std::to_string(arith_digits_limit) +
+                " (0: each level's own), got " +
                 std::to_string(o.max_digits));
   }
   const int n = static_cast<int>(o.levels.size());

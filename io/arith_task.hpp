@@ -53,6 +53,9 @@ struct arith_level {
   double multiply_probability = 0.0;  ///< [0, 1]
 };
 
+/// Most digits an operand may have (arith_level's digit range, arith_task_options::max_digits).
+constexpr int arith_digits_limit = 4;
+
 /// The default five levels, difficulty 1..5: 2..6 operands, 1-2 digits at levels 1-2 and two
 /// digits above, multiplication from level 3 on.
 std::vector<arith_level> default_arith_levels();

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "io/arith_task.hpp"
 #include "io/option_table.hpp"
 #include "lead/efficiency_reward.hpp"
 #include "lead/length_target.hpp"
@@ -30,7 +31,7 @@ option_table<data_options> data_table() {
   t.add("data.arith_max_digits", &d::arith_max_digits,
         "arith: operand digits at most, at every level (0: each level's own, 1-2 at levels 1-2 "
         "and 2 above)",
-        int_range(0, 4));
+        int_range(0, arith_digits_limit));
   t.add("data.arith_curriculum_step", &d::arith_curriculum_step,
         "arith: steps 1..N draw only the training prompts of levels up to "
         "data.arith_curriculum_max_difficulty, later steps all of them (0 = no curriculum)",
