@@ -5,8 +5,9 @@
 // base, paired bootstrap tests of lead_max_sym against every other arm and of the two
 // curriculum arms, the PSI question), REPORT/summary.json (the same figures) and the charts
 // REPORT/plots/*.svg (eval/fair_charts.hpp). A partly finished experiment is reported as it
-// is. Exit codes: 0 written; 1 an output could not be written; 2 bad usage or input (a
-// missing or malformed readout or log: the message names the file and what was expected).
+// is; --finished-only leaves out the runs still training. Exit codes: 0 written; 1 an
+// output could not be written; 2 bad usage or input (a missing or malformed readout or log:
+// the message names the file and what was expected).
 //
 //   leadrl fair-report --dir out/fair --out-dir out/fair/report --bootstrap 10000 --seed 1
 #include <filesystem>
@@ -32,12 +33,14 @@ using namespace leadrl;
 struct report_args {
   std::string dir, out_dir;
   std::string bootstrap = "10000", seed = "1";
+  bool finished_only = false;
 };
 
 po::options_description report_options(report_args& a) {
   po::options_description o(
       "leadrl fair-report: tables, paired tests and charts of issue 17's fair test\n\n"
-      "usage: leadrl fair-report --dir OUT --out-dir REPORT [--bootstrap N] [--seed S]\n\n"
+      "usage: leadrl fair-report --dir OUT --out-dir REPORT [--bootstrap N] [--seed S]\n"
+      "                          [--finished-only]\n\n"
       "Reads OUT/base/readout.json and OUT/runs/<arm>/seed<N>/{readout.json,train.jsonl}\n"
       "(readouts: leadrl step-gate --out-json; logs: trainer.log_jsonl), whatever of them\n"
       "exists, and writes REPORT/results.md, REPORT/summary.json and REPORT/plots/*.svg:\n"
@@ -53,6 +56,8 @@ po::options_description report_options(report_args& a) {
   add("bootstrap", po::value(&a.bootstrap)->default_value("10000"),
       "bootstrap resamples per paired test, 1..10000000");
   add("seed", po::value(&a.seed)->default_value("1"), "bootstrap seed (splitmix64)");
+  add("finished-only", po::bool_switch(&a.finished_only),
+      "only runs with a readout.json: report while the experiment is still running");
   return o;
 }
 
@@ -109,7 +114,7 @@ int run_fair_report(int argc, char** argv) {
   if (auto stop = cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
   eval::fair_report_options settings;
   if (const int code = parse_args(a, settings); code >= 0) return code;
-  auto inputs = eval::load_fair_inputs(a.dir);
+  auto inputs = eval::load_fair_inputs(a.dir, a.finished_only);
   if (!inputs) {
     std::cerr << "leadrl fair-report: " << inputs.error().message() << "\n";
     return 2;

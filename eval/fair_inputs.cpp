@@ -195,7 +195,8 @@ std::optional<int> seed_of(const std::string& name) {
 }
 
 // The seeds of one arm directory; fails on a file that is present and bad.
-status read_arm(const fs::path& arm_dir, fair_arm& arm, std::vector<std::string>& warnings) {
+status read_arm(const fs::path& arm_dir, bool finished_only, fair_arm& arm,
+                std::vector<std::string>& warnings) {
   for (const std::string& name : subdirectories(arm_dir)) {
     const auto seed = seed_of(name);
     const fs::path seed_dir = arm_dir / name;
@@ -205,6 +206,10 @@ status read_arm(const fs::path& arm_dir, fair_arm& arm, std::vector<std::string>
     }
     fair_run run;
     run.seed = *seed;
+    if (finished_only && !is_file(seed_dir / "readout.json")) {
+      warnings.push_back(seed_dir.string() + ": no readout.json (not finished), ignored");
+      continue;
+    }
     if (is_file(seed_dir / "readout.json")) {
       auto r = load_fair_readout((seed_dir / "readout.json").string());
       if (!r) return r.error();
@@ -296,7 +301,7 @@ const fair_arm* find_arm(const fair_inputs& in, const std::string& name) {
   return nullptr;
 }
 
-result<fair_inputs> load_fair_inputs(const std::string& dir) {
+result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return fail(dir +
@@ -319,7 +324,7 @@ result<fair_inputs> load_fair_inputs(const std::string& dir) {
   for (const fair_arm_spec& spec : fair_arms()) {
     fair_arm arm{spec, {}};
     if (fs::is_directory(runs / spec.name, ec))
-      LEADRL_TRY(read_arm(runs / spec.name, arm, in.warnings));
+      LEADRL_TRY(read_arm(runs / spec.name, finished_only, arm, in.warnings));
     in.arms.push_back(std::move(arm));
   }
   return in;

@@ -12,9 +12,15 @@ namespace {
 constexpr double width = 800, height = 500;
 constexpr double left = 80, right = 190, top = 50, bottom = 70;  // margins; legend on the right
 
-// Okabe-Ito colours (distinguishable with the common colour-vision deficiencies).
-const char* const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                               "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+// Okabe-Ito's 8 colours (distinguishable with the common colour-vision deficiencies) first,
+// then 8 darker and muted ones for charts with more series (the fair test has 15 arms).
+const char* const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                               "#000000", "#F0E442", "#332288", "#117733", "#882255", "#AA4499",
+                               "#999933", "#44AA99", "#661100", "#888888"};
+
+// A title longer than this many characters is broken at spaces into lines: 16 px bold text
+// centred over the 530 px plot area may spill past the 800 px canvas beyond about 70.
+constexpr std::size_t title_line_chars = 62;
 
 constexpr std::size_t palette_size = sizeof palette / sizeof palette[0];
 
@@ -71,7 +77,19 @@ void header(std::ostringstream& s, const std::string& title) {
     << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text x=\"" << num((left + width - right) / 2) << "\" y=\"28\" text-anchor=\"middle\" "
-    << "font-size=\"16\" font-weight=\"bold\">" << xml_escape(title) << "</text>\n";
+    << "font-size=\"16\" font-weight=\"bold\">";
+  const std::vector<std::string> lines = wrap_words(title, title_line_chars);
+  if (lines.size() <= 1) {
+    s << xml_escape(title) << "</text>\n";
+    return;
+  }
+  // Lines 18 px apart, the block centred on y = 28 and kept below the canvas top.
+  const double first = std::max(16.0, 28.0 - 9.0 * static_cast<double>(lines.size() - 1));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    s << "<tspan x=\"" << num((left + width - right) / 2) << "\" y=\""
+      << num(first + 18.0 * static_cast<double>(i)) << "\">" << xml_escape(lines[i]) << "</tspan>";
+  }
+  s << "</text>\n";
 }
 
 void axes(std::ostringstream& s, const axis& ax, const axis& ay, const std::string& x_label,
@@ -159,6 +177,27 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
     if (t == 0) t = 0.0;  // no -0
   }
   return ticks;
+}
+
+std::vector<std::string> wrap_words(std::string_view text, std::size_t max_chars) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t space = text.find(' ', pos);
+    const std::size_t end = space == std::string_view::npos ? text.size() : space;
+    const std::string_view word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && line.size() + 1 + word.size() > max_chars) {
+      lines.push_back(std::move(line));
+      line.clear();
+    }
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
+  if (!line.empty()) lines.push_back(std::move(line));
+  return lines;
 }
 
 series_colours assign_colours(std::vector<std::string> names) {

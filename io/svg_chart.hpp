@@ -25,7 +25,7 @@ using series_colours = std::map<std::string, std::string>;
 
 /// One palette colour per distinct name, dealt in sorted name order: a name's colour
 /// depends on the set of names only, not on the order they are given in. Past the
-/// palette's 8 colours, colours repeat.
+/// palette's 16 colours, colours repeat.
 series_colours assign_colours(std::vector<std::string> names);
 
 /// One named line: (x, y) points in drawing order.
@@ -73,6 +73,9 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 /// A tick label: the value with as many decimals as `step` needs (no "-0").
 std::string format_tick(double value, double step);
 
+/// `text` broken at spaces into lines of at most `max_chars` characters (a longer word
+/// stays whole on its own line); runs of spaces collapse. Chart titles are wrapped at 62.
+std::vector<std::string> wrap_words(std::string_view text, std::size_t max_chars);
 /// `text` with & < > " ' replaced by XML entities and control characters other than tab
 /// and newline dropped.
 std::string xml_escape(std::string_view text);

@@ -131,4 +131,18 @@ copy not_a_number && sed -i 's/"skip_rate":0.3/"skip_rate":"high"/' "$out/not_a_
 bad not_a_number "seed4/readout.json (expected a readout written by leadrl step-gate --out-json): key 'levels[0].skip_rate': expected a fraction in [0, 1], got \"high\""
 copy bad_log && echo '{"step": 13, "level1/skip_rate": 0.2' >>"$out/bad_log/runs/lead_max_sym/seed3/train.jsonl"
 bad bad_log "bad_log/runs/lead_max_sym/seed3/train.jsonl: line 13: not a JSON object"
+
+# A run still training (half-written last line, no readout yet): exit 2 as above, but
+# --finished-only leaves it out with a warning and reports the same tables as before.
+copy running && mkdir -p "$out/running/runs/grpo/seed5" &&
+  { head -n 3 "$exp/runs/grpo/seed1/train.jsonl"; printf '{"step": 4, "level1/ski'; } \
+    >"$out/running/runs/grpo/seed5/train.jsonl"
+bad running "running/runs/grpo/seed5/train.jsonl: line 4"
+"$leadrl" fair-report --dir "$out/running" --out-dir "$out/running-report" --bootstrap 2000 \
+  --finished-only >"$out/running.log" 2>&1 || die "--finished-only: exit code $?: $(tail -n 3 "$out/running.log")"
+grep -qF "running/runs/grpo/seed5: no readout.json (not finished), ignored" "$out/running.log" ||
+  die "--finished-only: no warning: $(cat "$out/running.log")"
+md=$out/running-report/results.md
+expect "| grpo | +0.110 [+0.100, +0.120] | 2 | supported |"
+echo "ok finished-only: the run in progress left out"
 echo "fair-report-cli-ok"

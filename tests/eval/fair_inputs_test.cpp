@@ -172,6 +172,28 @@ TEST_F(FairInputsDir, ReadsWhatIsThereAndWarnsAboutTheRest) {
       << warnings;
 }
 
+TEST_F(FairInputsDir, FinishedOnlyLeavesOutRunsWithoutAReadout) {
+  // A run still training: no readout yet and a log whose last line is half-written.
+  put("runs/grpo/seed3/train.jsonl", "{\"step\":1}\n{\"step\":2,\"level1/ski");
+  auto all = load_fair_inputs(dir_.str());
+  ASSERT_FALSE(all.ok());
+  EXPECT_NE(all.error().message().find("seed3/train.jsonl: line 2"), std::string::npos)
+      << all.error().message();
+  auto finished = load_fair_inputs(dir_.str(), /*finished_only=*/true);
+  ASSERT_TRUE(finished.ok()) << finished.error().message();
+  const fair_arm* grpo = find_arm(*finished, "grpo");
+  ASSERT_EQ(grpo->runs.size(), 2u);
+  EXPECT_EQ(grpo->runs[1].seed, 2);
+  EXPECT_TRUE(grpo->runs[0].log.has_value());  // a finished run keeps its log
+  EXPECT_TRUE(find_arm(*finished, "lead_max_sym")->runs.empty());
+  std::string warnings;
+  for (const auto& w : finished->warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("grpo/seed3: no readout.json (not finished), ignored"),
+            std::string::npos)
+      << warnings;
+  EXPECT_NE(warnings.find("lead_max_sym/seed2: no readout.json"), std::string::npos) << warnings;
+}
+
 TEST_F(FairInputsDir, AMissingBaseIsAnErrorNamingTheFile) {
   fs::remove(dir_.file("base/readout.json"));
   auto in = load_fair_inputs(dir_.str());

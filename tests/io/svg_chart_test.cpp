@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 
 #include "io/run_log.hpp"
@@ -118,6 +119,40 @@ TEST(SvgChart, AssignedColoursDependOnTheSetOfNamesOnly) {
   EXPECT_NE(a.at("LEAD"), a.at("GRPO"));
   EXPECT_NE(a.at("LEAD"), a.at("base"));
   EXPECT_NE(a.at("GRPO"), a.at("base"));
+}
+
+TEST(SvgChart, SixteenNamesGetSixteenColours) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 17; ++i) names.push_back("arm" + std::to_string(100 + i));
+  const auto colours = assign_colours(names);
+  std::set<std::string> distinct;
+  for (int i = 0; i < 16; ++i) distinct.insert(colours.at(names[i]));
+  EXPECT_EQ(distinct.size(), 16u);
+  EXPECT_EQ(colours.at("arm116"), colours.at("arm100"));  // the 17th repeats the first
+}
+
+TEST(SvgChart, WrapsWordsIntoLines) {
+  EXPECT_EQ(wrap_words("a bb ccc", 4), (std::vector<std::string>{"a bb", "ccc"}));
+  EXPECT_EQ(wrap_words("a bb ccc", 8), (std::vector<std::string>{"a bb ccc"}));
+  EXPECT_EQ(wrap_words("  wordier  x ", 3), (std::vector<std::string>{"wordier", "x"}));
+  EXPECT_TRUE(wrap_words("", 10).empty());
+}
+
+TEST(SvgChart, ALongTitleIsDrawnOnSeveralLines) {
+  const std::string title =
+      "Accuracy on levels 4-5 during training (mean over seeds, centred moving average over 9 "
+      "steps) <all arms>";
+  const std::string svg = render_line_chart({title, "step", "accuracy", {{"a", {{0, 1}}}}});
+  ASSERT_EQ(count(svg, "<tspan"), 2u) << svg;
+  std::string joined;
+  for (auto p = svg.find("<tspan"); p != std::string::npos; p = svg.find("<tspan", p + 1)) {
+    const std::size_t open = svg.find('>', p) + 1, close = svg.find("</tspan>", p);
+    const std::string line = svg.substr(open, close - open);
+    EXPECT_LE(line.size(), 62u + 6u) << line;  // 62 characters, "<" escaped as "&lt;"
+    joined += (joined.empty() ? "" : " ") + line;
+  }
+  EXPECT_EQ(joined, xml_escape(title));
+  EXPECT_EQ(count(render_line_chart({"short", "x", "y", {}}), "<tspan"), 0u);
 }
 
 TEST(SvgChart, ASeriesHasOneColourInEveryChartSharingTheMap) {
