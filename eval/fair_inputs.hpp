@@ -100,6 +100,8 @@ const std::vector<fair_arm_spec>& fair_arms();
 
 /// The arm every other (non-curriculum) arm is compared with: LEAD max_sym.
 inline constexpr const char* fair_reference_arm = "lead_max_sym";
+/// Seeds per arm in the pre-registered design (docs/experiments/fair_test.md, "Seeds").
+inline constexpr std::size_t fair_registered_seeds = 8;
 /// The curriculum question: this arm against fair_curriculum_baseline.
 inline constexpr const char* fair_curriculum_arm = "curriculum_lead";
 inline constexpr const char* fair_curriculum_baseline = "curriculum_static_0.5";

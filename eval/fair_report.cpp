@@ -86,7 +86,8 @@ void add_paired_tests(const fair_arm_summary& reference, const fair_arm_summary&
                       const fair_report_options& options, std::vector<fair_paired_test>& out) {
   for (const fair_score_spec& s : fair_scores()) {
     if (!s.paired) continue;
-    out.push_back(paired_test(reference, other, s.key, options.resamples, options.seed));
+    out.push_back(paired_test(reference, other, s.key, options.resamples, options.seed,
+                              options.registered_pairs));
   }
 }
 
@@ -225,7 +226,8 @@ fair_arm_summary summarize_arm(const fair_arm& arm, const fair_readout& base,
 }
 
 fair_paired_test paired_test(const fair_arm_summary& reference, const fair_arm_summary& other,
-                             const std::string& key, std::size_t resamples, std::uint64_t seed) {
+                             const std::string& key, std::size_t resamples, std::uint64_t seed,
+                             std::size_t registered_pairs) {
   fair_paired_test t;
   t.reference = fair_arm_label(reference.spec);
   t.other = fair_arm_label(other.spec);
@@ -247,7 +249,13 @@ fair_paired_test paired_test(const fair_arm_summary& reference, const fair_arm_s
   }
   t.interval = *ci;
   t.mean_difference = ci->mean;
-  t.verdict = (ci->lo > 0.0 || ci->hi < 0.0) ? "supported" : "not distinguishable";
+  const bool excludes_zero = ci->lo > 0.0 || ci->hi < 0.0;
+  if (d.size() >= registered_pairs) {
+    t.verdict = excludes_zero ? "supported" : "not distinguishable";
+  } else {
+    t.verdict = std::string("interim: ") + (excludes_zero ? "excludes 0" : "includes 0") + " (" +
+                std::to_string(d.size()) + " of " + std::to_string(registered_pairs) + " pairs)";
+  }
   return t;
 }
 
@@ -440,7 +448,12 @@ std::string md_paired(const fair_report& r) {
                     " against every other arm\n\nPer seed, " + fair_reference_arm +
                     " minus the other arm on the same seed; mean over the seeds both have, and "
                     "its 95% percentile bootstrap interval; \"supported\" when the interval "
-                    "excludes 0. The curriculum arms are compared with each other only.\n\n";
+                    "excludes 0. A verdict needs the " +
+                    std::to_string(r.options.registered_pairs) +
+                    " pairs of the design: with fewer the interval is shown as \"interim\" "
+                    "(a percentile interval of a few differences is too narrow; of two it is "
+                    "their range, which excludes 0 whenever they share a sign). The curriculum "
+                    "arms are compared with each other only.\n\n";
   if (r.reference_tests.empty()) {
     out += std::string("No paired test: ") + fair_reference_arm +
            " or every other arm has no "
@@ -612,7 +625,8 @@ std::string fair_report_json(const fair_report& report,
       {"bootstrap",
        {{"resamples", report.options.resamples},
         {"seed", report.options.seed},
-        {"confidence", 0.95}}},
+        {"confidence", 0.95},
+        {"registered_pairs", report.options.registered_pairs}}},
       {"base", arm_json(report.base)},
       {"arms", arms},
       {"paired_tests", tests_json(fair_reference_arm, report.reference_tests)},

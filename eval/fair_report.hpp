@@ -124,19 +124,26 @@ struct fair_paired_test {
   std::size_t pairs = 0;
   std::optional<double> mean_difference;       ///< absent without pairs
   std::optional<bootstrap_interval> interval;  ///< absent below two pairs
-  /// "supported" (the interval excludes 0), "not distinguishable", "too few pairs"
-  /// (fewer than two: no interval), or "no interval: ..." (resamples == 0).
+  /// With at least `registered_pairs` pairs: "supported" (the interval excludes 0) or
+  /// "not distinguishable". With 2 up to registered_pairs - 1 pairs the interval is given
+  /// but no verdict: "interim: excludes 0 (3 of 8 pairs)" or "interim: includes 0 (...)"
+  /// (a percentile interval of so few differences is too narrow; of 2 it is their range,
+  /// which excludes 0 whenever they share a sign). Else "too few pairs" (fewer than two:
+  /// no interval) or "no interval: ..." (resamples == 0).
   std::string verdict;
 };
 
 /// The paired test of `reference` against `other` on the readout `key`.
 fair_paired_test paired_test(const fair_arm_summary& reference, const fair_arm_summary& other,
-                             const std::string& key, std::size_t resamples, std::uint64_t seed);
+                             const std::string& key, std::size_t resamples, std::uint64_t seed,
+                             std::size_t registered_pairs = fair_registered_seeds);
 
 /// How the bootstrap runs.
 struct fair_report_options {
   std::size_t resamples = 10000;
   std::uint64_t seed = 1;
+  /// The pairs a verdict needs (the design's seeds per arm); fewer give "interim: ...".
+  std::size_t registered_pairs = fair_registered_seeds;
 };
 
 /// Everything results.md and summary.json say.

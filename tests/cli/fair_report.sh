@@ -81,7 +81,7 @@ expect "| base (SFT) | - | 0.500 | 0.500 | 0.500 | 0.500 | 0.500 |"
 expect "| lead_max_sym | 3 | 0.620 ± 0.020 |"
 expect "| grpo | 3 | 0.500 ± 0.000 |"
 # lead_max_sym minus grpo on seeds 1 and 2 only: 0.10 and 0.12.
-expect "| grpo | +0.110 [+0.100, +0.120] | 2 | supported |"
+expect "| grpo | +0.110 [+0.100, +0.120] | 2 | interim: excludes 0 (2 of 8 pairs) |"
 # AES per seed 0.5 + 3 * (0.2, 0.24, 0.28) = 1.10, 1.22, 1.34.
 expect "| lead_max_sym | 3 | 1.220 ± 0.120 |"
 expect "6 comparisons with an interval"
@@ -143,6 +143,6 @@ bad running "running/runs/grpo/seed5/train.jsonl: line 4"
 grep -qF "running/runs/grpo/seed5: no readout.json (not finished), ignored" "$out/running.log" ||
   die "--finished-only: no warning: $(cat "$out/running.log")"
 md=$out/running-report/results.md
-expect "| grpo | +0.110 [+0.100, +0.120] | 2 | supported |"
+expect "| grpo | +0.110 [+0.100, +0.120] | 2 | interim: excludes 0 (2 of 8 pairs) |"
 echo "ok finished-only: the run in progress left out"
 echo "fair-report-cli-ok"

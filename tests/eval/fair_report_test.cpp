@@ -142,7 +142,7 @@ TEST(FairReport, PairsOnlySeedsPresentInBothArms) {
   EXPECT_EQ(t->pairs, 2u);  // seeds 1 and 2
   ASSERT_TRUE(t->interval.has_value());
   EXPECT_NEAR(*t->mean_difference, 0.1, 1e-12);
-  EXPECT_EQ(t->verdict, "supported");
+  EXPECT_EQ(t->verdict, "interim: excludes 0 (2 of 8 pairs)");
   const fair_paired_test* len = find(r.reference_tests, "grpo", "length_ratio_levels_1_5");
   EXPECT_NEAR(*len->mean_difference, -2.0, 1e-12);  // 2.0 - 4.0
   // Only arms with a readout are compared; the curriculum arms only with each other.
@@ -162,9 +162,11 @@ TEST(FairReport, VerdictsFollowTheInterval) {
   b.spec.name = "b";
   a.scores["x"] = {{1, 1.0}, {2, 0.0}, {3, 1.0}, {4, 0.0}};
   b.scores["x"] = {{1, 0.5}, {2, 0.5}, {3, 0.5}, {4, 0.5}};
-  EXPECT_EQ(paired_test(a, b, "x", 1000, 1).verdict, "not distinguishable");
+  EXPECT_EQ(paired_test(a, b, "x", 1000, 1, 4).verdict, "not distinguishable");
+  EXPECT_EQ(paired_test(a, b, "x", 1000, 1).verdict, "interim: includes 0 (4 of 8 pairs)");
   b.scores["x"] = {{1, 0.0}, {2, -0.5}, {3, 0.1}, {4, -0.4}};
-  EXPECT_EQ(paired_test(a, b, "x", 1000, 1).verdict, "supported");
+  EXPECT_EQ(paired_test(a, b, "x", 1000, 1, 4).verdict, "supported");
+  EXPECT_EQ(paired_test(a, b, "x", 1000, 1, 5).verdict, "interim: excludes 0 (4 of 5 pairs)");
   b.scores["x"] = {{4, 0.0}};
   const fair_paired_test one = paired_test(a, b, "x", 1000, 1);
   EXPECT_EQ(one.verdict, "too few pairs");
@@ -183,7 +185,10 @@ TEST(FairReport, MarkdownHasTheBaseFirstAndLabelsTheExploratoryArm) {
   EXPECT_NE(grpo_row, std::string::npos) << md;
   EXPECT_LT(base_row, grpo_row);
   EXPECT_NE(md.find("| lead_table (exploratory) | 2 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| grpo | +0.100 [+0.100, +0.100] | 2 | supported |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| grpo | +0.100 [+0.100, +0.100] | 2 | interim: excludes 0 (2 of 8 pairs) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("A verdict needs the 8 pairs of the design"), std::string::npos) << md;
   EXPECT_NE(md.find("12 comparisons with an interval"), std::string::npos) << md;
   EXPECT_NE(md.find("| pass@1, levels 4-5 | +0.020 ["), std::string::npos) << md;
   EXPECT_NE(md.find("- plots/psi.svg: not drawn: no log"), std::string::npos) << md;
