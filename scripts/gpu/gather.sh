@@ -98,6 +98,17 @@ if [ ! -s "$boost_tar" ] || [ "$boost_deb" -nt "$boost_tar" ]; then
   rm -rf "$tmp"
 fi
 
+# The one shared model the model tests load (1.6 MB): ../shared does not travel to the
+# GPU machine, so check.sh points LEADRL_SHARED at this copy.
+shared=${LEADRL_SHARED:-$root/../shared}
+tiny=data/models/verl-tiny-llama-random
+if [ -d "$shared/$tiny" ]; then
+  mkdir -p "$carry/shared/$tiny"
+  cp -u "$shared/$tiny"/* "$carry/shared/$tiny/"
+else
+  echo "gather: no $shared/$tiny (set LEADRL_SHARED): the model tests that load it will fail"
+fi
+
 # The closure check: every NEEDED soname of an ELF file in the carry is carried, or is a
 # base library every glibc system has. Anything else is printed with the files that need
 # it. Expected there: the network plugins of Open MPI (openib, ofi, ucx, psm), which
@@ -119,7 +130,8 @@ report=$(awk 'NR == FNR { if ($1 != "") have[$1] = 1; next }
 
 ls -l "$debs" | awk 'NR>1{printf "  %8d  %s\n", $5, $9}'
 printf '  %8d  %s\n' "$(stat -c %s "$boost_tar")" boost-headers.tar.gz
-echo "gather: $(ls "$debs" | wc -l) packages + boost headers in $carry:" \
+[ -d "$carry/shared" ] && printf '  %8d  %s\n' "$(du -sb "$carry/shared" | cut -f1)" "shared/$tiny"
+echo "gather: $(ls "$debs" | wc -l) packages, boost headers and the tiny model in $carry:" \
      "$(du -sb "$carry" | awk '{printf "%.1f MB", $1/1e6}') (carry limit 64 MiB)," \
      "$(( $(date +%s) - t0 )) s"
 if [ -n "$report" ]; then
