@@ -15,8 +15,11 @@
 #   LEADRL_CHECK_TARGETS   what build.sh builds (default: leadrl leadrl_model_tests
 #                          leadrl_mpi_tests); LEADRL_CHECK_SKIP_BUILD=1 uses the folder as is
 #   LEADRL_CHECK_MODEL_FILTER, LEADRL_CHECK_MPI_FILTER  --gtest_filter of the two suites
-#   OUT                    the report goes to $OUT/gpu_check.md (else BUILD/gpu_check.md);
-#                          logs of each step beside it in gpu_check_logs/
+#   LEADRL_CHECK_BUILD_TIMEOUT  seconds the build may take (default 420), so that the
+#                          report is still written inside the device tool's 600 s
+#   OUT                    the report goes to $OUT/gpu_check.md (else BUILD/gpu_check.md),
+#                          with the step logs as gpu_check_logs.tar.gz beside it (the
+#                          device tool returns at most 8 files); logs in BUILD/check_logs
 # Exit status: 0 no step failed (skipped and not-built steps allowed), 1 otherwise.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,7 +34,7 @@ mpi_filter=${LEADRL_CHECK_MPI_FILTER:-MpiCollectives.*:NcclCollectives.*:Gradien
 report_dir=${OUT:-$build}
 mkdir -p "$report_dir" "$build"
 report=$report_dir/gpu_check.md
-logs=$report_dir/gpu_check_logs
+logs=$build/check_logs
 run=$build/check_run
 rm -rf "$logs" "$run"
 mkdir -p "$logs" "$run"
@@ -60,7 +63,7 @@ step() {
     77) status=skip ;;
     *) status="FAIL (exit $rc)"; failed=1 ;;
   esac
-  note=$(grep -v '^\s*$' "$logs/$name.log" | tail -1 | cut -c1-150 | tr '|' '/')
+  note=$(grep -Ev '^\s*$|^-+$' "$logs/$name.log" | tail -1 | cut -c1-150 | tr '|' '/')
   rows+=("| $name | $status | $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') | $note |")
   echo "   $status: $note"
   return $rc
@@ -79,11 +82,11 @@ probe() {
   elif [ "$device" != cpu ]; then
     echo "no nvidia-smi, but LEADRL_CHECK_DEVICE=$device"; return 1
   fi
-  echo "$(g++ --version | head -1); $(cmake --version | head -1); $(nproc) cores"
+  echo "$(g++ --version | head -1); $(cmake --version | head -1); $(env -u OMP_NUM_THREADS nproc) cores"
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda,
-    torch.cuda.is_available(), "cxx11 abi", torch._C._GLIBCXX_USE_CXX11_ABI)' ||
+    torch.cuda.is_available(), "cxx11 abi", torch._C._GLIBCXX_USE_CXX11_ABI)' 2>/dev/null ||
     echo "python3: no torch"
-  python3 -c 'import transformers; print("transformers", transformers.__version__)' ||
+  python3 -c 'import transformers; print("transformers", transformers.__version__)' 2>/dev/null ||
     echo "python3: no transformers"
   local n
   n=$(ls "$root"/.gpu_carry/debs/*.deb 2>/dev/null | wc -l)
@@ -97,7 +100,7 @@ if [ "${LEADRL_CHECK_SKIP_BUILD:-0}" = 1 ]; then
   skip_step build skip "LEADRL_CHECK_SKIP_BUILD=1: using $build as it is"
 else
   # shellcheck disable=SC2086  # targets is a list
-  step build bash "$here/build.sh" $targets
+  step build timeout "${LEADRL_CHECK_BUILD_TIMEOUT:-420}" bash "$here/build.sh" $targets
 fi
 leadrl=$build/leadrl
 have() { [ -x "$build/$1" ] || [ -x "$build/tests/$1" ]; }
@@ -189,17 +192,24 @@ fi
   echo "# leadrl device check ($(date -u +%Y-%m-%dT%H:%MZ), device $device)"
   echo
   echo "commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-       "on $(hostname); $(head -3 "$logs/probe.log" | paste -sd';' - | tr '|' '/')"
+       "on $(hostname); $(head -5 "$logs/probe.log" | paste -sd';' - | sed 's/;/; /g' | tr '|' '/')"
   echo
   echo "| step | result | seconds | last line of its log |"
   echo "| --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
-  if [ -f "$logs/logprob_agreement.log" ]; then
-    echo; echo "Log-prob agreement:"; echo; grep '^|' "$logs/logprob_agreement.log"
+  if grep -q '^|' "$logs/logprob_agreement.log" 2>/dev/null; then
+    echo; echo "Log-prob agreement (leadrl score vs transformers):"; echo
+    grep '^|' "$logs/logprob_agreement.log"
   fi
+  for log in "$logs"/*.log; do
+    name=$(basename "$log" .log)
+    printf '%s\n' "${rows[@]}" | grep -q "^| $name | FAIL" || continue
+    echo; echo "### $name: last lines of its log"; echo; echo '```'; tail -15 "$log"; echo '```'
+  done
   echo
   echo "Logs: $logs. Not built yet (issue 14 steps 3-4): decode and learner benchmarks."
 } >"$report"
+[ -z "${OUT:-}" ] || tar -C "$build" -czf "$OUT/gpu_check_logs.tar.gz" check_logs
 echo
 cat "$report"
 exit $failed
