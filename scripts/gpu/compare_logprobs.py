@@ -28,10 +28,12 @@ TOLERANCE = {"float32": 1e-4, "bfloat16": 2e-2}
 
 def make_ids(args):
     with open(os.path.join(args.model, "config.json")) as f:
-        vocab = int(json.load(f)["vocab_size"])
+        config = json.load(f)
+    vocab = int(config["vocab_size"])
+    longest = int(config.get("max_position_embeddings", max(args.lengths)))
     rng = random.Random(args.seed)
     with open(args.out, "w") as out:
-        for length in args.lengths:
+        for length in (min(n, longest) for n in args.lengths):
             out.write(json.dumps({"ids": [rng.randrange(vocab) for _ in range(length)]}) + "\n")
     print(f"{len(args.lengths)} rows of ids below vocab_size {vocab} in {args.out}")
     return 0
@@ -48,7 +50,8 @@ def load_model(transformers, torch, path, dtype, device):
         model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kwargs)
     except TypeError:
         model = transformers.AutoModelForCausalLM.from_pretrained(path, torch_dtype=dtype, **kwargs)
-    return model.to(device).eval()
+    # An older transformers may ignore the keyword: the dtype is set here either way.
+    return model.to(device=device, dtype=dtype).eval()
 
 
 def compare(args):
