@@ -26,6 +26,7 @@
 #include "model/chat_template.hpp"
 #include "model/checkpoint.hpp"
 #include "model/decoder.hpp"
+#include "model/device.hpp"
 #include "model/generation_engine.hpp"
 #include "model/learner_step.hpp"
 #include "model/optimizer.hpp"
@@ -160,15 +161,23 @@ struct rank_worker::impl {
 
 status rank_worker::impl::build_model() {
   const auto& m = options.model;
+  model::decoder_options placement;
+  auto device = model::resolve_device(m.device, model::local_rank_from_env());
+  if (!device) return device.error();
+  auto dtype = model::compute_dtype(m.dtype);
+  if (!dtype) return dtype.error();
+  placement.device = *device;
+  placement.dtype = *dtype;
   if (m.path.empty()) {
     tok = std::make_shared<model::char_tokenizer>();
     auto c = model::random_policy_config(options);
     if (!c) return c.error();
-    // Every rank seeds the same generator, so the replicas start identical.
+    // Every rank seeds the same generator, so the replicas start identical (initialised
+    // on the CPU in float32, then moved: the same weights whatever the placement).
     torch::manual_seed(m.init_seed);
-    policy = model::decoder(*c);
+    policy = model::decoder(*c, placement);
   } else {
-    auto dec = model::load_decoder(m.path);
+    auto dec = model::load_decoder(m.path, placement);
     if (!dec) return dec.error().with_context("model.path");
     policy = *dec;
     // A character-level checkpoint (e.g. from `leadrl sft`) carries its vocabulary as a
@@ -533,12 +542,14 @@ result<model::learner_micro_batch> rank_worker::impl::micro_batch(
     }
     adv[b] = static_cast<float>(advantages[rows[static_cast<std::size_t>(b)]]);
   }
+  // Filled on the host, then moved in one copy each to where the policy computes.
+  const torch::Device dev = policy->options().device;
   model::learner_micro_batch mb;
-  mb.input_ids = ids;
-  mb.attention_mask = mask;
-  mb.response_mask = resp;
-  mb.advantages = adv;
-  mb.old_log_probs = old;
+  mb.input_ids = ids.to(dev);
+  mb.attention_mask = mask.to(dev);
+  mb.response_mask = resp.to(dev);
+  mb.advantages = adv.to(dev);
+  if (old.defined()) mb.old_log_probs = old.to(dev);
   return mb;
 }
 
@@ -740,8 +751,10 @@ result<io::learner_state> rank_worker::export_learner_state() const {
   const auto& w = *impl_;
   io::learner_state l;
   const auto& names = w.optimizer->names();
+  // The master weights: float32 for a bfloat16 policy, so that a resume is exact.
+  const auto& masters = w.optimizer->master_parameters();
   for (std::size_t i = 0; i < names.size(); ++i) {
-    auto b = to_blob(w.params[i], names[i]);
+    auto b = to_blob(masters[i], names[i]);
     if (!b) return b.error();
     l.params.emplace(names[i], std::move(*b));
   }
@@ -766,11 +779,12 @@ result<io::learner_state> rank_worker::export_learner_state() const {
 status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t policy_version) {
   auto& w = *impl_;
   const auto& names = w.optimizer->names();
+  const auto& masters = w.optimizer->master_parameters();
   std::map<std::string, std::size_t> index;
   io::learner_state l;
   for (std::size_t i = 0; i < names.size(); ++i) {
     index.emplace(names[i], i);
-    auto b = blob_like(w.params[i], names[i]);
+    auto b = blob_like(masters[i], names[i]);
     if (!b) return b.error();
     l.params.emplace(names[i], std::move(*b));
   }
@@ -784,7 +798,7 @@ status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t
       return fail(file.path() + ": optimizer state of '" + name +
                   "', which is not a parameter of this model");
     }
-    auto m = blob_like(w.params[it->second], name);
+    auto m = blob_like(masters[it->second], name);
     if (!m) return m.error();
     l.optimizer.emplace(name, io::adam_moments{*m, *m});
   }
@@ -807,7 +821,10 @@ status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t
   }
   {
     torch::NoGradGuard no_grad;
-    for (auto& [name, blob] : l.params) w.params[index.at(name)].copy_(view_of(blob));
+    for (auto& [name, blob] : l.params) {
+      const_cast<torch::Tensor&>(masters[index.at(name)]).copy_(view_of(blob));
+    }
+    w.optimizer->copy_masters_to_parameters();
   }
   w.policy_version = policy_version;
   if (w.options.rollout.staleness > 0) {
@@ -890,7 +907,8 @@ std::uint64_t rank_worker::parameter_checksum() const {
 std::vector<float> rank_worker::flat_parameters() const {
   std::vector<float> out;
   for (const auto& p : impl_->params) {
-    auto c = p.detach().to(torch::kFloat32).contiguous();
+    // On the host before reading data_ptr: the policy may live on a GPU.
+    auto c = p.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     out.insert(out.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
   }
   return out;

@@ -52,7 +52,10 @@ bool snapshot_due(const io::trainer_options& trainer, std::int64_t step) {
 }
 
 const std::vector<std::string>& resume_ignored_keys() {
-  static const std::vector<std::string> keys = {"trainer.total_steps",
+  // model.device is placement only: a snapshot taken on a GPU resumes on the CPU and back
+  // (the weights are stored on the host; model.dtype changes the arithmetic and counts).
+  static const std::vector<std::string> keys = {"model.device",
+                                                "trainer.total_steps",
                                                 "trainer.save_freq",
                                                 "trainer.snapshot_dir",
                                                 "trainer.keep_last",

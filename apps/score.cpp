@@ -11,6 +11,7 @@
 
 #include "apps/command.hpp"
 #include "model/checkpoint.hpp"
+#include "model/device.hpp"
 #include "model/scoring.hpp"
 #include "model/tokenizer.hpp"
 
@@ -87,7 +88,8 @@ json result_line(const score_row& row, const std::vector<float>& logprobs) {
 int run_score(int argc, char** argv) {
   po::options_description options(
       "usage: leadrl score --model DIR --input IN.jsonl [--output OUT.jsonl] [--batch N]\n"
-      "                    [--dtype float32|bfloat16] [--template NAME|STRING]\n\n"
+      "                    [--dtype float32|bfloat16] [--device cpu|cuda|cuda:N]\n"
+      "                    [--template NAME|STRING]\n\n"
       "Writes one JSON line per input line. {\"ids\": [i0, ..., in]} gets {\"logprobs\":\n"
       "[log p(i1|i0), ..., log p(in|i0..in-1)]}. {\"prompt\": P, \"response\": R} renders P\n"
       "with the chat template (default: the R1-distill template for a BPE tokenizer, plain\n"
@@ -102,6 +104,7 @@ int run_score(int argc, char** argv) {
       "output", po::value<std::string>()->default_value("-"), "JSONL output (- = stdout)")(
       "batch", po::value<std::int64_t>()->default_value(8), "rows per forward pass")(
       "dtype", po::value<std::string>()->default_value("float32"), "float32 or bfloat16")(
+      "device", po::value<std::string>()->default_value("cpu"), "cpu, cuda or cuda:N")(
       "template", po::value<std::string>(), "chat template name or string with {prompt}");
   po::variables_map vm;
   if (auto stop = leadrl::cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
@@ -118,6 +121,13 @@ int run_score(int argc, char** argv) {
   }
   leadrl::model::decoder_options dopt;
   dopt.dtype = dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+  auto device = leadrl::model::resolve_device(vm["device"].as<std::string>(),
+                                              leadrl::model::local_rank_from_env());
+  if (!device) {
+    std::cerr << "leadrl score: --device: " << device.error().message() << "\n";
+    return 2;
+  }
+  dopt.device = *device;
   auto model = leadrl::model::load_decoder(dir, dopt);
   if (!model) {
     std::cerr << "leadrl score: --model " << dir << ": " << model.error().message() << "\n";

@@ -94,7 +94,10 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   // The mixture keys and the digit cap at their default leave the fingerprint of the
   // all-verbose corpus as it was before they existed, so that its cached checkpoints stay
   // valid.
-  std::vector<std::string> at_default;
+  // model.device is placement only (the same weights on any device), and model.dtype at
+  // float32 is how every earlier checkpoint was trained.
+  std::vector<std::string> at_default = {"model.device"};
+  if (o.train.model.dtype == "float32") at_default.push_back("model.dtype");
   if (o.train.data.arith_max_digits == 0) at_default.push_back("data.arith_max_digits");
   if (o.sft.minimal_share == 0.0) at_default.push_back("sft.minimal_share");
   if (o.sft.fused_share == 0.0) at_default.push_back("sft.fused_share");

@@ -57,6 +57,21 @@ status need_directory(const std::string& key, const std::string& path) {
   return status::success();
 }
 
+}  // namespace
+
+status check_device_name(const std::string& key, const std::string& value) {
+  const std::string cuda = "cuda:";
+  bool ok = value == "cpu" || value == "cuda";
+  if (!ok && value.size() > cuda.size() && value.size() <= cuda.size() + 4 &&
+      value.compare(0, cuda.size(), cuda) == 0) {
+    ok = value.find_first_not_of("0123456789", cuda.size()) == std::string::npos;
+  }
+  if (ok) return status::success();
+  return fail(key + ": expected cpu, cuda or cuda:N (N a GPU index), got '" + value + "'");
+}
+
+namespace {
+
 option_table<model_options> model_table() {
   using m = model_options;
   option_table<m> t;
@@ -68,6 +83,14 @@ option_table<model_options> model_table() {
         "random model: key/value heads");  // range in check_cross_rules
   t.add("model.intermediate_size", &m::intermediate_size, "random model: MLP width", int_range(1));
   t.add("model.init_seed", &m::init_seed, "random model: initialisation seed");
+  t.add("model.device", &m::device,
+        "where the policy runs: cpu, cuda (the node-local rank's GPU, one rank per GPU) or "
+        "cuda:N",
+        check_device_name);
+  t.add("model.dtype", &m::dtype,
+        "policy compute dtype: float32, or bfloat16 (float32 master weights and AdamW state; "
+        "log-probs and losses in float32)",
+        one_of({"float32", "bfloat16"}));
   return t;
 }
 

@@ -48,7 +48,16 @@ struct model_options {
   std::int64_t num_kv_heads = 1;
   std::int64_t intermediate_size = 64;
   std::uint64_t init_seed = 1;  ///< random model initialisation seed
+  /// Where the policy lives: "cpu", "cuda" (the node-local rank's GPU) or "cuda:N".
+  std::string device = "cpu";
+  /// Compute dtype of the policy: "float32", or "bfloat16" (float32 master weights and
+  /// optimizer state; log-probs, losses and advantages stay float32).
+  std::string dtype = "float32";
 };
+
+/// Checks a model.device value's form: "cpu", "cuda" or "cuda:N" (N a decimal index).
+/// Whether that device exists is model::resolve_device's question.
+status check_device_name(const std::string& key, const std::string& value);
 
 /// rollout.*: sampling of the generator.
 struct rollout_options {

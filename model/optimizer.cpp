@@ -37,6 +37,13 @@ typename Map::key_type state_key(const torch::Tensor& p) {
 
 using state_map = std::remove_reference_t<decltype(std::declval<torch::optim::AdamW&>().state())>;
 
+// The weight AdamW updates for `p`: `p` itself in float32 or float64, else a float32 copy.
+torch::Tensor master_of(const torch::Tensor& p) {
+  if (p.scalar_type() == torch::kFloat || p.scalar_type() == torch::kDouble) return p;
+  torch::NoGradGuard no_grad;
+  return p.detach().to(torch::kFloat).clone().set_requires_grad(true);
+}
+
 }  // namespace
 
 result<lr_schedule_kind> parse_lr_schedule_kind(const std::string& name) {
@@ -175,6 +182,7 @@ policy_optimizer::policy_optimizer(std::vector<std::string> names,
       params_(std::move(params)),
       decay_(std::move(decay)),
       config_(config) {
+  for (const torch::Tensor& p : params_) masters_.push_back(master_of(p));
   const auto options = [&](double wd) {
     return torch::optim::AdamWOptions(config_.lr)
         .betas(std::make_tuple(config_.beta1, config_.beta2))
@@ -182,7 +190,7 @@ policy_optimizer::policy_optimizer(std::vector<std::string> names,
         .weight_decay(wd);
   };
   std::vector<torch::Tensor> decayed, exempt;
-  for (size_t i = 0; i < params_.size(); ++i) (decay_[i] ? decayed : exempt).push_back(params_[i]);
+  for (size_t i = 0; i < params_.size(); ++i) (decay_[i] ? decayed : exempt).push_back(masters_[i]);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (!decayed.empty()) {
     groups.emplace_back(
@@ -195,8 +203,10 @@ policy_optimizer::policy_optimizer(std::vector<std::string> names,
 }
 
 void policy_optimizer::zero_grad() {
-  for (torch::Tensor& p : params_) {
-    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+  for (size_t i = 0; i < params_.size(); ++i) {
+    for (torch::Tensor* t : {&params_[i], &masters_[i]}) {
+      if (t->grad().defined()) t->mutable_grad() = torch::Tensor();
+    }
   }
 }
 
@@ -216,8 +226,22 @@ double policy_optimizer::lr() const {
 }
 
 void policy_optimizer::step() {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (masters_[i].is_same(params_[i])) continue;
+    const torch::Tensor& g = params_[i].grad();
+    masters_[i].mutable_grad() = g.defined() ? g.to(torch::kFloat) : torch::Tensor();
+  }
   adamw_->step();
+  copy_masters_to_parameters();
   ++steps_taken_;
+}
+
+void policy_optimizer::copy_masters_to_parameters() {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (!masters_[i].is_same(params_[i])) params_[i].copy_(masters_[i]);
+  }
 }
 
 bool policy_optimizer::decayed(const std::string& name) const {
@@ -231,7 +255,7 @@ named_optimizer_state policy_optimizer::export_state() const {
   named_optimizer_state out;
   const auto& states = adamw_->state();
   for (size_t i = 0; i < params_.size(); ++i) {
-    const auto it = states.find(state_key<state_map>(params_[i]));
+    const auto it = states.find(state_key<state_map>(masters_[i]));
     if (it == states.end()) continue;
     const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
     adamw_param_state e;
@@ -253,7 +277,7 @@ status policy_optimizer::import_state(const named_optimizer_state& state, int64_
   for (const auto& [name, s] : state) {
     const auto it = index.find(name);
     if (it == index.end()) return fail("optimizer state '" + name + "': not a trainable parameter");
-    const torch::Tensor& p = params_[it->second];
+    const torch::Tensor& p = masters_[it->second];
     if (s.step < 0) {
       return fail("optimizer state '" + name + "': expected step >= 0, got " +
                   std::to_string(s.step));
@@ -269,9 +293,9 @@ status policy_optimizer::import_state(const named_optimizer_state& state, int64_
     }
   }
   auto& states = adamw_->state();
-  for (const torch::Tensor& p : params_) states.erase(state_key<state_map>(p));
+  for (const torch::Tensor& p : masters_) states.erase(state_key<state_map>(p));
   for (const auto& [name, s] : state) {
-    const torch::Tensor& p = params_[index.at(name)];
+    const torch::Tensor& p = masters_[index.at(name)];
     auto entry = std::make_unique<torch::optim::AdamWParamState>();
     entry->step(s.step);
     entry->exp_avg(s.exp_avg.detach().to(p.options()).clone());

@@ -4,7 +4,10 @@
 // (optionally no decay on norms and biases), global-L2 gradient clipping, the
 // learning-rate schedule (linear warmup, then constant or cosine) as a pure function
 // of the step, and the optimizer state exported/imported by parameter name so that
-// snapshots store it under Hugging Face names (ARCHITECTURE.md §5).
+// snapshots store it under Hugging Face names (ARCHITECTURE.md §5). Parameters held in
+// a 16-bit type (model.dtype=bfloat16) get float32 master weights: AdamW updates the
+// master from the gradient cast to float32, and the parameter is the master rounded, so
+// updates far below the 16-bit spacing (lr 1e-6 on weights near 1) still accumulate.
 //
 //   auto opt = leadrl::model::policy_optimizer::create(model->named_parameters(), {});
 //   double norm = opt->clip_grad_norm(1.0);  opt->set_lr(learning_rate(sched, step));  opt->step();
@@ -73,7 +76,7 @@ bool is_norm_or_bias(const std::string& name, const torch::Tensor& param);
 /// The AdamW state of one parameter, as a snapshot stores it.
 struct adamw_param_state {
   int64_t step = 0;          ///< updates applied to this parameter
-  torch::Tensor exp_avg;     ///< first moment, the parameter's shape and dtype
+  torch::Tensor exp_avg;     ///< first moment, the master weight's shape and dtype
   torch::Tensor exp_avg_sq;  ///< second moment
 };
 
@@ -102,7 +105,8 @@ class policy_optimizer {
   /// Sets the learning rate of every param group (the schedule's value for this step).
   void set_lr(double lr);
   double lr() const;
-  /// One AdamW update of the parameters that have gradients.
+  /// One AdamW update of the parameters that have gradients (of their float32 masters,
+  /// then rounded into the parameters, for 16-bit ones).
   void step();
   /// Optimizer steps taken through step() or restored by import_state.
   int64_t steps_taken() const { return steps_taken_; }
@@ -110,7 +114,7 @@ class policy_optimizer {
   /// The state of every parameter updated so far, by name (tensors are copies).
   named_optimizer_state export_state() const;
   /// Restores state written by export_state (e.g. read back from a snapshot), copying
-  /// values into the parameter's dtype and device, and sets steps_taken() to
+  /// values into the master weight's dtype and device, and sets steps_taken() to
   /// `steps_taken`. Parameters absent from `state` start fresh.
   /// Fails, changing nothing, when a name is not one of this optimizer's parameters, a
   /// tensor is missing or its shape differs from the parameter's, or a step is negative.
@@ -119,6 +123,12 @@ class policy_optimizer {
   /// Names in parameter order, and whether each is decayed.
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<torch::Tensor>& parameters() const { return params_; }
+  /// The weights AdamW updates, in parameter order: the parameter itself when it is
+  /// float32 or float64, else a float32 copy. Snapshots store these.
+  const std::vector<torch::Tensor>& master_parameters() const { return masters_; }
+  /// Rounds every master into its parameter (after the masters were overwritten, e.g. by
+  /// a snapshot's weights); a no-op for parameters that are their own master.
+  void copy_masters_to_parameters();
   bool decayed(const std::string& name) const;
   const optimizer_config& config() const { return config_; }
 
@@ -128,6 +138,7 @@ class policy_optimizer {
 
   std::vector<std::string> names_;
   std::vector<torch::Tensor> params_;
+  std::vector<torch::Tensor> masters_;  // params_[i] itself, or its float32 master
   std::vector<bool> decay_;
   optimizer_config config_;
   std::unique_ptr<torch::optim::AdamW> adamw_;

@@ -224,6 +224,11 @@ result<double> share_gradient(decoder& model, const std::vector<sft_example>& ex
   const std::vector<sft_example> share(first, first + static_cast<std::ptrdiff_t>(mine.count));
   auto batch = make_sft_batch(share, pad_id);
   if (!batch) return batch.error();
+  // Built on the host, moved once to where the model computes.
+  const torch::Device dev = model->options().device;
+  batch->input_ids = batch->input_ids.to(dev);
+  batch->attention_mask = batch->attention_mask.to(dev);
+  batch->loss_mask = batch->loss_mask.to(dev);
   auto loss = sft_loss(*model, *batch, response_tokens(examples));
   if (!loss) return loss.error();
   // The all-reduce averages, so each share's gradient counts `size` times.

@@ -268,6 +268,65 @@ TEST(PolicyOptimizer, StateRoundTripsByName) {
   EXPECT_FALSE(torch::equal(fresh_params[0].value(), params[0].value()));
 }
 
+// One bfloat16 weight of 1.0 with a constant gradient, `steps` AdamW steps at `lr`.
+torch::OrderedDict<std::string, torch::Tensor> bf16_weight() {
+  torch::OrderedDict<std::string, torch::Tensor> p;
+  p.insert("w", torch::ones({1, 1}, torch::kBFloat16).requires_grad_(true));
+  return p;
+}
+
+TEST(PolicyOptimizer, Bfloat16ParametersGetFloat32MastersThatAccumulateSmallUpdates) {
+  // Each AdamW step moves the weight by about lr = 1e-3; bfloat16's spacing just below 1
+  // is 2^-8 = 0.0039, so a step rounded into bfloat16 alone would stay at 1.0 for ever.
+  auto params = bf16_weight();
+  optimizer_config cfg;
+  cfg.lr = 1e-3;
+  cfg.weight_decay = 0.0;
+  auto opt = policy_optimizer::create(params, cfg);
+  ASSERT_TRUE(opt.ok()) << opt.error().message();
+  const torch::Tensor& master = (*opt)->master_parameters()[0];
+  EXPECT_EQ(master.scalar_type(), torch::kFloat);
+  EXPECT_FALSE(master.is_same(params[0].value()));
+  for (int s = 0; s < 10; ++s) {
+    params[0].value().mutable_grad() = torch::ones({1, 1}, torch::kBFloat16);
+    (*opt)->step();
+  }
+  EXPECT_NEAR(master.item<double>(), 0.99, 1e-5);  // ten steps of 1e-3, in float32
+  const double w = params[0].value().to(torch::kFloat).item<double>();
+  EXPECT_EQ(params[0].value().scalar_type(), torch::kBFloat16);
+  EXPECT_NEAR(w, 0.99, 0.002);  // the master rounded: 0.98828 or 0.99219, not 1.0
+  EXPECT_EQ(w, master.to(torch::kBFloat16).to(torch::kFloat).item<double>());
+
+  // The same ten steps on the bfloat16 weight itself (what AdamW without masters does).
+  auto plain = bf16_weight();
+  torch::optim::AdamW adamw({plain[0].value()}, torch::optim::AdamWOptions(1e-3).weight_decay(0));
+  for (int s = 0; s < 10; ++s) {
+    plain[0].value().mutable_grad() = torch::ones({1, 1}, torch::kBFloat16);
+    adamw.step();
+  }
+  EXPECT_EQ(plain[0].value().to(torch::kFloat).item<double>(), 1.0);
+
+  // The moments are the master's (float32), and a float32 parameter is its own master.
+  EXPECT_EQ((*opt)->export_state().at("w").exp_avg.scalar_type(), torch::kFloat);
+  auto f32 = make_params();
+  auto opt32 = policy_optimizer::create(f32, cfg);
+  EXPECT_TRUE((*opt32)->master_parameters()[0].is_same(f32[0].value()));
+}
+
+TEST(PolicyOptimizer, MastersOverwrittenFromASnapshotReachTheParameters) {
+  auto params = bf16_weight();
+  auto opt = policy_optimizer::create(params, {});
+  ASSERT_TRUE(opt.ok());
+  {
+    torch::NoGradGuard no_grad;
+    const_cast<torch::Tensor&>((*opt)->master_parameters()[0]).fill_(0.123456789);
+  }
+  (*opt)->copy_masters_to_parameters();
+  EXPECT_EQ(params[0].value().to(torch::kFloat).item<double>(),
+            torch::full({1}, 0.123456789, torch::kFloat).to(torch::kBFloat16).to(torch::kFloat)
+                .item<double>());
+}
+
 TEST(PolicyOptimizer, ImportRejectsUnknownNamesAndShapesAndChangesNothing) {
   auto params = make_params();
   auto opt = policy_optimizer::create(params, {});
