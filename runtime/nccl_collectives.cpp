@@ -5,6 +5,10 @@
 #include <nccl.h>
 
 #include <thread>
+
+#if NCCL_VERSION_CODE < NCCL_VERSION(2, 14, 0)
+#error "the NCCL backend needs NCCL 2.14 or newer (non-blocking communicator initialisation)"
+#endif
 #endif
 
 namespace leadrl::runtime {
@@ -58,26 +62,37 @@ ncclDataType_t nccl_type(element_type type) {
   return ncclFloat32;
 }
 
+// Whether `rc` from an enqueueing NCCL call is fine: success, or (non-blocking
+// communicator) in progress, which wait() then polls to completion.
+bool enqueued(ncclResult_t rc) {
+  return rc == ncclSuccess || rc == ncclInProgress;
+}
+
 class nccl_collectives final : public collectives {
  public:
-  nccl_collectives(ncclComm_t comm, cudaStream_t stream, std::chrono::milliseconds timeout)
-      : comm_(comm), stream_(stream), timeout_(timeout) {}
+  nccl_collectives(ncclComm_t comm, cudaStream_t stream, cudaEvent_t ready,
+                   std::chrono::milliseconds timeout)
+      : comm_(comm), stream_(stream), ready_(ready), timeout_(timeout) {}
   ~nccl_collectives() override {
-    ncclCommDestroy(comm_);
+    // An aborted communicator is already freed: destroying it again is undefined.
+    if (!aborted_) ncclCommDestroy(comm_);
+    cudaEventDestroy(ready_);
     cudaStreamDestroy(stream_);
   }
 
   std::string backend() const override { return "nccl"; }
 
   status all_reduce_sum(void* data, std::size_t count, element_type type) override {
-    LEADRL_NCCL_CHECK(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_),
-                      "every rank must all-reduce the same count and type of device memory");
+    if (auto s = after_producers(); !s) return s;
+    const ncclResult_t rc = ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_);
+    if (!enqueued(rc)) return nccl_failure("ncclAllReduce", rc);
     return wait("NCCL all-reduce of " + std::to_string(count) + " elements");
   }
 
   status broadcast(void* data, std::size_t count, element_type type, int root) override {
-    LEADRL_NCCL_CHECK(ncclBroadcast(data, data, count, nccl_type(type), root, comm_, stream_),
-                      "every rank must broadcast the same count and type of device memory");
+    if (auto s = after_producers(); !s) return s;
+    const ncclResult_t rc = ncclBroadcast(data, data, count, nccl_type(type), root, comm_, stream_);
+    if (!enqueued(rc)) return nccl_failure("ncclBroadcast", rc);
     return wait("NCCL broadcast of " + std::to_string(count) + " elements");
   }
 
@@ -86,29 +101,53 @@ class nccl_collectives final : public collectives {
     float* one = nullptr;
     LEADRL_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&one), sizeof(float)),
                       "out of device memory?");
+    LEADRL_CUDA_CHECK(cudaMemset(one, 0, sizeof(float)), "barrier buffer");
     auto s = all_reduce_sum(one, 1, element_type::f32);
     cudaFree(one);
     return s;
   }
 
  private:
+  // The buffers were filled by kernels on torch's stream (the legacy default stream
+  // unless a caller changed it); this communicator's stream is non-blocking, so it must
+  // wait for that work explicitly: an event recorded there, waited on here, no host sync.
+  status after_producers() {
+    LEADRL_CUDA_CHECK(cudaEventRecord(ready_, cudaStreamLegacy), "recording the producers' event");
+    LEADRL_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0), "ordering NCCL after the producers");
+    return status::success();
+  }
+
+  status nccl_failure(const std::string& call, ncclResult_t rc) {
+    return fail("NCCL error '" + std::string(ncclGetErrorString(rc)) + "' in " + call +
+                " (hint: every rank must call the same collective with the same count and "
+                "type of device memory)");
+  }
+
+  void abort() {
+    if (!aborted_) ncclCommAbort(comm_);
+    aborted_ = true;
+  }
+
   status wait(const std::string& what) {
+    if (aborted_) return fail(what + ": the communicator was aborted earlier", errc::peer_gone);
     const auto start = std::chrono::steady_clock::now();
     for (;;) {
-      const cudaError_t q = cudaStreamQuery(stream_);
-      if (q == cudaSuccess) return status::success();
-      if (q != cudaErrorNotReady) {
-        return fail(what + ": CUDA error '" + cudaGetErrorString(q) + "'");
-      }
       ncclResult_t async = ncclSuccess;
       ncclCommGetAsyncError(comm_, &async);
-      if (async != ncclSuccess) {
-        ncclCommAbort(comm_);
+      if (async != ncclSuccess && async != ncclInProgress) {
+        abort();
         return fail(what + ": NCCL error '" + ncclGetErrorString(async) + "' (a peer failed)",
                     errc::peer_gone);
       }
+      if (async == ncclSuccess) {
+        const cudaError_t q = cudaStreamQuery(stream_);
+        if (q == cudaSuccess) return status::success();
+        if (q != cudaErrorNotReady) {
+          return fail(what + ": CUDA error '" + cudaGetErrorString(q) + "'");
+        }
+      }
       if (std::chrono::steady_clock::now() - start > timeout_) {
-        ncclCommAbort(comm_);
+        abort();
         return fail(what + ": no completion within the deadline; a peer rank is dead or hung",
                     errc::peer_gone);
       }
@@ -118,8 +157,41 @@ class nccl_collectives final : public collectives {
 
   ncclComm_t comm_;
   cudaStream_t stream_;
+  cudaEvent_t ready_;
   std::chrono::milliseconds timeout_;
+  bool aborted_ = false;
 };
+
+// Initialises `comm` within `timeout`: non-blocking (NCCL >= 2.14) so that a rank that
+// never joins ends in an error instead of a hang; polled until done, aborted at the deadline.
+status init_communicator(ncclComm_t& comm, int size, const ncclUniqueId& id, int rank,
+                         std::chrono::milliseconds timeout) {
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;
+  const ncclResult_t rc = ncclCommInitRankConfig(&comm, size, id, rank, &config);
+  if (!enqueued(rc)) {
+    return fail("NCCL error '" + std::string(ncclGetErrorString(rc)) +
+                "' in ncclCommInitRankConfig (hint: check NCCL_DEBUG=INFO output)");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    ncclResult_t state = ncclSuccess;
+    ncclCommGetAsyncError(comm, &state);
+    if (state == ncclSuccess) return status::success();
+    if (state != ncclInProgress) {
+      ncclCommAbort(comm);
+      return fail("NCCL initialisation failed: '" + std::string(ncclGetErrorString(state)) +
+                  "' (hint: check NCCL_DEBUG=INFO output)");
+    }
+    if (std::chrono::steady_clock::now() - start > timeout) {
+      ncclCommAbort(comm);
+      return fail("NCCL initialisation: not every rank joined within " +
+                      std::to_string(timeout.count()) + " ms (runtime.collective_timeout_s)",
+                  errc::peer_gone);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 }  // namespace
 
@@ -137,21 +209,29 @@ result<std::unique_ptr<collectives>> make_nccl_collectives(const mpi_world& worl
   LEADRL_MPI_CHECK(
       MPI_Comm_split_type(world.comm(), MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &local),
       "node-local communicator");
-  int local_rank = 0;
+  int local_rank = 0, local_size = 1;
   MPI_Comm_rank(local, &local_rank);
+  MPI_Comm_size(local, &local_size);
   MPI_Comm_free(&local);
-  LEADRL_CUDA_CHECK(cudaSetDevice(local_rank % devices), "one rank per GPU expected");
+  if (local_size > devices) {
+    return fail("collective backend 'nccl': " + std::to_string(local_size) +
+                " ranks on this node but " + std::to_string(devices) +
+                " visible GPU(s); NCCL needs one rank per GPU (run fewer ranks per node, or "
+                "runtime.backend=mpi)");
+  }
+  LEADRL_CUDA_CHECK(cudaSetDevice(local_rank), "one rank per GPU expected");
 
   ncclUniqueId id;
   if (world.rank() == 0) LEADRL_NCCL_CHECK(ncclGetUniqueId(&id), "NCCL bootstrap");
   LEADRL_MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, world.comm()),
                    "broadcasting the NCCL unique id");
   ncclComm_t comm;
-  LEADRL_NCCL_CHECK(ncclCommInitRank(&comm, world.size(), id, world.rank()),
-                    "check NCCL_DEBUG=INFO output; all ranks must join");
+  if (auto s = init_communicator(comm, world.size(), id, world.rank(), timeout); !s) return s.error();
   cudaStream_t stream;
   LEADRL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "CUDA stream");
-  return std::unique_ptr<collectives>(new nccl_collectives(comm, stream, timeout));
+  cudaEvent_t ready;
+  LEADRL_CUDA_CHECK(cudaEventCreateWithFlags(&ready, cudaEventDisableTiming), "CUDA event");
+  return std::unique_ptr<collectives>(new nccl_collectives(comm, stream, ready, timeout));
 }
 
 #endif
