@@ -13,7 +13,8 @@
 #   LEADRL_CHECK_DEVICE    cuda, cuda:N or cpu (default: cuda where nvidia-smi exists)
 #   LEADRL_GPU_BUILD       build folder (default: build-gpu), as for build.sh
 #   LEADRL_CHECK_TARGETS   what build.sh builds (default: leadrl leadrl_model_tests
-#                          leadrl_mpi_tests); LEADRL_CHECK_SKIP_BUILD=1 uses the folder as is
+#                          leadrl_mpi_tests bench_device); LEADRL_CHECK_SKIP_BUILD=1 uses
+#                          the folder as is
 #   LEADRL_CHECK_MODEL_FILTER, LEADRL_CHECK_MPI_FILTER  --gtest_filter of the two suites
 #   LEADRL_CHECK_BUILD_TIMEOUT  seconds the build may take (default 420), so that the
 #                          report is still written inside the device tool's 600 s
@@ -27,10 +28,11 @@ here=$root/scripts/gpu
 build=${LEADRL_GPU_BUILD:-$root/build-gpu}
 export LEADRL_GPU_BUILD=$build
 device=${LEADRL_CHECK_DEVICE:-$(command -v nvidia-smi >/dev/null && echo cuda || echo cpu)}
-targets=${LEADRL_CHECK_TARGETS:-leadrl leadrl_model_tests leadrl_mpi_tests}
+targets=${LEADRL_CHECK_TARGETS:-leadrl leadrl_model_tests leadrl_mpi_tests bench_device}
 # Scoring.RowsAre... needs the 11 MB R1 tokenizer, which is not carried.
 model_filter=${LEADRL_CHECK_MODEL_FILTER:-decoder.*:sampler.*:generation.*:LearnerStep.*:PolicyLoss.*:PolicyOptimizer.*:GradClip.*:Scoring.*:*Device*:*Cuda*:*Gpu*-Scoring.RowsAreCheckedAndPromptResponseIdsSplitAtThePrompt}
-mpi_filter=${LEADRL_CHECK_MPI_FILTER:-MpiCollectives.*:NcclCollectives.*:GradientSync.*:MpiWorld.*}
+# (the late-peer deadline test needs two ranks; the check runs one, one rank per GPU)
+mpi_filter=${LEADRL_CHECK_MPI_FILTER:-MpiCollectives.*:NcclCollectives.*:GradientSync.*:MpiWorld.*-MpiCollectives.ALatePeerTurnsIntoADeadlineErrorInsteadOfAHang}
 report_dir=${OUT:-$build}
 mkdir -p "$report_dir" "$build"
 report=$report_dir/gpu_check.md
@@ -132,18 +134,45 @@ else
   skip_step collective_tests "not built" "no leadrl_mpi_tests in $build"
 fi
 
-# --- 4. benchmarks against transformers (issue 14 steps 3 and 4) -------------------------
-# Decode tokens/s of the R1-Distill-Qwen-1.5B shape at 64 and 256 sequences against
-# transformers' generate, with the HBM roofline share; learner tokens/s and MFU. They go
-# here when bench/ has them; until then the report says so instead of passing.
-skip_step decode_bench "not built yet" "decode throughput vs transformers generate (issue 14 step 3)"
-skip_step learner_bench "not built yet" "learner throughput and MFU (issue 14 step 4)"
+# --- 4. benchmarks (issue 14 steps 3 and 4) ----------------------------------------------
+# Decode tokens/s of a random R1-Distill-Qwen-1.5B-shaped Qwen2 in bfloat16 at 64 and 256
+# sequences, against transformers' generate on the same weights and prompts, with the
+# share of the HBM roofline; learner tokens/s and MFU on the same shape. The CPU rehearsal
+# runs the same steps on a tiny shape. HBM bandwidth and bf16 dense peak by GPU name.
+if [ "$device" = cpu ]; then
+  bench_shape=(--hidden-size 64 --layers 2 --heads 4 --kv-heads 2 --intermediate-size 128
+    --vocab-size 512)
+  bench_batches=4,8 bench_prompt=16 bench_new=16 learn_batch=2 learn_seq=64 machine=()
+else
+  bench_shape=(--like R1-Distill-Qwen-1.5B)
+  bench_batches=64,256 bench_prompt=128 bench_new=256 learn_batch=4 learn_seq=1024
+  gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+  case $gpu_name in
+    *H200*) machine=(4800 989) ;;
+    *H100*PCIe*) machine=(2000 756) ;;
+    *H100*) machine=(3350 989) ;;
+    *) machine=() ;;
+  esac
+fi
+bench_model=$run/bench_model
+if [ -x "$leadrl" ] && have bench_device; then
+  step bench_model carried "$leadrl" init-model --output "$bench_model" "${bench_shape[@]}" \
+    --dtype bfloat16 --seed 1
+  decode_args=(--model "$bench_model" --device "$device" --dtype bfloat16 --batch "$bench_batches"
+    --prompt "$bench_prompt" --new "$bench_new")
+  step decode_bench carried "$(bin bench_device)" decode "${decode_args[@]}" \
+    ${machine[0]:+--hbm-gbps ${machine[0]}}
+  step hf_generate python3 "$here/bench_hf.py" "${decode_args[@]}"
+  step learner_bench carried "$(bin bench_device)" learn --model "$bench_model" --device "$device" \
+    --dtype bfloat16 --batch "$learn_batch" --seq "$learn_seq" --steps 3 \
+    ${machine[1]:+--peak-tflops ${machine[1]}}
+else
+  skip_step decode_bench "FAIL" "no leadrl or bench_device in $build"; failed=1
+fi
 
 # --- 5. one short training run on the device ---------------------------------------------
-# model.device / model.dtype only off the CPU: until leadrl train knows them it rejects
-# unknown keys (exit 2), and the CPU rehearsal runs on today's leadrl.
-device_keys=()
-[ "$device" = cpu ] || device_keys=(model.device="$device" model.dtype=bfloat16)
+# bfloat16 compute with float32 masters on the device (the CPU rehearsal runs the same).
+device_keys=(model.device="$device" model.dtype=bfloat16)
 snapshot=$run/snapshots/step_000002.h5
 if [ -x "$leadrl" ]; then
   step train carried "$leadrl" train "$root/configs/arith_tiny_lead.ini" trainer.total_steps=2 \
@@ -161,13 +190,9 @@ else
   skip_step export skip "no snapshot $snapshot (train did not write it)"
 fi
 if [ -f "$hf/config.json" ]; then
-  # leadrl score on the device when it takes --device, else on the CPU (said in the log).
-  score_device=()
-  if [ "$device" != cpu ] && carried "$leadrl" score --help 2>&1 | grep -q -- '--device'; then
-    score_device=(--device "$device")
-  fi
+  score_device=(--device "$device")
   score() {
-    echo "leadrl score on ${score_device[1]:-cpu}"
+    echo "leadrl score on $device"
     python3 "$here/compare_logprobs.py" ids --model "$hf" --out "$run/ids.jsonl" &&
       carried "$leadrl" score --model "$hf" --input "$run/ids.jsonl" --dtype float32 \
         --output "$run/leadrl_float32.jsonl" "${score_device[@]}" &&
@@ -197,6 +222,31 @@ fi
   echo "| step | result | seconds | last line of its log |"
   echo "| --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
+  if [ -s "$logs/decode_bench.log" ]; then
+    echo; echo "Benchmarks (bfloat16; leadrl bench_device against transformers generate):"; echo
+    python3 - "$logs/decode_bench.log" "$logs/hf_generate.log" "$logs/learner_bench.log" <<'PY'
+import json, sys
+def lines(path):
+    try:
+        return [json.loads(l) for l in open(path) if l.startswith("{")]
+    except OSError:
+        return []
+ours, theirs, learn = (lines(p) for p in sys.argv[1:4])
+hf = {r["batch"]: r["tokens_per_s"] for r in theirs}
+print("| sequences | leadrl tok/s | transformers tok/s | ratio | HBM roofline share |")
+print("| --- | --- | --- | --- | --- |")
+for r in ours:
+    t = hf.get(r["batch"])
+    share = r.get("roofline_share")
+    print(f"| {r['batch']} | {r['tokens_per_s']:.0f} | {t:.0f} | {r['tokens_per_s'] / t:.2f}x | "
+          f"{share:.1%} |" if t and share is not None else
+          f"| {r['batch']} | {r['tokens_per_s']:.0f} | {t or '-'} | - | {share or '-'} |")
+for r in learn:
+    mfu = f", MFU {r['mfu']:.1%}" if "mfu" in r else ""
+    print(f"\nLearner: {r['batch']} x {r['seq']} tokens, {r['tokens_per_s']:.0f} tok/s, "
+          f"{r['tflops']:.1f} TFLOP/s{mfu} ({r['params'] / 1e9:.2f}B parameters)")
+PY
+  fi
   if grep -q '^|' "$logs/logprob_agreement.log" 2>/dev/null; then
     echo; echo "Log-prob agreement (leadrl score vs transformers):"; echo
     grep '^|' "$logs/logprob_agreement.log"
@@ -207,7 +257,7 @@ fi
     echo; echo "### $name: last lines of its log"; echo; echo '```'; tail -15 "$log"; echo '```'
   done
   echo
-  echo "Logs: $logs. Not built yet (issue 14 steps 3-4): decode and learner benchmarks."
+  echo "Logs: $logs."
 } >"$report"
 [ -z "${OUT:-}" ] || tar -C "$build" -czf "$OUT/gpu_check_logs.tar.gz" check_logs
 echo
