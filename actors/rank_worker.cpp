@@ -821,9 +821,7 @@ status rank_worker::import_learner_state(const io::hdf5_file& file, std::int64_t
   }
   {
     torch::NoGradGuard no_grad;
-    for (auto& [name, blob] : l.params) {
-      const_cast<torch::Tensor&>(masters[index.at(name)]).copy_(view_of(blob));
-    }
+    for (auto& [name, blob] : l.params) masters[index.at(name)].copy_(view_of(blob));
     w.optimizer->copy_masters_to_parameters();
   }
   w.policy_version = policy_version;

@@ -319,7 +319,7 @@ TEST(PolicyOptimizer, MastersOverwrittenFromASnapshotReachTheParameters) {
   ASSERT_TRUE(opt.ok());
   {
     torch::NoGradGuard no_grad;
-    const_cast<torch::Tensor&>((*opt)->master_parameters()[0]).fill_(0.123456789);
+    (*opt)->master_parameters()[0].fill_(0.123456789);
   }
   (*opt)->copy_masters_to_parameters();
   EXPECT_EQ(params[0].value().to(torch::kFloat).item<double>(),
