@@ -161,13 +161,8 @@ struct rank_worker::impl {
 
 status rank_worker::impl::build_model() {
   const auto& m = options.model;
-  model::decoder_options placement;
-  auto device = model::resolve_device(m.device, model::local_rank_from_env());
-  if (!device) return device.error();
-  auto dtype = model::compute_dtype(m.dtype);
-  if (!dtype) return dtype.error();
-  placement.device = *device;
-  placement.dtype = *dtype;
+  auto placement = model::placement(m.device, m.dtype);
+  if (!placement) return placement.error();
   if (m.path.empty()) {
     tok = std::make_shared<model::char_tokenizer>();
     auto c = model::random_policy_config(options);
@@ -175,9 +170,9 @@ status rank_worker::impl::build_model() {
     // Every rank seeds the same generator, so the replicas start identical (initialised
     // on the CPU in float32, then moved: the same weights whatever the placement).
     torch::manual_seed(m.init_seed);
-    policy = model::decoder(*c, placement);
+    policy = model::decoder(*c, *placement);
   } else {
-    auto dec = model::load_decoder(m.path, placement);
+    auto dec = model::load_decoder(m.path, *placement);
     if (!dec) return dec.error().with_context("model.path");
     policy = *dec;
     // A character-level checkpoint (e.g. from `leadrl sft`) carries its vocabulary as a

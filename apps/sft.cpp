@@ -96,23 +96,17 @@ std::string content_stamp(const std::string& path) {
 
 // The model to fine-tune: model.path, or the random decoder `leadrl train` would build.
 leadrl::result<leadrl::model::decoder> build_model(const leadrl::io::sft_options& o) {
-  leadrl::model::decoder_options placement;
-  auto device =
-      leadrl::model::resolve_device(o.train.model.device, leadrl::model::local_rank_from_env());
-  if (!device) return device.error();
-  auto dtype = leadrl::model::compute_dtype(o.train.model.dtype);
-  if (!dtype) return dtype.error();
-  placement.device = *device;
-  placement.dtype = *dtype;
+  auto placement = leadrl::model::placement(o.train.model.device, o.train.model.dtype);
+  if (!placement) return placement.error();
   if (!o.train.model.path.empty()) {
-    auto loaded = leadrl::model::load_decoder(o.train.model.path, placement);
+    auto loaded = leadrl::model::load_decoder(o.train.model.path, *placement);
     if (!loaded) return loaded.error().with_context("model.path");
     return *loaded;
   }
   auto config = leadrl::model::random_policy_config(o.train);
   if (!config) return config.error();
   torch::manual_seed(o.train.model.init_seed);
-  return leadrl::model::decoder(*config, placement);
+  return leadrl::model::decoder(*config, *placement);
 }
 
 // sft.* and data.max_response_length as the settings every corpus shares.

@@ -256,12 +256,10 @@ int main(int argc, char** argv) {
     }
   }
   if (a.model.empty()) return usage("--model DIR is required");
-  auto device = model::resolve_device(a.device, model::local_rank_from_env());
-  if (!device) return usage(device.error().message());
-  auto dtype = model::compute_dtype(a.dtype);
-  if (!dtype) return usage(dtype.error().message());
-  auto dec = model::load_decoder(a.model, {*dtype, *device});
+  auto where = model::placement(a.device, a.dtype);
+  if (!where) return usage(where.error().message());
+  auto dec = model::load_decoder(a.model, *where);
   if (!dec) return usage("--model " + a.model + ": " + dec.error().message());
   (*dec)->eval();
-  return a.mode == "decode" ? decode(a, *dec, *device) : learn(a, *dec, *device);
+  return a.mode == "decode" ? decode(a, *dec, where->device) : learn(a, *dec, where->device);
 }

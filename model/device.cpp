@@ -65,4 +65,12 @@ result<torch::Dtype> compute_dtype(const std::string& name) {
   return fail("model.dtype: expected float32 or bfloat16, got '" + name + "'");
 }
 
+result<decoder_options> placement(const std::string& device, const std::string& dtype) {
+  auto d = resolve_device(device, local_rank_from_env());
+  if (!d) return d.error();
+  auto t = compute_dtype(dtype);
+  if (!t) return t.error();
+  return decoder_options{*t, *d};
+}
+
 }  // namespace leadrl::model

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "model/decoder.hpp"
 
 namespace leadrl::model {
 
@@ -35,5 +36,9 @@ result<torch::Device> resolve_device(const std::string& name, local_rank_info lo
 
 /// The torch dtype of a model.dtype value: "float32" or "bfloat16"; fails on anything else.
 result<torch::Dtype> compute_dtype(const std::string& name);
+
+/// The decoder placement of a model.device and model.dtype pair (resolve_device with this
+/// process's local rank, compute_dtype); fails as they do.
+result<decoder_options> placement(const std::string& device, const std::string& dtype);
 
 }  // namespace leadrl::model
