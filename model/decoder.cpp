@@ -176,6 +176,8 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
   const int64_t b = input_ids.size(0);
   const int64_t t = input_ids.size(1);
   const auto dev = input_ids.device();
+  // The cache's indices go to the device first, before this forward's kernels are queued.
+  const torch::Tensor cache_lengths = cache != nullptr ? cache->prepare(t) : torch::Tensor();
 
   // RoPE tables for these positions: [B, T, head_dim], float32.
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(dev).view({1, 1, -1});
@@ -211,7 +213,7 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
                 " rows but the cache has ", lengths.size(), " active slots");
     int64_t span = 0;
     for (int64_t len : lengths) span = std::max(span, len + t);
-    auto start = torch::tensor(lengths, torch::kLong).to(dev).view({b, 1, 1});
+    auto start = cache_lengths.view({b, 1, 1});
     auto q_time =
         start +
         torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(dev)).view({1, t, 1});

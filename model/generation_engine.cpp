@@ -61,6 +61,9 @@ result<std::vector<generation_output>> generation_engine::generate(
   kv_cache cache(cfg, slots, longest + params_.max_new_tokens, model_->options().dtype, device);
   const auto lm_head = model_->lm_head_weight();
   const auto long_opts = torch::TensorOptions().dtype(torch::kLong);
+  // Host-built inputs go up without waiting: a pageable buffer is staged by the copy, and
+  // the only point where the host waits for the device is the sampled tokens' copy back.
+  auto upload = [&](const torch::Tensor& host) { return host.to(device, /*non_blocking=*/true); };
 
   std::deque<int64_t> waiting;
   for (size_t i = 0; i < requests.size(); ++i) waiting.push_back(static_cast<int64_t>(i));
@@ -82,15 +85,19 @@ result<std::vector<generation_output>> generation_engine::generate(
       counters.push_back(outputs[static_cast<size_t>(r)].tokens.size());
     }
     auto sampled = sample(logits, params_.sampling, seeds, counters);
-    auto tokens = sampled.tokens.to(torch::kCPU);
-    auto lps = sampled.logprobs.to(torch::kCPU);
+    // The step's one device-to-host copy: tokens and log-probs as float64 (exact for both:
+    // ids < 2^53, float32 widens exactly).
+    const auto host =
+        torch::stack({sampled.tokens.to(torch::kFloat64), sampled.logprobs.to(torch::kFloat64)})
+            .to(torch::kCPU);
+    const auto got = host.accessor<double, 2>();
     bool freed = false;
     for (size_t i = 0; i < rows.size(); ++i) {
       const int64_t s = rows[i];
       auto& out = outputs[static_cast<size_t>(slot_request[static_cast<size_t>(s)])];
-      const int64_t token = tokens[static_cast<int64_t>(i)].item<int64_t>();
+      const auto token = static_cast<int64_t>(got[0][static_cast<int64_t>(i)]);
       out.tokens.push_back(token);
-      out.logprobs.push_back(lps[static_cast<int64_t>(i)].item<float>());
+      out.logprobs.push_back(static_cast<float>(got[1][static_cast<int64_t>(i)]));
       ++stats_.generated_tokens;
       bool done = true;
       if (is_in(params_.eos_token_ids, token)) {
@@ -152,11 +159,11 @@ result<std::vector<generation_output>> generation_engine::generate(
         stats_.prompt_tokens += static_cast<int64_t>(prompt.size());
       }
       cache.set_active(admitted);
-      auto hidden = model_->hidden_states(ids.to(device), default_positions(k, t, device),
-                                          mask.to(device), &cache);
+      auto hidden =
+          model_->hidden_states(upload(ids), default_positions(k, t, device), upload(mask), &cache);
       ++stats_.forward_calls;
       auto last_t =
-          torch::tensor(last, long_opts).to(device).view({k, 1, 1}).expand({k, 1, hidden.size(2)});
+          upload(torch::tensor(last, long_opts)).view({k, 1, 1}).expand({k, 1, hidden.size(2)});
       auto hidden_last = hidden.gather(1, last_t).squeeze(1);
       if (record(admitted, hidden_last) && !waiting.empty()) continue;
     }
@@ -170,17 +177,16 @@ result<std::vector<generation_output>> generation_engine::generate(
       continue;
     }
     const int64_t b = static_cast<int64_t>(active.size());
-    auto ids = torch::empty({b, 1}, long_opts);
-    auto pos = torch::empty({b, 1}, long_opts);
-    auto ids_a = ids.accessor<int64_t, 2>();
-    auto pos_a = pos.accessor<int64_t, 2>();
+    auto ids_pos = torch::empty({2, b, 1}, long_opts);  // one upload: ids, positions
+    auto acc = ids_pos.accessor<int64_t, 3>();
     for (int64_t i = 0; i < b; ++i) {
       const int64_t s = active[static_cast<size_t>(i)];
-      ids_a[i][0] = pending[static_cast<size_t>(s)];
-      pos_a[i][0] = cache.length(s);
+      acc[0][i][0] = pending[static_cast<size_t>(s)];
+      acc[1][i][0] = cache.length(s);
     }
     cache.set_active(active);
-    auto hidden = model_->hidden_states(ids.to(device), pos.to(device), {}, &cache);
+    ids_pos = upload(ids_pos);
+    auto hidden = model_->hidden_states(ids_pos[0], ids_pos[1], {}, &cache);
     ++stats_.forward_calls;
     record(active, hidden.squeeze(1));
   }

@@ -45,10 +45,18 @@ class kv_cache {
   void set_active(std::vector<int64_t> active_slots);
   const std::vector<int64_t>& active() const { return active_; }
 
+  /// Called by the decoder before its first layer, for a forward of `new_tokens` tokens
+  /// a row: checks that every active slot has room for them and puts on the cache's
+  /// device, in one non-blocking copy, the indices every layer's append() uses. Returns
+  /// the active slots' lengths there, [B] int64 (for the attention mask). Valid until the
+  /// next advance(), set_active() or reset; append() prepares itself when not called.
+  torch::Tensor prepare(int64_t new_tokens);
+
   /// Called by the decoder, once per layer: writes `k`, `v` ([B, kv_heads, T, head_dim])
   /// at each active slot's length and returns the keys and values the rows attend to,
   /// [B, kv_heads, L, head_dim] with L = max(length + T) over the active rows. Slot
   /// contents past a row's own length are stale and must be masked by the caller.
+  /// One indexed write per tensor, whatever B (no per-row kernels).
   std::pair<torch::Tensor, torch::Tensor> append(int64_t layer, const torch::Tensor& k,
                                                  const torch::Tensor& v);
 
@@ -66,6 +74,19 @@ class kv_cache {
   std::vector<torch::Tensor> values_;
   std::vector<int64_t> lengths_;
   std::vector<int64_t> active_;
+
+  /// What prepare() put on the device for a forward of `tokens` tokens a row (tokens 0
+  /// when nothing is prepared).
+  struct prepared_indices {
+    int64_t tokens = 0;
+    int64_t span = 0;          ///< max(length + tokens) over the active rows
+    bool identity = false;     ///< active() is 0..B-1: row b reads slot b's storage as is
+    torch::Tensor write_slot;  ///< [B * tokens] slot of each new token
+    torch::Tensor write_time;  ///< [B * tokens] its position in the slot
+    torch::Tensor read_slot;   ///< [B] active slots
+    torch::Tensor lengths;     ///< [B] their lengths before this forward
+  };
+  prepared_indices prepared_;
 };
 
 }  // namespace leadrl::model

@@ -114,7 +114,9 @@ sample_result sample(const torch::Tensor& logits, const sampling_params& params,
   TORCH_CHECK(static_cast<int64_t>(seeds.size()) == b && static_cast<int64_t>(counters.size()) == b,
               "sample: expected ", b, " seeds and counters");
   if (params.temperature == 0) {
-    return {logits.argmax(-1).to(torch::kLong), torch::zeros({b}, torch::kFloat32)};
+    return {
+        logits.argmax(-1).to(torch::kLong),
+        torch::zeros({b}, torch::TensorOptions().dtype(torch::kFloat32).device(logits.device()))};
   }
   auto f = filter(logits, params);
   auto cdf = torch::cumsum(torch::exp(f.logp), -1);
@@ -126,17 +128,17 @@ sample_result sample(const torch::Tensor& logits, const sampling_params& params,
                      uniform_from(seeds[static_cast<size_t>(i)], counters[static_cast<size_t>(i)])),
                  0.99999994f);
   }
-  auto ut = torch::tensor(u, torch::kFloat32).to(logits.device()).unsqueeze(1);
+  // Non-blocking: the host does not wait here for the forward that made the logits.
+  auto ut =
+      torch::tensor(u, torch::kFloat32).to(logits.device(), /*non_blocking=*/true).unsqueeze(1);
   auto total = cdf.narrow(-1, cdf.size(-1) - 1, 1);
-  // First candidate whose CDF exceeds u * total (total ~ 1; scaling keeps it inside).
-  auto index = (cdf <= ut * total).sum(-1, /*keepdim=*/true).clamp_max(cdf.size(-1) - 1);
-  // Rounding could land on a filtered-out candidate at the tail; step back to a kept one.
-  auto lp = f.logp.gather(-1, index);
-  while (torch::isinf(lp).any().item<bool>()) {
-    index = torch::where(torch::isinf(lp), (index - 1).clamp_min(0), index);
-    lp = f.logp.gather(-1, index);
-  }
-  return {f.ids.gather(-1, index).squeeze(-1), lp.squeeze(-1).to(torch::kCPU)};
+  // The first candidate whose CDF exceeds u * total; when rounding puts u * total at or
+  // above the total, the first whose CDF reaches it. The CDF rises at either, so its
+  // probability is > 0 and it is a kept candidate: no filtered-out tail token is drawn, and
+  // nothing here waits for the device.
+  auto index = torch::minimum((cdf <= ut * total).sum(-1, /*keepdim=*/true),
+                              (cdf < total).sum(-1, /*keepdim=*/true));
+  return {f.ids.gather(-1, index).squeeze(-1), f.logp.gather(-1, index).squeeze(-1)};
 }
 
 }  // namespace leadrl::model

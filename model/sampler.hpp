@@ -48,8 +48,10 @@ double uniform_from(uint64_t seed, uint64_t counter);
 /// Draws one token per row of `logits` [B, V] (any float dtype; computed in float32) by
 /// inverting the CDF of the filtered distribution (tokens ordered by decreasing
 /// probability, ties by id) at u = uniform_from(seeds[b], counters[b]).
-/// `seeds` and `counters` have B entries. Preconditions (checked, c10::Error): params
-/// valid, sizes match.
+/// `seeds` and `counters` have B entries. Both results stay on the logits' device; the
+/// host waits for the device only when top_p < 1 over more than 1024 tokens (to choose
+/// between the top-1024 nucleus and a full sort). Preconditions (checked, c10::Error):
+/// params valid, sizes match.
 sample_result sample(const torch::Tensor& logits, const sampling_params& params,
                      const std::vector<uint64_t>& seeds, const std::vector<uint64_t>& counters);
 

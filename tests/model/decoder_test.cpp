@@ -119,6 +119,48 @@ TEST(decoder, incremental_decoding_with_kv_cache_matches_full_forward) {
   }
 }
 
+TEST(kv_cache, appends_each_row_at_its_slot_length_and_reads_the_active_slots) {
+  const auto cfg = tiny_config("qwen2", false);  // 2 kv heads of 8
+  kv_cache cache(cfg, 3, 8);
+  // Distinct values per (row, head, time, dim), so any misplaced copy shows.
+  auto kv = [](int64_t rows, int64_t t, double base) {
+    return torch::arange(rows * 2 * t * 8, torch::kFloat32).view({rows, 2, t, 8}) + base;
+  };
+  const auto k1 = kv(3, 2, 0), v1 = kv(3, 2, 1000);
+  auto [keys1, values1] = cache.append(0, k1, v1);
+  EXPECT_TRUE(torch::equal(keys1, k1));  // identity: slot b is row b, span 2
+  EXPECT_TRUE(torch::equal(values1, v1));
+  cache.advance({2, 1, 2});  // row 1 had one valid token and one of padding
+
+  cache.set_active({2, 0});
+  const auto lengths = cache.prepare(1);
+  EXPECT_TRUE(torch::equal(lengths, torch::tensor({2, 2}, torch::kLong)));
+  const auto k2 = kv(2, 1, 5000), v2 = kv(2, 1, 6000);
+  auto [keys2, values2] = cache.append(0, k2, v2);
+  ASSERT_EQ(keys2.sizes(), (std::vector<int64_t>{2, 2, 3, 8}));
+  // Row 0 reads slot 2: its two prefill tokens, then the new one; row 1 reads slot 0.
+  EXPECT_TRUE(torch::equal(keys2[0].narrow(1, 0, 2), k1[2]));
+  EXPECT_TRUE(torch::equal(keys2[0].narrow(1, 2, 1), k2[0]));
+  EXPECT_TRUE(torch::equal(keys2[1].narrow(1, 0, 2), k1[0]));
+  EXPECT_TRUE(torch::equal(values2[1].narrow(1, 2, 1), v2[1]));
+  cache.advance({1, 1});
+  EXPECT_EQ(cache.length(2), 3);
+  EXPECT_EQ(cache.length(1), 1);
+
+  // Slot 1 continues at its own length (1), overwriting the padding token it held.
+  cache.set_active({1});
+  const auto k3 = kv(1, 1, 9000);
+  auto [keys3, values3] = cache.append(0, k3, kv(1, 1, 9500));
+  EXPECT_TRUE(torch::equal(keys3[0].narrow(1, 0, 1), k1[1].narrow(1, 0, 1)));
+  EXPECT_TRUE(torch::equal(keys3[0].narrow(1, 1, 1), k3[0]));
+  // The other layer was never written.
+  auto [other, unused] = cache.append(1, k3, k3);
+  EXPECT_EQ(other[0].narrow(1, 0, 1).abs().sum().item<double>(), 0.0);
+  cache.advance({1});
+  // No room for 7 more tokens in a slot of capacity 8 holding 2.
+  EXPECT_THROW(cache.prepare(7), c10::Error);
+}
+
 TEST(decoder, batched_padded_sequences_match_each_sequence_alone) {
   auto d = tiny_decoder("qwen2", false);
   torch::NoGradGuard g;
