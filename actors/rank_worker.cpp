@@ -19,8 +19,8 @@
 
 #include "actors/step_logic.hpp"
 #include "grading/arith_grade.hpp"
-#include "io/arith_task.hpp"
 #include "io/arith_steps.hpp"
+#include "io/arith_task.hpp"
 #include "io/data_sampler.hpp"
 #include "model/char_tokenizer.hpp"
 #include "model/chat_template.hpp"
@@ -648,8 +648,9 @@ result<trained> rank_worker::train(const step_plan& plan, bool with_checksum) {
       // collective. Parameters, AdamW moments, the optimizer step and so the lr schedule
       // position stay as they were.
       ++opt_steps;
-      auto flagged = runtime::all_reduce_gradients_checked(*w.coll, w.params, w.rank, w.world_size,
-                                                           loss_nonfinite);
+      auto flagged = runtime::all_reduce_gradients_checked(
+          *w.coll, w.params, w.rank, w.world_size, loss_nonfinite, runtime::default_bucket_bytes,
+          runtime::gradient_bucket_type(w.options.runtime.grad_reduce_dtype));
       if (!flagged) return flagged.error().with_context("learner: gradient all-reduce");
       if (!flagged->empty()) {
         w.optimizer->zero_grad();

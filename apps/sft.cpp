@@ -135,12 +135,12 @@ void print_progress(const leadrl::model::sft_progress& p, std::int64_t steps, do
   char line[320];
   int n = std::snprintf(line, sizeof line,
                         "sft step %lld/%lld | loss %.4f | lr %.2e | %.0f tok/s | ETA %ldm%02lds",
-                        static_cast<long long>(p.step), static_cast<long long>(steps), p.loss,
-                        p.lr, p.tokens_per_s, eta / 60, eta % 60);
+                        static_cast<long long>(p.step), static_cast<long long>(steps), p.loss, p.lr,
+                        p.tokens_per_s, eta / 60, eta % 60);
   if (p.has_eval && n > 0 && static_cast<std::size_t>(n) < sizeof line) {
     std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n),
-                  " | %s pass@1 %.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens",
-                  eval_label, p.eval.accuracy, eval_temperature, p.eval.greedy_accuracy, p.eval.mean_length);
+                  " | %s pass@1 %.3f (T=%.1f) %.3f (greedy) | mean length %.1f tokens", eval_label,
+                  p.eval.accuracy, eval_temperature, p.eval.greedy_accuracy, p.eval.mean_length);
   }
   std::cerr << line << std::endl;
 }
@@ -190,8 +190,7 @@ leadrl::result<sft_runner> prepare_arith(const sft_job& job) {
 }
 
 // data.task=jsonl: the corpus of data.train_files through model.path's tokenizer.
-leadrl::result<sft_runner> prepare_jsonl(const sft_job& job,
-                                         const leadrl::model::tokenizer& tok) {
+leadrl::result<sft_runner> prepare_jsonl(const sft_job& job, const leadrl::model::tokenizer& tok) {
   const auto& o = job.options;
   leadrl::io::problem_fields fields;
   fields.answer_required = false;
@@ -206,9 +205,10 @@ leadrl::result<sft_runner> prepare_jsonl(const sft_job& job,
     std::cerr << "leadrl sft: " << o.train.data.train_files << ": " << corpus->examples.size()
               << " pairs";
     if (corpus->dropped > 0) {
-      std::cerr << " (" << corpus->dropped << " longer than data.max_prompt_length = "
-                << o.train.data.max_prompt_length << " / data.max_response_length = "
-                << o.train.data.max_response_length << " tokens dropped)";
+      std::cerr << " (" << corpus->dropped
+                << " longer than data.max_prompt_length = " << o.train.data.max_prompt_length
+                << " / data.max_response_length = " << o.train.data.max_response_length
+                << " tokens dropped)";
     }
     std::cerr << "; " << leadrl::model::parameter_count(*job.model) << " parameters, "
               << o.sft.steps << " steps of " << o.sft.batch_size << " sequences"
@@ -273,16 +273,18 @@ int check_output_dir(const fs::path& out_dir, const std::string& stamp, bool for
 
 // This rank's data-parallel hooks over `coll`.
 leadrl::model::sft_ranks ranks_of(const leadrl::runtime::mpi_world& w,
-                                  leadrl::runtime::collectives& coll) {
+                                  leadrl::runtime::collectives& coll,
+                                  leadrl::runtime::element_type bucket_type) {
   leadrl::model::sft_ranks ranks;
   ranks.rank = w.rank();
   ranks.size = w.size();
-  ranks.average_gradients = [&coll, size = w.size()](const std::vector<torch::Tensor>& params) {
-    return leadrl::runtime::all_reduce_gradients(coll, params, size);
+  ranks.average_gradients = [&coll, size = w.size(),
+                             bucket_type](const std::vector<torch::Tensor>& params) {
+    return leadrl::runtime::all_reduce_gradients(
+        coll, params, size, leadrl::runtime::default_bucket_bytes, bucket_type);
   };
   ranks.sum = [&coll](std::vector<double>& values) {
-    return coll.all_reduce_sum(values.data(), values.size(),
-                               leadrl::runtime::element_type::f64);
+    return coll.all_reduce_sum(values.data(), values.size(), leadrl::runtime::element_type::f64);
   };
   return ranks;
 }
@@ -333,17 +335,17 @@ int train_on_ranks(const leadrl::io::sft_options& options, bool force,
       static_cast<long long>(options.train.runtime.collective_timeout_s * 1000.0));
   auto coll = leadrl::runtime::make_mpi_collectives(w, timeout);
   const auto start = std::chrono::steady_clock::now();
-  sft_job job{options, model ? *model : leadrl::model::decoder(nullptr),
-              [&](const leadrl::model::sft_progress& p) {
-                if (w.rank() != 0) return;
-                const double elapsed =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                        .count();
-                // arith: held-out test problems; jsonl: the training pairs themselves.
-                print_progress(p, so.steps, elapsed, so.eval_temperature,
-                               jsonl ? "train" : "held-out");
-              },
-              ranks_of(w, *coll)};
+  sft_job job{
+      options, model ? *model : leadrl::model::decoder(nullptr),
+      [&](const leadrl::model::sft_progress& p) {
+        if (w.rank() != 0) return;
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        // arith: held-out test problems; jsonl: the training pairs themselves.
+        print_progress(p, so.steps, elapsed, so.eval_temperature, jsonl ? "train" : "held-out");
+      },
+      ranks_of(w, *coll,
+               leadrl::runtime::gradient_bucket_type(options.train.runtime.grad_reduce_dtype))};
   leadrl::result<sft_runner> runner = leadrl::fail("no model or tokenizer");  // said above
   if (model && (tok || !jsonl)) {
     runner = jsonl ? prepare_jsonl(job, *tok) : prepare_arith(job);

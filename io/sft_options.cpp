@@ -98,6 +98,9 @@ result<sft_options> read_sft_options(const io::config& cfg) {
   // float32 is how every earlier checkpoint was trained.
   std::vector<std::string> at_default = {"model.device"};
   if (o.train.model.dtype == "float32") at_default.push_back("model.dtype");
+  if (o.train.runtime.grad_reduce_dtype == "float32") {
+    at_default.push_back("runtime.grad_reduce_dtype");
+  }
   if (o.train.data.arith_max_digits == 0) at_default.push_back("data.arith_max_digits");
   if (o.sft.minimal_share == 0.0) at_default.push_back("sft.minimal_share");
   if (o.sft.fused_share == 0.0) at_default.push_back("sft.fused_share");

@@ -56,13 +56,6 @@ float half_to_float(std::uint16_t bits) {
   return f;
 }
 
-float bfloat16_to_float(std::uint16_t bits) {
-  const std::uint32_t out = static_cast<std::uint32_t>(bits) << 16;
-  float f;
-  std::memcpy(&f, &out, sizeof f);
-  return f;
-}
-
 result<tensor_value_stats> value_stats(const tensor_blob& t) {
   if (auto s = t.check(); !s) return s.error();
   tensor_value_stats stats;

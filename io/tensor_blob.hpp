@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bfloat16.hpp"
 #include "base/result.hpp"
 
 namespace leadrl::io {
@@ -106,8 +107,8 @@ struct tensor_blob {
 
 /// The float value of an IEEE 754 binary16 (F16) bit pattern, exactly.
 float half_to_float(std::uint16_t bits);
-/// The float value of a bfloat16 (BF16) bit pattern, exactly.
-float bfloat16_to_float(std::uint16_t bits);
+/// The float value of a bfloat16 (BF16) bit pattern, exactly (base/bfloat16.hpp).
+using leadrl::bfloat16_to_float;
 
 /// Summary statistics of a tensor's elements, accumulated in double.
 struct tensor_value_stats {

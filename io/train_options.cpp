@@ -276,6 +276,9 @@ option_table<runtime_options> runtime_table() {
   t.add("runtime.backend", &r::backend, "tensor collectives: mpi or nccl", one_of({"mpi", "nccl"}));
   t.add("runtime.checksum_freq", &r::checksum_freq, "parameter checksum every N steps (0 = never)",
         int_range(0));
+  t.add("runtime.grad_reduce_dtype", &r::grad_reduce_dtype,
+        "gradient all-reduce buckets: float32, or bfloat16 (half the bytes; rounds each sum)",
+        one_of({"float32", "bfloat16"}));
   t.add("runtime.step_timeout_s", &r::step_timeout_s, "controller's deadline for one step (s)",
         real_above(0, "a number of seconds"));
   t.add("runtime.heartbeat_timeout_s", &r::heartbeat_timeout_s,

@@ -117,7 +117,10 @@ struct runtime_options {
   double collective_timeout_s = 120.0;
   std::string backend = "mpi";     ///< "mpi" or "nccl"
   std::int64_t checksum_freq = 1;  ///< parameter checksum every N steps (0 = never)
-  double step_timeout_s = 600.0;   ///< controller's deadline for one step's replies
+  /// Element type of the gradient all-reduce buckets: "float32", or "bfloat16" (half the
+  /// bytes on the wire; each addition rounds to bf16).
+  std::string grad_reduce_dtype = "float32";
+  double step_timeout_s = 600.0;  ///< controller's deadline for one step's replies
   /// A rank that does not answer the controller's heartbeat (or, on ranks > 0, hears none)
   /// for this long ends the job, however long a step legitimately takes (0 = off). Pings
   /// go every heartbeat_timeout_s / 6.

@@ -2,9 +2,22 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+
+#include "base/bfloat16.hpp"
 
 namespace leadrl::runtime {
 namespace {
+
+// MPI has no bfloat16: bf16 elements travel as MPI_UINT16_T, summed by this user
+// operation (inout[i] = in[i] + inout[i] in float32, rounded to nearest even).
+void bf16_sum(void* in, void* inout, int* len, MPI_Datatype* /*type*/) {
+  const auto* a = static_cast<const std::uint16_t*>(in);
+  auto* b = static_cast<std::uint16_t*>(inout);
+  for (int i = 0; i < *len; ++i) {
+    b[i] = float_to_bfloat16(bfloat16_to_float(a[i]) + bfloat16_to_float(b[i]));
+  }
+}
 
 MPI_Datatype mpi_type(element_type type) {
   switch (type) {
@@ -14,6 +27,8 @@ MPI_Datatype mpi_type(element_type type) {
       return MPI_DOUBLE;
     case element_type::i64:
       return MPI_INT64_T;
+    case element_type::bf16:
+      return MPI_UINT16_T;
   }
   return MPI_DATATYPE_NULL;
 }
@@ -26,12 +41,19 @@ class mpi_collectives final : public collectives {
   std::string backend() const override { return "mpi"; }
 
   status all_reduce_sum(void* data, std::size_t count, element_type type) override {
-    return in_slices(
+    MPI_Op op = MPI_SUM;
+    if (type == element_type::bf16) {
+      LEADRL_MPI_CHECK(MPI_Op_create(&bf16_sum, /*commute=*/1, &op), "MPI is initialised");
+    }
+    auto s = in_slices(
         data, count, type, "MPI all-reduce", [&](void* p, int n, MPI_Request* req) -> status {
-          LEADRL_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, p, n, mpi_type(type), MPI_SUM, comm_, req),
+          LEADRL_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, p, n, mpi_type(type), op, comm_, req),
                            "every rank must all-reduce the same count and type");
           return status::success();
         });
+    // A request still pending (a missed deadline) keeps the operation until it completes.
+    if (op != MPI_SUM) MPI_Op_free(&op);
+    return s;
   }
 
   status broadcast(void* data, std::size_t count, element_type type, int root) override {
@@ -80,6 +102,8 @@ class mpi_collectives final : public collectives {
 
 std::size_t element_size(element_type type) {
   switch (type) {
+    case element_type::bf16:
+      return 2;
     case element_type::f32:
       return 4;
     case element_type::f64:

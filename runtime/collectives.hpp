@@ -20,8 +20,9 @@
 
 namespace leadrl::runtime {
 
-/// Element types the collectives move.
-enum class element_type { f32, f64, i64 };
+/// Element types the collectives move. bf16 sums round to nearest even after each
+/// pairwise addition (in float32), on either backend.
+enum class element_type { f32, f64, i64, bf16 };
 
 /// Bytes per element of `type`.
 std::size_t element_size(element_type type);

@@ -25,17 +25,23 @@ struct rank_flags {
   std::vector<float> reduced;    // out: world_size entries after the last bucket
 };
 
-// Packs params[first, last) into one f32 bucket, all-reduces it and writes the mean back.
+// The torch dtype of a gradient bucket of `type` (f32 or bf16).
+torch::Dtype bucket_dtype(element_type type) {
+  return type == element_type::bf16 ? torch::kBFloat16 : torch::kFloat32;
+}
+
+// Packs params[first, last) into one bucket of `type`, all-reduces it and writes the mean
+// back (divided in float32, rounded once to the gradient's dtype).
 // With `flags`, the packed gradients are checked before the reduction, and when `carry`
 // (the last bucket) world_size flag slots follow the gradients in the same collective.
 status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params, std::size_t first,
                      std::size_t last, std::int64_t numel, int world_size, rank_flags* flags,
-                     bool carry) {
+                     bool carry, element_type type) {
   const torch::Device dev =
       first < params.size() ? bucket_device(coll, params[first]) : torch::Device(torch::kCPU);
   const std::int64_t nflags = flags != nullptr && carry ? world_size : 0;
   torch::Tensor bucket =
-      torch::empty({numel + nflags}, torch::TensorOptions().dtype(torch::kFloat32).device(dev));
+      torch::empty({numel + nflags}, torch::TensorOptions().dtype(bucket_dtype(type)).device(dev));
   std::int64_t at = 0;
   for (std::size_t i = first; i < last; ++i) {
     const auto& p = params[i];
@@ -55,16 +61,16 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
       if (flags->local_nonfinite) slots.narrow(0, flags->rank, 1).fill_(1.0);
     }
   }
-  if (auto s = coll.all_reduce_sum(bucket.data_ptr(), static_cast<std::size_t>(numel + nflags),
-                                   element_type::f32);
+  if (auto s =
+          coll.all_reduce_sum(bucket.data_ptr(), static_cast<std::size_t>(numel + nflags), type);
       !s) {
     return s;
   }
   if (nflags > 0) {
-    auto host = bucket.narrow(0, numel, nflags).to(torch::kCPU).contiguous();
+    auto host = bucket.narrow(0, numel, nflags).to(torch::kCPU, torch::kFloat32).contiguous();
     flags->reduced.assign(host.data_ptr<float>(), host.data_ptr<float>() + nflags);
   }
-  auto grads = bucket.narrow(0, 0, numel);
+  auto grads = bucket.narrow(0, 0, numel).to(torch::kFloat32);
   grads.div_(static_cast<double>(world_size));
   at = 0;
   for (std::size_t i = first; i < last; ++i) {
@@ -77,9 +83,14 @@ status reduce_bucket(collectives& coll, const std::vector<torch::Tensor>& params
   return status::success();
 }
 
+status check_bucket_type(element_type type) {
+  if (type == element_type::f32 || type == element_type::bf16) return status::success();
+  return fail("gradient all-reduce: the bucket type must be f32 or bf16");
+}
+
 // all_reduce_gradients, with `flags` when the caller wants every rank's finding.
 status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params, int world_size,
-                        std::size_t bucket_bytes, rank_flags* flags) {
+                        std::size_t bucket_bytes, element_type type, rank_flags* flags) {
   torch::NoGradGuard no_grad;
   if (world_size == 1) {
     // The mean over one rank is the gradient itself: no packing, no collective. A missing
@@ -93,13 +104,15 @@ status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& par
     }
     return status::success();
   }
-  const auto max_elems = static_cast<std::int64_t>(std::max<std::size_t>(bucket_bytes / 4, 1));
+  const auto max_elems =
+      static_cast<std::int64_t>(std::max<std::size_t>(bucket_bytes / element_size(type), 1));
   std::size_t first = 0;
   std::int64_t numel = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const std::int64_t n = params[i].numel();
     if (numel > 0 && numel + n > max_elems) {
-      if (auto s = reduce_bucket(coll, params, first, i, numel, world_size, flags, false); !s) {
+      if (auto s = reduce_bucket(coll, params, first, i, numel, world_size, flags, false, type);
+          !s) {
         return s;
       }
       first = i;
@@ -108,7 +121,7 @@ status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& par
     numel += n;
   }
   if (numel > 0 || flags != nullptr) {
-    return reduce_bucket(coll, params, first, params.size(), numel, world_size, flags, true);
+    return reduce_bucket(coll, params, first, params.size(), numel, world_size, flags, true, type);
   }
   return status::success();
 }
@@ -116,15 +129,15 @@ status reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& par
 }  // namespace
 
 status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
-                            int world_size, std::size_t bucket_bytes) {
-  return reduce_gradients(coll, params, world_size, bucket_bytes, nullptr);
+                            int world_size, std::size_t bucket_bytes, element_type bucket_type) {
+  if (auto s = check_bucket_type(bucket_type); !s) return s;
+  return reduce_gradients(coll, params, world_size, bucket_bytes, bucket_type, nullptr);
 }
 
-result<std::vector<int>> all_reduce_gradients_checked(collectives& coll,
-                                                      const std::vector<torch::Tensor>& params,
-                                                      int rank, int world_size,
-                                                      bool local_nonfinite,
-                                                      std::size_t bucket_bytes) {
+result<std::vector<int>> all_reduce_gradients_checked(
+    collectives& coll, const std::vector<torch::Tensor>& params, int rank, int world_size,
+    bool local_nonfinite, std::size_t bucket_bytes, element_type bucket_type) {
+  if (auto s = check_bucket_type(bucket_type); !s) return s.error();
   if (rank < 0 || rank >= world_size) {
     return fail("all_reduce_gradients_checked: rank " + std::to_string(rank) +
                 " outside world size " + std::to_string(world_size));
@@ -132,7 +145,7 @@ result<std::vector<int>> all_reduce_gradients_checked(collectives& coll,
   rank_flags flags;
   flags.rank = rank;
   flags.local_nonfinite = local_nonfinite;
-  if (auto s = reduce_gradients(coll, params, world_size, bucket_bytes, &flags); !s) {
+  if (auto s = reduce_gradients(coll, params, world_size, bucket_bytes, bucket_type, &flags); !s) {
     return s.error();
   }
   std::vector<int> ranks;

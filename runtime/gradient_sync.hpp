@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/result.hpp"
@@ -19,16 +20,20 @@
 
 namespace leadrl::runtime {
 
-/// Default bucket size for flattened gradients (f32 elements), 16 MiB.
+/// Default bucket size for flattened gradients, 16 MiB.
 constexpr std::size_t default_bucket_bytes = std::size_t{16} << 20;
 
 /// Replaces each parameter's gradient by its mean over `world_size` ranks. Gradients are
-/// packed in f32 buckets of at most `bucket_bytes` (one collective per bucket); a parameter
+/// packed in buckets of `bucket_type` (f32, or bf16 for half the bytes on the wire and a
+/// rounding at every addition) of at most `bucket_bytes` (one collective per bucket); the
+/// mean is divided in float32 and rounded once to each gradient's dtype. A parameter
 /// without a gradient counts as zeros so every rank moves the same counts. The MPI backend
 /// stages device tensors through host memory; NCCL works on device buffers. With
 /// world_size 1 nothing moves (no collective; missing gradients still become zeros).
+/// Fails on a collective error, or a bucket type other than f32 and bf16.
 status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>& params,
-                            int world_size, std::size_t bucket_bytes = default_bucket_bytes);
+                            int world_size, std::size_t bucket_bytes = default_bucket_bytes,
+                            element_type bucket_type = element_type::f32);
 
 /// all_reduce_gradients that also tells every rank which ranks had non-finite values, so
 /// that all can skip the update together (ARCHITECTURE.md §4 step 5). Each rank checks its
@@ -39,7 +44,13 @@ status all_reduce_gradients(collectives& coll, const std::vector<torch::Tensor>&
 /// [0, world_size).
 result<std::vector<int>> all_reduce_gradients_checked(
     collectives& coll, const std::vector<torch::Tensor>& params, int rank, int world_size,
-    bool local_nonfinite, std::size_t bucket_bytes = default_bucket_bytes);
+    bool local_nonfinite, std::size_t bucket_bytes = default_bucket_bytes,
+    element_type bucket_type = element_type::f32);
+
+/// The bucket type of a runtime.grad_reduce_dtype value: bf16 for "bfloat16", else f32.
+inline element_type gradient_bucket_type(const std::string& dtype) {
+  return dtype == "bfloat16" ? element_type::bf16 : element_type::f32;
+}
 
 /// Whether every gradient of `params` (those defined) is finite: one host read.
 bool gradients_finite(const std::vector<torch::Tensor>& params);

@@ -58,6 +58,8 @@ ncclDataType_t nccl_type(element_type type) {
       return ncclFloat64;
     case element_type::i64:
       return ncclInt64;
+    case element_type::bf16:
+      return ncclBfloat16;
   }
   return ncclFloat32;
 }
@@ -84,7 +86,8 @@ class nccl_collectives final : public collectives {
 
   status all_reduce_sum(void* data, std::size_t count, element_type type) override {
     if (auto s = after_producers(); !s) return s;
-    const ncclResult_t rc = ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_);
+    const ncclResult_t rc =
+        ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_);
     if (!enqueued(rc)) return nccl_failure("ncclAllReduce", rc);
     return wait("NCCL all-reduce of " + std::to_string(count) + " elements");
   }
@@ -226,7 +229,8 @@ result<std::unique_ptr<collectives>> make_nccl_collectives(const mpi_world& worl
   LEADRL_MPI_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, world.comm()),
                    "broadcasting the NCCL unique id");
   ncclComm_t comm;
-  if (auto s = init_communicator(comm, world.size(), id, world.rank(), timeout); !s) return s.error();
+  if (auto s = init_communicator(comm, world.size(), id, world.rank(), timeout); !s)
+    return s.error();
   cudaStream_t stream;
   LEADRL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "CUDA stream");
   cudaEvent_t ready;

@@ -94,6 +94,7 @@ TEST(TrainOptions, BadValuesNameTheKey) {
       {{"trainer.total_steps=0"}, "trainer.total_steps"},
       {{"trainer.progress=maybe"}, "trainer.progress"},
       {{"runtime.backend=gloo"}, "runtime.backend"},
+      {{"runtime.grad_reduce_dtype=float16"}, "runtime.grad_reduce_dtype"},
       {{"runtime.collective_timeout_s=0"}, "runtime.collective_timeout_s"},
       {{"model.hidden_size=30", "model.num_heads=4"}, "model.num_heads"},
       {{"actor.lr"}, "actor.lr"},

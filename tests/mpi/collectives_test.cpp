@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "base/bfloat16.hpp"
+
 #include "tests/mpi/mpi_test_env.hpp"
 
 namespace leadrl::runtime {
@@ -51,6 +53,32 @@ TEST(MpiCollectives, AllReduceSumsEveryTypeInPlace) {
   EXPECT_DOUBLE_EQ(d[0], 0.25 * rank_sum);
   EXPECT_EQ(i[0], static_cast<std::int64_t>(n) * (n + 1) / 2);
   EXPECT_EQ(i[1], static_cast<std::int64_t>(n) << 40);
+}
+
+TEST(MpiCollectives, Bfloat16SumsRoundEachAdditionToNearestEven) {
+  auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
+  const int n = g_world->size();
+  const int r = g_world->rank();
+  // Sums exact in bf16 for any order: rank + 1, 0.5, -0.25 * rank.
+  std::vector<std::uint16_t> v{float_to_bfloat16(static_cast<float>(r + 1)),
+                               float_to_bfloat16(0.5f),
+                               float_to_bfloat16(-0.25f * static_cast<float>(r))};
+  ASSERT_TRUE(coll->all_reduce_sum(v.data(), v.size(), element_type::bf16).ok());
+  EXPECT_EQ(bfloat16_to_float(v[0]), n * (n + 1) / 2.0f);
+  EXPECT_EQ(bfloat16_to_float(v[1]), 0.5f * static_cast<float>(n));
+  EXPECT_EQ(bfloat16_to_float(v[2]), -0.25f * static_cast<float>(n * (n - 1) / 2));
+  if (n == 2) {
+    // 256 + 1 = 257 lies halfway between the bf16 neighbours 256 and 258: the sum is
+    // rounded, to the even one, not kept in float32 (257) or truncated upwards.
+    std::vector<std::uint16_t> tie{float_to_bfloat16(r == 0 ? 256.0f : 1.0f)};
+    ASSERT_TRUE(coll->all_reduce_sum(tie.data(), tie.size(), element_type::bf16).ok());
+    EXPECT_EQ(bfloat16_to_float(tie[0]), 256.0f);
+  }
+  // Broadcast moves the bit patterns as they are.
+  const int root = n - 1;
+  std::vector<std::uint16_t> b(5, r == root ? std::uint16_t{0x3f81} : std::uint16_t{0});
+  ASSERT_TRUE(coll->broadcast(b.data(), b.size(), element_type::bf16, root).ok());
+  for (auto x : b) ASSERT_EQ(x, 0x3f81);
 }
 
 TEST(MpiCollectives, BroadcastCopiesTheRootsBuffer) {

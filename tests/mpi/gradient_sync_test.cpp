@@ -81,6 +81,74 @@ class counting_collectives final : public collectives {
   status barrier() override { return ++calls, status{}; }
 };
 
+// Collectives that record the element count and type of each all-reduce and leave the
+// data as it is (the sum over a world of one, reported as a larger world).
+class recording_collectives final : public collectives {
+ public:
+  std::vector<std::pair<std::size_t, element_type>> reduces;
+  std::string backend() const override { return "mpi"; }
+  status all_reduce_sum(void*, std::size_t count, element_type type) override {
+    reduces.emplace_back(count, type);
+    return status{};
+  }
+  status broadcast(void*, std::size_t, element_type, int) override { return status{}; }
+  status barrier() override { return status{}; }
+};
+
+TEST(GradientSync, Bfloat16BucketsMoveHalfTheBytesAndRoundOnce) {
+  recording_collectives coll;
+  auto params = make_params(5);                                   // 15 + 7 + 4 (bf16) + 4 elements
+  params[0].mutable_grad() = torch::full({3, 5}, 1.0 + 0x1p-10);  // not a bf16 value
+  params[1].mutable_grad() = torch::full({7}, 3.0);
+  params[2].mutable_grad() = torch::full({2, 2}, 5.0).to(torch::kBFloat16);
+  // params[3] has no gradient. Buckets of 16 bytes: 8 bf16 elements, or 4 f32 ones.
+  ASSERT_TRUE(all_reduce_gradients(coll, params, 2, 16, element_type::bf16).ok());
+  std::size_t moved = 0;
+  for (const auto& [count, type] : coll.reduces) {
+    EXPECT_EQ(type, element_type::bf16);
+    moved += count;
+  }
+  EXPECT_EQ(moved, 30u);
+  // The mean over "2 ranks" of data summed over one: halved, after rounding to bf16 on
+  // the wire (1 + 2^-10 -> 1), divided in float32, stored in each gradient's dtype.
+  EXPECT_TRUE(torch::equal(params[0].grad(), torch::full({3, 5}, 0.5)));
+  EXPECT_TRUE(torch::equal(params[1].grad(), torch::full({7}, 1.5)));
+  EXPECT_EQ(params[2].grad().scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(params[2].grad(), torch::full({2, 2}, 2.5).to(torch::kBFloat16)));
+  EXPECT_TRUE(torch::equal(params[3].grad(), torch::zeros({4})));
+  // The f32 default moves the same elements in f32, with more (smaller) buckets.
+  recording_collectives f32;
+  ASSERT_TRUE(all_reduce_gradients(f32, params, 2, 16).ok());
+  EXPECT_GT(f32.reduces.size(), coll.reduces.size());
+  for (const auto& r : f32.reduces) EXPECT_EQ(r.second, element_type::f32);
+  // Other element types are not gradient buckets.
+  EXPECT_FALSE(all_reduce_gradients(coll, params, 2, 16, element_type::f64).ok());
+  EXPECT_FALSE(all_reduce_gradients_checked(coll, params, 0, 2, false, 16, element_type::i64).ok());
+}
+
+TEST(GradientSync, Bfloat16BucketsGiveTheRankMeanAndTheFlags) {
+  auto coll = make_mpi_collectives(*g_world, std::chrono::seconds(30));
+  const int rank = g_world->rank(), n = g_world->size();
+  auto params = make_params(6);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    params[i].mutable_grad() = torch::full_like(params[i], rank + static_cast<double>(i));
+  }
+  auto got = all_reduce_gradients_checked(*coll, params, rank, n, false, 32, element_type::bf16);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(*got, std::vector<int>{});
+  for (std::size_t i = 0; i < params.size(); ++i) {  // (n - 1) / 2 + i: exact in bf16
+    EXPECT_TRUE(torch::equal(
+        params[i].grad().to(torch::kDouble),
+        torch::full(params[i].sizes(), (n - 1) / 2.0 + static_cast<double>(i), torch::kDouble)))
+        << "param " << i;
+  }
+  for (auto& p : params) p.mutable_grad() = torch::ones_like(p);
+  if (rank == n - 1) params[1].mutable_grad()[0] = std::nan("");
+  got = all_reduce_gradients_checked(*coll, params, rank, n, false, 32, element_type::bf16);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, std::vector<int>{n - 1});
+}
+
 TEST(GradientSync, AWorldOfOneMovesNothing) {
   counting_collectives coll;
   auto params = make_params(2);
