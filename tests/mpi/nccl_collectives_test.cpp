@@ -6,6 +6,7 @@
 #include <cuda_runtime_api.h>
 #endif
 
+#include "base/bfloat16.hpp"
 #include "tests/mpi/mpi_test_env.hpp"
 
 namespace leadrl::runtime {
@@ -39,10 +40,17 @@ TEST(NcclCollectives, RefusesClearlyOrSumsOnTheDevice) {
   cudaMemcpy(dev, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice);
   ASSERT_TRUE((*coll)->all_reduce_sum(dev, host.size(), element_type::f32).ok());
   cudaMemcpy(host.data(), dev, host.size() * sizeof(float), cudaMemcpyDeviceToHost);
-  cudaFree(dev);
   const float n = static_cast<float>(g_world->size());
   EXPECT_EQ(host.front(), n * (n + 1) / 2);
   EXPECT_EQ(host.back(), n * (n + 1) / 2);
+  // bf16 sums too (exact here for up to 16 ranks), in the same device buffer.
+  std::vector<std::uint16_t> half(1000, float_to_bfloat16(static_cast<float>(g_world->rank() + 1)));
+  cudaMemcpy(dev, half.data(), half.size() * sizeof(std::uint16_t), cudaMemcpyHostToDevice);
+  ASSERT_TRUE((*coll)->all_reduce_sum(dev, half.size(), element_type::bf16).ok());
+  cudaMemcpy(half.data(), dev, half.size() * sizeof(std::uint16_t), cudaMemcpyDeviceToHost);
+  EXPECT_EQ(bfloat16_to_float(half.front()), n * (n + 1) / 2);
+  EXPECT_EQ(bfloat16_to_float(half.back()), n * (n + 1) / 2);
+  cudaFree(dev);
 #endif
 }
 
