@@ -5,6 +5,8 @@
 #include <limits>
 #include <optional>
 
+#include "base/splitmix64.hpp"
+
 namespace leadrl::model {
 namespace {
 
@@ -87,13 +89,8 @@ status validate(const sampling_params& p) {
 double uniform_from(uint64_t seed, uint64_t counter) {
   // Two rounds of the SplitMix64 finaliser over (seed, counter): distinct counters of one
   // seed and distinct seeds give independent-looking 64-bit words.
-  auto mix = [](uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  };
-  const uint64_t z = mix(mix(seed) ^ (counter * 0xd1b54a32d192ed03ull + 0x8cb92ba72f3d8dd7ull));
+  const uint64_t z =
+      splitmix64(splitmix64(seed) ^ (counter * 0xd1b54a32d192ed03ull + 0x8cb92ba72f3d8dd7ull));
   return static_cast<double>(z >> 11) * 0x1.0p-53;  // 53 random bits -> [0, 1)
 }
 
