@@ -5,6 +5,12 @@
 
 #include "model/kv_cache.hpp"
 
+// Set by CMakeLists.txt when scaled_dot_product_attention with enable_gqa compiles
+// (LibTorch >= 2.5).
+#ifndef LEADRL_HAVE_SDPA
+#define LEADRL_HAVE_SDPA 0
+#endif
+
 namespace leadrl::model {
 namespace {
 
@@ -73,6 +79,18 @@ torch::Tensor attention_impl::forward(const torch::Tensor& x, const torch::Tenso
   if (cache != nullptr) {
     std::tie(k, v) = cache->append(layer_, k, v);
   }
+#if LEADRL_HAVE_SDPA
+  if (sdpa) {
+    // The query carries the 1/sqrt(head_dim) already: scale 1. Key/value heads are shared
+    // by query-head groups inside the kernel (enable_gqa), not repeated.
+    auto out = key_mask.defined()
+                   ? at::scaled_dot_product_attention(q, k, v, key_mask, 0.0, /*is_causal=*/false,
+                                                      1.0, /*enable_gqa=*/true)
+                   : at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, 1.0,
+                                                      /*enable_gqa=*/true);
+    return o_proj(out.transpose(1, 2).reshape({b, t, heads_ * head_dim_}));
+  }
+#endif
   const int64_t keys = k.size(2);
   const int64_t group = heads_ / kv_heads_;
   // Query head h reads key/value head h / group: fold the group into the query rows
@@ -165,7 +183,12 @@ decoder_impl::decoder_impl(io::hf_config config, decoder_options options)
     TORCH_WARN("decoder: config.json has rope_scaling; it is ignored (plain RoPE with theta ",
                config_.rope_theta, ")");
   }
+  for (auto& layer : body->layers) layer->self_attn->sdpa = options_.sdpa && sdpa_available();
   to(options_.device, options_.dtype);
+}
+
+bool sdpa_available() {
+  return LEADRL_HAVE_SDPA != 0;
 }
 
 torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
@@ -192,9 +215,20 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
                 "decoder: attention_mask must be [B, T]");
     valid = attention_mask.to(torch::kBool);
   }
-  torch::Tensor key_mask;  // additive, [B, T, keys] float32
+  // Manual attention: additive float32 [B, T, keys]. SDPA: bool [B, 1, T, keys] (true =
+  // attend), or undefined for the causal kernel without a mask.
+  const bool sdpa = options_.sdpa && sdpa_available();
+  torch::Tensor key_mask;
   std::vector<int64_t> new_counts;
-  if (cache == nullptr) {
+  if (cache == nullptr && sdpa &&
+      (!valid.defined() || !valid.narrow(1, 1, t - 1)
+                                .logical_and(valid.narrow(1, 0, t - 1).logical_not())
+                                .any()
+                                .item<bool>())) {
+    // No padding, or right padding only (no real token after a pad): every real query's
+    // keys s <= t are real, so the causal kernel alone is exact for them. A padding query
+    // attends to the keys before it (finite, meaningless, as documented).
+  } else if (cache == nullptr) {
     auto q_idx =
         torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(dev)).view({t, 1});
     auto k_idx = q_idx.view({1, t});
@@ -205,7 +239,9 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
       allowed = allowed.logical_or(
           torch::eye(t, torch::TensorOptions().dtype(torch::kBool).device(dev)).unsqueeze(0));
     }
-    key_mask = torch::zeros({b, t, t}, torch::TensorOptions().dtype(torch::kFloat32).device(dev))
+    key_mask =
+        sdpa ? allowed.unsqueeze(1)
+             : torch::zeros({b, t, t}, torch::TensorOptions().dtype(torch::kFloat32).device(dev))
                    .masked_fill(allowed.logical_not(), neg_inf);
   } else {
     auto lengths = cache->active_lengths();
@@ -219,7 +255,9 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
         torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(dev)).view({1, t, 1});
     auto k_time = torch::arange(span, torch::TensorOptions().dtype(torch::kLong).device(dev))
                       .view({1, 1, span});
-    key_mask = torch::zeros({b, t, span}, torch::TensorOptions().dtype(torch::kFloat32).device(dev))
+    key_mask =
+        sdpa ? (k_time <= q_time).unsqueeze(1)
+             : torch::zeros({b, t, span}, torch::TensorOptions().dtype(torch::kFloat32).device(dev))
                    .masked_fill(k_time > q_time, neg_inf);
     if (valid.defined()) {
       auto counts = valid.sum(1).to(torch::kCPU);

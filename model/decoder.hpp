@@ -28,7 +28,15 @@ struct decoder_options {
   /// whatever this is (as transformers does).
   torch::Dtype dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
+  /// Attention through torch's scaled_dot_product_attention (fused kernels on GPUs) where
+  /// this LibTorch has it with grouped-query support (>= 2.5; see sdpa_available()), else
+  /// the explicit matmul/softmax path. Valid rows' outputs agree to rounding.
+  bool sdpa = true;
 };
+
+/// Whether this build's LibTorch offers scaled_dot_product_attention with enable_gqa
+/// (LibTorch >= 2.5); decoder_options::sdpa is ignored when not.
+bool sdpa_available();
 
 /// RMSNorm: x / sqrt(mean(x^2) + eps) * weight, computed in float32.
 class rms_norm_impl : public torch::nn::Module {
@@ -50,6 +58,9 @@ class attention_impl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         const torch::Tensor& key_mask, kv_cache* cache);
   torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  /// Set by the decoder: attend through scaled_dot_product_attention; key_mask is then a
+  /// bool [B, 1, T, keys] (true = attend) or undefined (causal, keys = queries).
+  bool sdpa = false;
 
  private:
   int64_t layer_, heads_, kv_heads_, head_dim_;

@@ -210,6 +210,71 @@ TEST(decoder, batched_padded_sequences_match_each_sequence_alone) {
   EXPECT_LT(max_abs_diff(next[1][0], ref0[0][6]), logit_tol);
 }
 
+TEST(decoder, sdpa_attention_matches_the_explicit_path) {
+  if (!sdpa_available()) {
+    GTEST_SKIP() << "this LibTorch has no scaled_dot_product_attention with enable_gqa "
+                    "(LibTorch >= 2.5): the explicit path is the only one";
+  }
+  for (const char* type : {"qwen2", "llama"}) {
+    // The same weights behind both attention paths.
+    const auto source = tiny_decoder(type, std::string(type) == "llama");
+    decoder manual(source->config(), decoder_options{torch::kFloat32, torch::kCPU, false});
+    decoder fused(source->config(), decoder_options{torch::kFloat32, torch::kCPU, true});
+    {
+      torch::NoGradGuard g;
+      const auto weights = source->named_parameters();
+      for (auto& p : manual->named_parameters()) p.value().copy_(weights[p.key()]);
+      for (auto& p : fused->named_parameters()) p.value().copy_(weights[p.key()]);
+    }
+    torch::NoGradGuard g;
+    const std::vector<std::vector<int64_t>> seqs = {{5, 6, 7, 8, 9, 10}, {11, 12}, {13, 14, 15}};
+    const int64_t t = 6;
+    auto ids = torch::zeros({3, t}, torch::kLong), mask = torch::zeros({3, t}, torch::kLong);
+    auto lids = torch::zeros({3, t}, torch::kLong), lmask = torch::zeros({3, t}, torch::kLong);
+    for (int64_t b = 0; b < 3; ++b) {
+      const auto& q = seqs[static_cast<size_t>(b)];
+      const auto n = static_cast<int64_t>(q.size());
+      for (int64_t j = 0; j < n; ++j) {
+        ids[b][j] = q[static_cast<size_t>(j)];
+        mask[b][j] = 1;
+        lids[b][t - n + j] = q[static_cast<size_t>(j)];
+        lmask[b][t - n + j] = 1;
+      }
+    }
+    // No padding (the causal kernel), right padding (causal kernel too), left padding
+    // (a mask): every real token's logits agree.
+    EXPECT_LT(max_abs_diff(manual->forward(ids, default_positions(3, t)),
+                           fused->forward(ids, default_positions(3, t))),
+              logit_tol)
+        << type;
+    auto right_m = manual->forward(ids, default_positions(3, t), mask);
+    auto right_f = fused->forward(ids, default_positions(3, t), mask);
+    auto left_m = manual->forward(lids, positions_from_mask(lmask), lmask);
+    auto left_f = fused->forward(lids, positions_from_mask(lmask), lmask);
+    for (int64_t b = 0; b < 3; ++b) {
+      const auto n = static_cast<int64_t>(seqs[static_cast<size_t>(b)].size());
+      EXPECT_LT(max_abs_diff(right_m[b].narrow(0, 0, n), right_f[b].narrow(0, 0, n)), logit_tol);
+      EXPECT_LT(max_abs_diff(left_m[b].narrow(0, t - n, n), left_f[b].narrow(0, t - n, n)),
+                logit_tol);
+    }
+    // Through the cache: a padded prefill, then slots 2 and 0 one token further.
+    kv_cache cm(manual->config(), 3, 16), cf(fused->config(), 3, 16);
+    auto pm = manual->forward(ids, default_positions(3, t), mask, &cm);
+    auto pf = fused->forward(ids, default_positions(3, t), mask, &cf);
+    for (int64_t b = 0; b < 3; ++b) {
+      const auto n = static_cast<int64_t>(seqs[static_cast<size_t>(b)].size());
+      EXPECT_LT(max_abs_diff(pm[b].narrow(0, 0, n), pf[b].narrow(0, 0, n)), logit_tol);
+    }
+    cm.set_active({2, 0});
+    cf.set_active({2, 0});
+    const auto next = torch::tensor({{17}, {18}}, torch::kLong);
+    const auto pos = torch::tensor({{3}, {6}}, torch::kLong);
+    EXPECT_LT(max_abs_diff(manual->forward(next, pos, {}, &cm), fused->forward(next, pos, {}, &cf)),
+              logit_tol)
+        << type;
+  }
+}
+
 TEST(decoder, shared_tiny_llama_load_forward_save_reload_is_identical) {
   const std::string src = leadrl::test::shared_path("data/models/verl-tiny-llama-random");
   auto d = load_decoder(src);
