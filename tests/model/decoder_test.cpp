@@ -94,6 +94,27 @@ TEST(decoder, causal_prefix_logits_do_not_depend_on_later_tokens) {
   EXPECT_EQ(a.sizes(), (std::vector<int64_t>{1, 5, 40}));
 }
 
+// `seqs` in a batch of width t: right-padded ids and mask, and left-padded ones.
+struct padded_batch {
+  torch::Tensor ids, mask, left_ids, left_mask;
+};
+padded_batch pad_batch(const std::vector<std::vector<int64_t>>& seqs, int64_t t) {
+  const auto rows = static_cast<int64_t>(seqs.size());
+  padded_batch p{torch::zeros({rows, t}, torch::kLong), torch::zeros({rows, t}, torch::kLong),
+                 torch::zeros({rows, t}, torch::kLong), torch::zeros({rows, t}, torch::kLong)};
+  for (int64_t b = 0; b < rows; ++b) {
+    const auto& s = seqs[static_cast<size_t>(b)];
+    const auto n = static_cast<int64_t>(s.size());
+    for (int64_t j = 0; j < n; ++j) {
+      p.ids[b][j] = s[static_cast<size_t>(j)];
+      p.mask[b][j] = 1;
+      p.left_ids[b][t - n + j] = s[static_cast<size_t>(j)];
+      p.left_mask[b][t - n + j] = 1;
+    }
+  }
+  return p;
+}
+
 TEST(decoder, incremental_decoding_with_kv_cache_matches_full_forward) {
   for (const char* type : {"qwen2", "llama"}) {
     auto d = tiny_decoder(type, std::string(type) == "llama");
@@ -171,22 +192,8 @@ TEST(decoder, batched_padded_sequences_match_each_sequence_alone) {
     alone.push_back(
         d->forward(ids_of(s), default_positions(1, static_cast<int64_t>(s.size()))).squeeze(0));
   }
-  // Right padding, full pass with a mask.
-  auto ids = torch::zeros({3, t}, torch::kLong);
-  auto mask = torch::zeros({3, t}, torch::kLong);
-  // Left padding, positions from the mask.
-  auto lids = torch::zeros({3, t}, torch::kLong);
-  auto lmask = torch::zeros({3, t}, torch::kLong);
-  for (int64_t b = 0; b < 3; ++b) {
-    const auto& s = seqs[static_cast<size_t>(b)];
-    const int64_t n = static_cast<int64_t>(s.size());
-    for (int64_t j = 0; j < n; ++j) {
-      ids[b][j] = s[static_cast<size_t>(j)];
-      mask[b][j] = 1;
-      lids[b][t - n + j] = s[static_cast<size_t>(j)];
-      lmask[b][t - n + j] = 1;
-    }
-  }
+  // Right padding, full pass with a mask; left padding, positions from the mask.
+  const auto [ids, mask, lids, lmask] = pad_batch(seqs, t);
   auto right = d->forward(ids, default_positions(3, t), mask);
   auto left = d->forward(lids, positions_from_mask(lmask), lmask);
   EXPECT_FALSE(torch::isnan(left).any().item<bool>());
@@ -229,18 +236,7 @@ TEST(decoder, sdpa_attention_matches_the_explicit_path) {
     torch::NoGradGuard g;
     const std::vector<std::vector<int64_t>> seqs = {{5, 6, 7, 8, 9, 10}, {11, 12}, {13, 14, 15}};
     const int64_t t = 6;
-    auto ids = torch::zeros({3, t}, torch::kLong), mask = torch::zeros({3, t}, torch::kLong);
-    auto lids = torch::zeros({3, t}, torch::kLong), lmask = torch::zeros({3, t}, torch::kLong);
-    for (int64_t b = 0; b < 3; ++b) {
-      const auto& q = seqs[static_cast<size_t>(b)];
-      const auto n = static_cast<int64_t>(q.size());
-      for (int64_t j = 0; j < n; ++j) {
-        ids[b][j] = q[static_cast<size_t>(j)];
-        mask[b][j] = 1;
-        lids[b][t - n + j] = q[static_cast<size_t>(j)];
-        lmask[b][t - n + j] = 1;
-      }
-    }
+    const auto [ids, mask, lids, lmask] = pad_batch(seqs, t);
     // No padding (the causal kernel), right padding (causal kernel too), left padding
     // (a mask): every real token's logits agree.
     EXPECT_LT(max_abs_diff(manual->forward(ids, default_positions(3, t)),
