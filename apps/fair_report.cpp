@@ -32,7 +32,7 @@ using namespace leadrl;
 // The command line as given (numbers as text: checked before anything is read).
 struct report_args {
   std::string dir, out_dir;
-  std::string bootstrap = "10000", seed = "1";
+  std::string bootstrap = "10000", seed = "1", max_seed = "0";
   bool finished_only = false;
 };
 
@@ -40,7 +40,7 @@ po::options_description report_options(report_args& a) {
   po::options_description o(
       "leadrl fair-report: tables, paired tests and charts of issue 17's fair test\n\n"
       "usage: leadrl fair-report --dir OUT --out-dir REPORT [--bootstrap N] [--seed S]\n"
-      "                          [--finished-only]\n\n"
+      "                          [--finished-only] [--max-seed N]\n\n"
       "Reads OUT/base/readout.json and OUT/runs/<arm>/seed<N>/{readout.json,train.jsonl}\n"
       "(readouts: leadrl step-gate --out-json; logs: trainer.log_jsonl), whatever of them\n"
       "exists, and writes REPORT/results.md, REPORT/summary.json and REPORT/plots/*.svg:\n"
@@ -58,6 +58,8 @@ po::options_description report_options(report_args& a) {
   add("seed", po::value(&a.seed)->default_value("1"), "bootstrap seed (splitmix64)");
   add("finished-only", po::bool_switch(&a.finished_only),
       "only runs with a readout.json: report while the experiment is still running");
+  add("max-seed", po::value(&a.max_seed)->default_value("0"),
+      "only seeds 1..N (0 = all): the seeds every arm has finished");
   return o;
 }
 
@@ -66,13 +68,16 @@ int bad_usage(const std::string& option, const std::string& expected, const std:
 }
 
 // Checks the command line; returns the exit code of a usage error, or -1.
-int parse_args(const report_args& a, eval::fair_report_options& options) {
+int parse_args(const report_args& a, eval::fair_report_options& options, std::int64_t& max_seed) {
   if (a.dir.empty()) return bad_usage("dir", "the experiment's output folder", "");
   if (a.out_dir.empty()) return bad_usage("out-dir", "a folder to write the report to", "");
   auto resamples = cli::parse_count(a.bootstrap, 1, 10000000);
   if (!resamples) return bad_usage("bootstrap", "an integer in 1..10000000", a.bootstrap);
   auto seed = cli::parse_count(a.seed, 0, UINT64_MAX);
   if (!seed) return bad_usage("seed", "an unsigned 64-bit integer", a.seed);
+  auto last_seed = cli::parse_count(a.max_seed, 0, 1000000);
+  if (!last_seed) return bad_usage("max-seed", "an integer in 0..1000000", a.max_seed);
+  max_seed = static_cast<std::int64_t>(*last_seed);
   options.resamples = static_cast<std::size_t>(*resamples);
   options.seed = *seed;
   return -1;
@@ -113,8 +118,9 @@ int run_fair_report(int argc, char** argv) {
   po::variables_map vm;
   if (auto stop = cli::parse_command_line(argc, argv, options, {}, vm)) return *stop;
   eval::fair_report_options settings;
-  if (const int code = parse_args(a, settings); code >= 0) return code;
-  auto inputs = eval::load_fair_inputs(a.dir, a.finished_only);
+  std::int64_t max_seed = 0;
+  if (const int code = parse_args(a, settings, max_seed); code >= 0) return code;
+  auto inputs = eval::load_fair_inputs(a.dir, a.finished_only, max_seed);
   if (!inputs) {
     std::cerr << "leadrl fair-report: " << inputs.error().message() << "\n";
     return 2;

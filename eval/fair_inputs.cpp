@@ -195,7 +195,7 @@ std::optional<int> seed_of(const std::string& name) {
 }
 
 // The seeds of one arm directory; fails on a file that is present and bad.
-status read_arm(const fs::path& arm_dir, bool finished_only, fair_arm& arm,
+status read_arm(const fs::path& arm_dir, bool finished_only, std::int64_t max_seed, fair_arm& arm,
                 std::vector<std::string>& warnings) {
   for (const std::string& name : subdirectories(arm_dir)) {
     const auto seed = seed_of(name);
@@ -204,6 +204,7 @@ status read_arm(const fs::path& arm_dir, bool finished_only, fair_arm& arm,
       warnings.push_back(seed_dir.string() + ": not a seed folder (expected seed<N>), ignored");
       continue;
     }
+    if (max_seed > 0 && *seed > max_seed) continue;
     fair_run run;
     run.seed = *seed;
     if (finished_only && !is_file(seed_dir / "readout.json")) {
@@ -301,7 +302,8 @@ const fair_arm* find_arm(const fair_inputs& in, const std::string& name) {
   return nullptr;
 }
 
-result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only) {
+result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only,
+                                     std::int64_t max_seed) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return fail(dir +
@@ -324,7 +326,7 @@ result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only)
   for (const fair_arm_spec& spec : fair_arms()) {
     fair_arm arm{spec, {}};
     if (fs::is_directory(runs / spec.name, ec))
-      LEADRL_TRY(read_arm(runs / spec.name, finished_only, arm, in.warnings));
+      LEADRL_TRY(read_arm(runs / spec.name, finished_only, max_seed, arm, in.warnings));
     in.arms.push_back(std::move(arm));
   }
   return in;

@@ -136,10 +136,13 @@ const fair_arm* find_arm(const fair_inputs& in, const std::string& name);
 /// Reads OUT = `dir`. Unknown directory names under runs/ and under an arm, and seed
 /// folders with neither file, are skipped with a warning. With `finished_only`, a seed
 /// folder without readout.json (a run still training, whose log may end in a half-written
-/// line, or one that failed) is skipped with a warning and its log is not read.
+/// line, or one that failed) is skipped with a warning and its log is not read. With
+/// `max_seed` > 0, seed folders above it are left out (no warning): a report of the seeds
+/// every arm has finished while later ones run.
 /// Fails, naming the file, on a missing `dir`, a missing or bad base readout, and any
 /// readout or training log that is read and cannot be parsed (parse_fair_readout,
 /// io::parse_run_log).
-result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only = false);
+result<fair_inputs> load_fair_inputs(const std::string& dir, bool finished_only = false,
+                                     std::int64_t max_seed = 0);
 
 }  // namespace leadrl::eval

@@ -145,4 +145,16 @@ grep -qF "running/runs/grpo/seed5: no readout.json (not finished), ignored" "$ou
 md=$out/running-report/results.md
 expect "| grpo | +0.110 [+0.100, +0.120] | 2 | interim: excludes 0 (2 of 8 pairs) |"
 echo "ok finished-only: the run in progress left out"
+# --max-seed 4 reports seeds 1-4 and never reads seed 5; a bad value exits 2 naming it.
+"$leadrl" fair-report --dir "$out/running" --out-dir "$out/max-seed-report" --bootstrap 2000 \
+  --max-seed 4 >"$out/max_seed.log" 2>&1 || die "--max-seed 4: exit code $?: $(tail -n 3 "$out/max_seed.log")"
+if grep -q seed5 "$out/max_seed.log"; then die "--max-seed 4 read seed 5: $(cat "$out/max_seed.log")"; fi
+md=$out/max-seed-report/results.md
+expect "| grpo | +0.110 [+0.100, +0.120] | 2 | interim: excludes 0 (2 of 8 pairs) |"
+code=0
+"$leadrl" fair-report --dir "$exp" --out-dir "$out/max-seed-bad" --max-seed -1 \
+  >"$out/max_seed_bad.log" 2>&1 || code=$?
+[ "$code" -eq 2 ] && grep -qF -- "max-seed" "$out/max_seed_bad.log" ||
+  die "--max-seed -1: expected exit 2 naming the option, got $code: $(cat "$out/max_seed_bad.log")"
+echo "ok max-seed: seeds above it left out"
 echo "fair-report-cli-ok"

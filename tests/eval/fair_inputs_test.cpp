@@ -188,10 +188,23 @@ TEST_F(FairInputsDir, FinishedOnlyLeavesOutRunsWithoutAReadout) {
   EXPECT_TRUE(find_arm(*finished, "lead_max_sym")->runs.empty());
   std::string warnings;
   for (const auto& w : finished->warnings) warnings += w + "\n";
-  EXPECT_NE(warnings.find("grpo/seed3: no readout.json (not finished), ignored"),
-            std::string::npos)
+  EXPECT_NE(warnings.find("grpo/seed3: no readout.json (not finished), ignored"), std::string::npos)
       << warnings;
   EXPECT_NE(warnings.find("lead_max_sym/seed2: no readout.json"), std::string::npos) << warnings;
+}
+
+TEST_F(FairInputsDir, MaxSeedLeavesOutLaterSeeds) {
+  // seed3 would fail to parse: with max_seed 2 it is not even read.
+  put("runs/grpo/seed3/train.jsonl", "{\"step\":1}\n{\"step\":2,\"level1/ski");
+  auto two = load_fair_inputs(dir_.str(), /*finished_only=*/false, /*max_seed=*/2);
+  ASSERT_TRUE(two.ok()) << two.error().message();
+  ASSERT_EQ(find_arm(*two, "grpo")->runs.size(), 2u);
+  auto one = load_fair_inputs(dir_.str(), false, 1);
+  ASSERT_TRUE(one.ok()) << one.error().message();
+  const fair_arm* grpo = find_arm(*one, "grpo");
+  ASSERT_EQ(grpo->runs.size(), 1u);
+  EXPECT_EQ(grpo->runs[0].seed, 1);
+  for (const auto& w : one->warnings) EXPECT_EQ(w.find("seed2"), std::string::npos) << w;
 }
 
 TEST_F(FairInputsDir, AMissingBaseIsAnErrorNamingTheFile) {
