@@ -43,6 +43,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+// The parameter_checksum a snapshot's counters hold: 2 = runtime::parameter_checksum (the
+// device digest); absent = FNV-1a (runtime::parameter_checksum_fnv), before it.
+constexpr std::int64_t k_checksum_scheme = 2;
+
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
@@ -839,6 +843,7 @@ io::rank_state rank_worker::rank_counters() const {
   r.int64_counters["optimizer_step"] = w.optimizer->steps_taken();
   r.int64_counters["parameter_checksum"] =
       static_cast<std::int64_t>(runtime::parameter_checksum(w.params));
+  r.int64_counters["parameter_checksum_scheme"] = k_checksum_scheme;
   std::lock_guard<std::mutex> lock(w.store_mutex);  // the generator's and verifier's totals
   r.int64_counters["generated_tokens"] = w.total_gen_tokens;
   r.double_counters["generate_s"] = w.total_gen_s;
@@ -863,10 +868,20 @@ status rank_worker::restore_rank_counters(const io::rank_state& state) {
     }
     return it->second;
   };
+  // Snapshots without a scheme predate the device digest: their checksum is FNV-1a.
+  const auto scheme = state.int64_counters.find("parameter_checksum_scheme");
+  if (scheme != state.int64_counters.end() && scheme->second != k_checksum_scheme) {
+    return fail("rank " + std::to_string(w.rank) + " counters: parameter_checksum_scheme " +
+                std::to_string(scheme->second) + " is not one this leadrl knows (expected " +
+                std::to_string(k_checksum_scheme) + ", or none for an older snapshot)");
+  }
+  const std::uint64_t checksum = scheme == state.int64_counters.end()
+                                     ? runtime::parameter_checksum_fnv(w.params)
+                                     : runtime::parameter_checksum(w.params);
   const std::pair<const char*, std::int64_t> expected[] = {
       {"policy_version", w.policy_version},
       {"optimizer_step", w.optimizer->steps_taken()},
-      {"parameter_checksum", static_cast<std::int64_t>(runtime::parameter_checksum(w.params))}};
+      {"parameter_checksum", static_cast<std::int64_t>(checksum)}};
   for (const auto& [name, value] : expected) {
     auto stored = int64(name);
     if (!stored) return stored.error();

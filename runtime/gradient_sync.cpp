@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "base/fnv1a.hpp"
+#include "base/splitmix64.hpp"
 
 namespace leadrl::runtime {
 namespace {
@@ -187,7 +188,73 @@ status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>&
   return status::success();
 }
 
+namespace {
+
+// parameter_checksum's blocks: 2^16 words, so that a block's weighted sum stays below 2^47
+// in magnitude (each term below 2^15 * 2^16), an integer float64 holds exactly whatever
+// the order of the additions; slabs of 256 blocks bound the float64 scratch (128 MiB).
+constexpr std::int64_t k_digest_block = std::int64_t{1} << 16;
+constexpr std::int64_t k_digest_slab = 256 * k_digest_block;
+
+// The bytes of `p` as 16-bit words (a zero byte appended to an odd count).
+torch::Tensor digest_words(const torch::Tensor& p) {
+  auto bytes = p.detach().contiguous().view({-1}).view(torch::kUInt8);
+  if (bytes.numel() % 2 != 0) bytes = torch::cat({bytes, torch::zeros({1}, bytes.options())});
+  return bytes.view(torch::kInt16);
+}
+
+// Per block of `words`: sum_j word_j * (j + 1) (words as signed integers; a short last block
+// is padded with zeros), float64 on the words' device. Two passes over the words: a
+// conversion into `scratch` (reused, grown as needed) and a matrix-vector product.
+torch::Tensor digest_block_sums(const torch::Tensor& words, const torch::Tensor& weights,
+                                torch::Tensor& scratch) {
+  std::vector<torch::Tensor> sums;
+  for (std::int64_t at = 0; at < words.numel(); at += k_digest_slab) {
+    const std::int64_t len = std::min(words.numel() - at, k_digest_slab);
+    const std::int64_t blocks = (len + k_digest_block - 1) / k_digest_block;
+    if (!scratch.defined() || scratch.numel() < blocks * k_digest_block) {
+      scratch = torch::empty({blocks * k_digest_block}, weights.options());
+    }
+    auto x = scratch.narrow(0, 0, blocks * k_digest_block);
+    x.narrow(0, 0, len).copy_(words.narrow(0, at, len));
+    if (len < x.numel()) x.narrow(0, len, x.numel() - len).zero_();
+    sums.push_back(torch::mv(x.view({blocks, k_digest_block}), weights));
+  }
+  return sums.empty() ? torch::zeros({0}, weights.options()) : torch::cat(sums);
+}
+
+}  // namespace
+
 std::uint64_t parameter_checksum(const std::vector<torch::Tensor>& params) {
+  torch::NoGradGuard no_grad;
+  std::uint64_t h = k_leadrl_checksum_offset;
+  if (params.empty()) return h;
+  const torch::Device dev = params.front().device();
+  std::vector<torch::Tensor> sums;
+  std::vector<std::int64_t> words;
+  torch::Tensor weights, scratch;
+  for (const auto& p : params) {
+    if (!weights.defined() || weights.device() != p.device()) {
+      weights = torch::arange(1, k_digest_block + 1,
+                              torch::TensorOptions().dtype(torch::kFloat64).device(p.device()));
+      scratch = torch::Tensor();
+    }
+    const torch::Tensor w = digest_words(p);
+    words.push_back(w.numel());
+    sums.push_back(digest_block_sums(w, weights, scratch).to(dev));
+  }
+  const torch::Tensor host = torch::cat(sums).to(torch::kCPU).contiguous();  // the one copy
+  const double* v = host.data_ptr<double>();
+  for (const std::int64_t n : words) {
+    h = splitmix64(h ^ static_cast<std::uint64_t>(n));
+    for (std::int64_t b = 0; b < (n + k_digest_block - 1) / k_digest_block; ++b) {
+      h = splitmix64(h ^ static_cast<std::uint64_t>(static_cast<std::int64_t>(*v++)));
+    }
+  }
+  return h;
+}
+
+std::uint64_t parameter_checksum_fnv(const std::vector<torch::Tensor>& params) {
   std::uint64_t h = k_leadrl_checksum_offset;
   for (const auto& p : params) {
     const torch::Tensor c = p.detach().to(torch::kCPU).contiguous();

@@ -58,8 +58,18 @@ bool gradients_finite(const std::vector<torch::Tensor>& params);
 /// Overwrites every parameter with rank `root`'s values (dtype kept; bit-identical).
 status broadcast_parameters(collectives& coll, const std::vector<torch::Tensor>& params, int root);
 
-/// FNV-1a 64 over the raw bytes of every parameter in order: equal across ranks iff the
-/// replicas are bit-identical (up to hash collisions).
+/// A 64-bit digest of the raw bytes of every parameter in order: equal across ranks iff
+/// the replicas are bit-identical (up to collisions), and the same on any device. Computed
+/// where the parameters live, so a GPU's weights are not copied to the host: the bytes are
+/// read as signed 16-bit words in blocks of 65536, each block's sum_j word_j * (j + 1)
+/// (an integer below 2^47 in magnitude, so float64 adds it up exactly in any order, a
+/// matrix-vector product included); the block sums
+/// come to the host in one copy and are chained with each parameter's word count through
+/// splitmix64. Any change of one word changes its block's sum.
 std::uint64_t parameter_checksum(const std::vector<torch::Tensor>& params);
+
+/// The checksum of snapshots written before parameter_checksum above (FNV-1a 64 over the
+/// bytes, read on the host): only to verify such snapshots when a run resumes from one.
+std::uint64_t parameter_checksum_fnv(const std::vector<torch::Tensor>& params);
 
 }  // namespace leadrl::runtime

@@ -13,7 +13,8 @@
 #   LEADRL_CHECK_DEVICE    cuda, cuda:N or cpu (default: cuda where nvidia-smi exists)
 #   LEADRL_GPU_BUILD       build folder (default: build-gpu), as for build.sh
 #   LEADRL_CHECK_TARGETS   what build.sh builds (default: leadrl leadrl_model_tests
-#                          leadrl_mpi_tests bench_device); LEADRL_CHECK_SKIP_BUILD=1 uses
+#                          leadrl_mpi_tests bench_device bench_checksum);
+#                          LEADRL_CHECK_SKIP_BUILD=1 uses
 #                          the folder as is
 #   LEADRL_CHECK_MODEL_FILTER, LEADRL_CHECK_MPI_FILTER  --gtest_filter of the two suites
 #   LEADRL_CHECK_BUILD_TIMEOUT  seconds the build may take (default 420), so that the
@@ -28,7 +29,7 @@ here=$root/scripts/gpu
 build=${LEADRL_GPU_BUILD:-$root/build-gpu}
 export LEADRL_GPU_BUILD=$build
 device=${LEADRL_CHECK_DEVICE:-$(command -v nvidia-smi >/dev/null && echo cuda || echo cpu)}
-targets=${LEADRL_CHECK_TARGETS:-leadrl leadrl_model_tests leadrl_mpi_tests bench_device}
+targets=${LEADRL_CHECK_TARGETS:-leadrl leadrl_model_tests leadrl_mpi_tests bench_device bench_checksum}
 # Scoring.RowsAre... needs the 11 MB R1 tokenizer, which is not carried.
 model_filter=${LEADRL_CHECK_MODEL_FILTER:-decoder.*:kv_cache.*:sampler.*:generation.*:LearnerStep.*:PolicyLoss.*:PolicyOptimizer.*:GradClip.*:Scoring.*:*Device*:*Cuda*:*Gpu*-Scoring.RowsAreCheckedAndPromptResponseIdsSplitAtThePrompt}
 # (the late-peer deadline test needs two ranks; the check runs one, one rank per GPU)
@@ -168,6 +169,15 @@ if [ -x "$leadrl" ] && have bench_device; then
     ${machine[1]:+--peak-tflops ${machine[1]}}
 else
   skip_step decode_bench "FAIL" "no leadrl or bench_device in $build"; failed=1
+fi
+# The parameter checksum on the device against the FNV-1a form it replaced (host copy).
+if have bench_checksum; then
+  if [ "$device" = cpu ]; then checksum_args=(--preset tiny --device cpu)
+  else checksum_args=(--preset 1.5b --device cuda); fi
+  step checksum_bench carried "$(bin bench_checksum)" "${checksum_args[@]}" --dtype bfloat16 \
+    --repeats 3
+else
+  skip_step checksum_bench "not built" "no bench_checksum in $build"
 fi
 
 # --- 5. one short training run on the device ---------------------------------------------

@@ -14,6 +14,7 @@
 #include "actors/rank_worker.hpp"
 #include "actors/step_logic.hpp"
 #include "actors/train_actors.hpp"
+#include "base/fnv1a.hpp"
 #include "runtime/actor_system.hpp"
 
 namespace leadrl::actors {
@@ -225,6 +226,32 @@ TEST(Protocol, OverlappedStepsTrainOnTheRecordedBehaviourLogProbs) {
     EXPECT_EQ(overlap->steps[k].metrics.at("rollout/staleness"), k == 0 ? 0.0 : 1.0)
         << "step " << k + 1;
   }
+}
+
+TEST(Protocol, RankCountersNameTheirChecksumSchemeAndRestoreChecksEither) {
+  auto o = tiny();
+  auto coll = make_local_collectives();
+  auto w = rank_worker::create(o, 0, 1, *coll);
+  ASSERT_TRUE(w.ok()) << w.error().message();
+  io::rank_state counters = (*w)->rank_counters();
+  EXPECT_EQ(counters.int64_counters.at("parameter_checksum_scheme"), 2);
+  EXPECT_TRUE((*w)->restore_rank_counters(counters).ok());
+  // A scheme this build does not know is refused, naming it.
+  auto future = counters;
+  future.int64_counters["parameter_checksum_scheme"] = 3;
+  auto refused = (*w)->restore_rank_counters(future);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("parameter_checksum_scheme 3"), std::string::npos)
+      << refused.error().message();
+  // A snapshot from before the scheme holds FNV-1a over the parameter bytes (float32 here,
+  // in order: the same bytes as the flat parameters).
+  auto old = counters;
+  old.int64_counters.erase("parameter_checksum_scheme");
+  EXPECT_FALSE((*w)->restore_rank_counters(old).ok());  // the digest is not FNV-1a
+  const auto flat = (*w)->flat_parameters();
+  old.int64_counters["parameter_checksum"] = static_cast<std::int64_t>(
+      fnv1a64_bytes(flat.data(), flat.size() * sizeof(float), k_leadrl_checksum_offset));
+  EXPECT_TRUE((*w)->restore_rank_counters(old).ok());
 }
 
 TEST(Protocol, WorkerRejectsAPlanThatDoesNotMatchTheStore) {
