@@ -13,6 +13,10 @@
 //     embedding lookup excluded, lm_head included), L layers, S SEQ, d hidden (causal
 //     attention's score and value products, forward and backward).
 //
+//   --attention explicit takes the matmul/softmax attention instead of
+//   scaled_dot_product_attention (the default where LibTorch has it); the JSON's
+//   "attention" says which ran.
+//
 //   bench_device decode --model DIR --device cuda --dtype bfloat16 --batch 64,256
 //                       --prompt 128 --new 256 --hbm-gbps 3350
 //   bench_device learn --model DIR --device cuda --dtype bfloat16 --batch 4 --seq 1024
@@ -39,19 +43,25 @@ using namespace leadrl;
 using clock_type = std::chrono::steady_clock;
 
 struct args {
-  std::string mode, model, device = "cpu", dtype = "float32";
+  std::string mode, model, device = "cpu", dtype = "float32", attention = "sdpa";
   std::vector<int64_t> batches = {1};
   int64_t prompt = 128, new_tokens = 128, seq = 512;
   int steps = 3;
   double hbm_gbps = 0, peak_tflops = 0;
 };
 
+// The attention path the decoder takes: "sdpa" only where asked for and available.
+const char* attention_path(const model::decoder_impl& dec) {
+  return dec.options().sdpa && model::sdpa_available() ? "sdpa" : "explicit";
+}
+
 int usage(const std::string& why) {
   std::fprintf(stderr,
                "bench_device: %s\n"
                "usage: bench_device decode|learn --model DIR [--device cpu|cuda|cuda:N]\n"
                "         [--dtype float32|bfloat16] [--batch N[,N...]] [--prompt P] [--new K]\n"
-               "         [--seq S] [--steps N] [--hbm-gbps B] [--peak-tflops F]\n",
+               "         [--seq S] [--steps N] [--hbm-gbps B] [--peak-tflops F]\n"
+               "         [--attention sdpa|explicit]\n",
                why.c_str());
   return 2;
 }
@@ -133,22 +143,24 @@ int decode(const args& a, model::decoder& dec, const torch::Device& device) {
     const double context = static_cast<double>(a.prompt) + static_cast<double>(a.new_tokens) / 2;
     const double kv_bytes = 2.0 * static_cast<double>(c.num_hidden_layers) *
                             static_cast<double>(c.num_key_value_heads) *
-                            static_cast<double>(c.head_dim) * context *
-                            static_cast<double>(batch) * bytes_per_value;
+                            static_cast<double>(c.head_dim) * context * static_cast<double>(batch) *
+                            bytes_per_value;
     std::string roofline;
     if (a.hbm_gbps > 0) {
-      const double bound = static_cast<double>(batch) * a.hbm_gbps * 1e9 / (weight_bytes + kv_bytes);
+      const double bound =
+          static_cast<double>(batch) * a.hbm_gbps * 1e9 / (weight_bytes + kv_bytes);
       roofline = ",\"hbm_gbps\":" + json_number(a.hbm_gbps) +
                  ",\"roofline_tokens_per_s\":" + json_number(bound) +
                  ",\"roofline_share\":" + json_number(tokens / seconds / bound);
     }
     std::printf(
-        "{\"bench\":\"decode\",\"device\":\"%s\",\"dtype\":\"%s\",\"params\":%.0f,\"batch\":%lld,"
+        "{\"bench\":\"decode\",\"device\":\"%s\",\"dtype\":\"%s\",\"attention\":\"%s\","
+        "\"params\":%.0f,\"batch\":%lld,"
         "\"prompt\":%lld,\"new\":%lld,\"tokens\":%.0f,\"seconds\":%s,\"tokens_per_s\":%s%s}\n",
-        a.device.c_str(), a.dtype.c_str(), static_cast<double>(model::parameter_count(*dec)),
-        static_cast<long long>(batch), static_cast<long long>(a.prompt),
-        static_cast<long long>(a.new_tokens), tokens, json_number(seconds).c_str(),
-        json_number(tokens / seconds).c_str(), roofline.c_str());
+        a.device.c_str(), a.dtype.c_str(), attention_path(*dec),
+        static_cast<double>(model::parameter_count(*dec)), static_cast<long long>(batch),
+        static_cast<long long>(a.prompt), static_cast<long long>(a.new_tokens), tokens,
+        json_number(seconds).c_str(), json_number(tokens / seconds).c_str(), roofline.c_str());
     std::fflush(stdout);
   }
   return 0;
@@ -169,8 +181,8 @@ int learn(const args& a, model::decoder& dec, const torch::Device& device) {
   mb.advantages = torch::randn({batch}).to(device);
   {
     torch::NoGradGuard no_grad;
-    auto old = model::compute_log_probs(*dec, mb.input_ids, mb.attention_mask, 1.0,
-                                        mb.response_mask);
+    auto old =
+        model::compute_log_probs(*dec, mb.input_ids, mb.attention_mask, 1.0, mb.response_mask);
     if (!old) {
       std::fprintf(stderr, "bench_device: %s\n", old.error().message().c_str());
       return 1;
@@ -201,23 +213,24 @@ int learn(const args& a, model::decoder& dec, const torch::Device& device) {
   }
   const double per_step = timed / a.steps;
   const double tokens_per_s = static_cast<double>(batch * seq) / per_step;
-  const double flops_per_token =
-      6.0 * matmul_parameters(*dec) + 6.0 * static_cast<double>(c.num_hidden_layers) *
-                                          static_cast<double>(seq) *
-                                          static_cast<double>(c.hidden_size);
+  const double flops_per_token = 6.0 * matmul_parameters(*dec) +
+                                 6.0 * static_cast<double>(c.num_hidden_layers) *
+                                     static_cast<double>(seq) * static_cast<double>(c.hidden_size);
   std::string mfu;
   if (a.peak_tflops > 0) {
     mfu = ",\"peak_tflops\":" + json_number(a.peak_tflops) +
           ",\"mfu\":" + json_number(flops_per_token * tokens_per_s / (a.peak_tflops * 1e12));
   }
   std::printf(
-      "{\"bench\":\"learn\",\"device\":\"%s\",\"dtype\":\"%s\",\"params\":%.0f,\"batch\":%lld,"
+      "{\"bench\":\"learn\",\"device\":\"%s\",\"dtype\":\"%s\",\"attention\":\"%s\","
+      "\"params\":%.0f,\"batch\":%lld,"
       "\"seq\":%lld,\"steps\":%d,\"seconds_per_step\":%s,\"tokens_per_s\":%s,"
       "\"tflops\":%s%s}\n",
-      a.device.c_str(), a.dtype.c_str(), static_cast<double>(model::parameter_count(*dec)),
-      static_cast<long long>(batch), static_cast<long long>(seq), a.steps,
-      json_number(per_step).c_str(), json_number(tokens_per_s).c_str(),
-      json_number(flops_per_token * tokens_per_s / 1e12).c_str(), mfu.c_str());
+      a.device.c_str(), a.dtype.c_str(), attention_path(*dec),
+      static_cast<double>(model::parameter_count(*dec)), static_cast<long long>(batch),
+      static_cast<long long>(seq), a.steps, json_number(per_step).c_str(),
+      json_number(tokens_per_s).c_str(), json_number(flops_per_token * tokens_per_s / 1e12).c_str(),
+      mfu.c_str());
   return 0;
 }
 
@@ -227,7 +240,8 @@ int main(int argc, char** argv) {
   args a;
   if (argc < 2) return usage("expected decode or learn");
   a.mode = argv[1];
-  if (a.mode != "decode" && a.mode != "learn") return usage("expected decode or learn, got " + a.mode);
+  if (a.mode != "decode" && a.mode != "learn")
+    return usage("expected decode or learn, got " + a.mode);
   for (int i = 2; i < argc; ++i) {
     const std::string k = argv[i];
     if (i + 1 >= argc) return usage(k + ": expects a value");
@@ -239,6 +253,11 @@ int main(int argc, char** argv) {
       a.device = v;
     } else if (k == "--dtype") {
       a.dtype = v;
+    } else if (k == "--attention") {
+      a.attention = v;
+      if (a.attention != "sdpa" && a.attention != "explicit") {
+        return usage("--attention: expected sdpa or explicit, got '" + a.attention + "'");
+      }
     } else if (k == "--batch") {
       if (!positive_list(v, a.batches)) return usage("--batch: expected N or N,N,... (N >= 1)");
     } else if (k == "--prompt" || k == "--new" || k == "--seq" || k == "--steps") {
@@ -258,6 +277,7 @@ int main(int argc, char** argv) {
   if (a.model.empty()) return usage("--model DIR is required");
   auto where = model::placement(a.device, a.dtype);
   if (!where) return usage(where.error().message());
+  where->sdpa = a.attention == "sdpa";
   auto dec = model::load_decoder(a.model, *where);
   if (!dec) return usage("--model " + a.model + ": " + dec.error().message());
   (*dec)->eval();

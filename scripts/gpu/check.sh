@@ -251,10 +251,13 @@ for r in ours:
     print(f"| {r['batch']} | {r['tokens_per_s']:.0f} | {t:.0f} | {r['tokens_per_s'] / t:.2f}x | "
           f"{share:.1%} |" if t and share is not None else
           f"| {r['batch']} | {r['tokens_per_s']:.0f} | {t or '-'} | - | {share or '-'} |")
+if ours:
+    print(f"\nleadrl attention path: {ours[0].get('attention', 'not reported')}")
 for r in learn:
     mfu = f", MFU {r['mfu']:.1%}" if "mfu" in r else ""
     print(f"\nLearner: {r['batch']} x {r['seq']} tokens, {r['tokens_per_s']:.0f} tok/s, "
-          f"{r['tflops']:.1f} TFLOP/s{mfu} ({r['params'] / 1e9:.2f}B parameters)")
+          f"{r['tflops']:.1f} TFLOP/s{mfu} ({r['params'] / 1e9:.2f}B parameters, "
+          f"attention {r.get('attention', 'not reported')})")
 PY
   fi
   if grep -q '^|' "$logs/logprob_agreement.log" 2>/dev/null; then
