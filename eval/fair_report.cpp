@@ -323,10 +323,17 @@ const char* score_title(const std::string& key) {
   return "?";
 }
 
-// "+0.042 [+0.010, +0.071]" (or what is known of it).
+// "+0.042 [+0.010, +0.071]" (or what is known of it). An interval that excludes 0 gets up
+// to 3 more digits, so that its bound nearer 0 does not print as +0.00.
 std::string difference_cell(const fair_paired_test& t) {
-  const int digits = score_digits(t.readout);
+  int digits = score_digits(t.readout);
   if (!t.mean_difference) return "-";
+  if (t.interval && (t.interval->lo > 0 || t.interval->hi < 0)) {
+    const double nearer = std::min(std::abs(t.interval->lo), std::abs(t.interval->hi));
+    for (const int most = digits + 3; digits < most && nearer < 0.5 * std::pow(10.0, -digits);) {
+      ++digits;
+    }
+  }
   std::string out = signed_fixed(*t.mean_difference, digits);
   if (t.interval) {
     out += " [" + signed_fixed(t.interval->lo, digits) + ", " +

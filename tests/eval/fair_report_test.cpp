@@ -198,6 +198,26 @@ TEST(FairReport, MarkdownHasTheBaseFirstAndLabelsTheExploratoryArm) {
       << md;
 }
 
+TEST(FairReport, ADifferenceBelowTheTablesDigitsIsNotPrintedAsZero) {
+  // lead_max_sym 0.003 longer than grpo in both seeds: 2 digits would print +0.00.
+  fair_inputs in = test::empty_experiment();
+  for (int s : {1, 2}) {
+    test::arm_of(in, "lead_max_sym").runs.push_back(test::run_with(s, 0.6, 20.03, 0.1));
+    test::arm_of(in, "grpo").runs.push_back(test::run_with(s, 0.6, 20.0, 0.1));
+    test::arm_of(in, "kimi").runs.push_back(test::run_with(s, 0.6, 20.03, 0.1));
+  }
+  const std::string md = fair_report_markdown(build_fair_report(in, {1000, 1}), {});
+  const auto table = md.find("#### length ratio, levels 1-5");
+  ASSERT_NE(table, std::string::npos) << md;
+  EXPECT_NE(md.find("| grpo | +0.003 [+0.003, +0.003] | 2 | interim: excludes 0", table),
+            std::string::npos)
+      << md;
+  // No difference at all keeps the table's digits.
+  EXPECT_NE(md.find("| kimi | +0.00 [+0.00, +0.00] | 2 | interim: includes 0", table),
+            std::string::npos)
+      << md;
+}
+
 TEST(FairReport, JsonCarriesPerSeedValuesAndTests) {
   const fair_report r = build_fair_report(sample_experiment(), {1000, 1});
   const auto j = nlohmann::json::parse(fair_report_json(r, {}));
