@@ -200,7 +200,8 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
   const int64_t t = input_ids.size(1);
   const auto dev = input_ids.device();
   // The cache's indices go to the device first, before this forward's kernels are queued.
-  const torch::Tensor cache_lengths = cache != nullptr ? cache->prepare(t) : torch::Tensor();
+  const kv_cache::forward_span cached =
+      cache != nullptr ? cache->prepare(t) : kv_cache::forward_span{};
 
   // RoPE tables for these positions: [B, T, head_dim], float32.
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_.to(dev).view({1, 1, -1});
@@ -244,12 +245,10 @@ torch::Tensor decoder_impl::hidden_states(const torch::Tensor& input_ids,
              : torch::zeros({b, t, t}, torch::TensorOptions().dtype(torch::kFloat32).device(dev))
                    .masked_fill(allowed.logical_not(), neg_inf);
   } else {
-    auto lengths = cache->active_lengths();
-    TORCH_CHECK(static_cast<int64_t>(lengths.size()) == b, "decoder: batch has ", b,
-                " rows but the cache has ", lengths.size(), " active slots");
-    int64_t span = 0;
-    for (int64_t len : lengths) span = std::max(span, len + t);
-    auto start = cache_lengths.view({b, 1, 1});
+    TORCH_CHECK(cached.lengths.size(0) == b, "decoder: batch has ", b, " rows but the cache has ",
+                cached.lengths.size(0), " active slots");
+    const int64_t span = cached.span;
+    auto start = cached.lengths.view({b, 1, 1});
     auto q_time =
         start +
         torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(dev)).view({1, t, 1});

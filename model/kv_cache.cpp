@@ -44,14 +44,7 @@ void kv_cache::set_active(std::vector<int64_t> active_slots) {
   prepared_ = {};
 }
 
-std::vector<int64_t> kv_cache::active_lengths() const {
-  std::vector<int64_t> out;
-  out.reserve(active_.size());
-  for (int64_t s : active_) out.push_back(lengths_[static_cast<size_t>(s)]);
-  return out;
-}
-
-torch::Tensor kv_cache::prepare(int64_t new_tokens) {
+kv_cache::forward_span kv_cache::prepare(int64_t new_tokens) {
   TORCH_CHECK(new_tokens >= 1, "kv_cache::prepare: expected >= 1 new tokens, got ", new_tokens);
   const auto batch = static_cast<int64_t>(active_.size());
   // One host buffer, one copy: [write_slot (B*T) | write_time (B*T) | read_slot (B) |
@@ -87,7 +80,7 @@ torch::Tensor kv_cache::prepare(int64_t new_tokens) {
   prepared_.write_time = all.narrow(0, batch * new_tokens, batch * new_tokens);
   prepared_.read_slot = all.narrow(0, 2 * batch * new_tokens, batch);
   prepared_.lengths = all.narrow(0, 2 * batch * new_tokens + batch, batch);
-  return prepared_.lengths;
+  return {prepared_.lengths, span};
 }
 
 std::pair<torch::Tensor, torch::Tensor> kv_cache::append(int64_t layer, const torch::Tensor& k,

@@ -45,12 +45,18 @@ class kv_cache {
   void set_active(std::vector<int64_t> active_slots);
   const std::vector<int64_t>& active() const { return active_; }
 
+  /// What a forward's attention mask needs of the cache.
+  struct forward_span {
+    torch::Tensor lengths;  ///< [B] int64 on the cache's device: active slots' lengths
+    int64_t span = 0;       ///< max(length + new tokens) over the active slots
+  };
+
   /// Called by the decoder before its first layer, for a forward of `new_tokens` tokens
   /// a row: checks that every active slot has room for them and puts on the cache's
-  /// device, in one non-blocking copy, the indices every layer's append() uses. Returns
-  /// the active slots' lengths there, [B] int64 (for the attention mask). Valid until the
-  /// next advance(), set_active() or reset; append() prepares itself when not called.
-  torch::Tensor prepare(int64_t new_tokens);
+  /// device, in one non-blocking copy, the indices every layer's append() uses. Valid
+  /// until the next advance(), set_active() or reset; append() prepares itself when not
+  /// called.
+  forward_span prepare(int64_t new_tokens);
 
   /// Called by the decoder, once per layer: writes `k`, `v` ([B, kv_heads, T, head_dim])
   /// at each active slot's length and returns the keys and values the rows attend to,
@@ -63,9 +69,6 @@ class kv_cache {
   /// Called by the decoder after the last layer: advances each active row's length by
   /// `new_tokens[b]` (the row's valid new tokens; right padding is not counted).
   void advance(const std::vector<int64_t>& new_tokens);
-
-  /// Lengths of the active slots, in row order.
-  std::vector<int64_t> active_lengths() const;
 
  private:
   int64_t slots_;

@@ -154,8 +154,9 @@ TEST(kv_cache, appends_each_row_at_its_slot_length_and_reads_the_active_slots) {
   cache.advance({2, 1, 2});  // row 1 had one valid token and one of padding
 
   cache.set_active({2, 0});
-  const auto lengths = cache.prepare(1);
-  EXPECT_TRUE(torch::equal(lengths, torch::tensor({2, 2}, torch::kLong)));
+  const auto prepared = cache.prepare(1);
+  EXPECT_TRUE(torch::equal(prepared.lengths, torch::tensor({2, 2}, torch::kLong)));
+  EXPECT_EQ(prepared.span, 3);
   const auto k2 = kv(2, 1, 5000), v2 = kv(2, 1, 6000);
   auto [keys2, values2] = cache.append(0, k2, v2);
   ASSERT_EQ(keys2.sizes(), (std::vector<int64_t>{2, 2, 3, 8}));
