@@ -170,14 +170,13 @@ if [ -x "$leadrl" ] && have bench_device; then
 else
   skip_step decode_bench "FAIL" "no leadrl or bench_device in $build"; failed=1
 fi
-# The parameter checksum on the device against the FNV-1a form it replaced (host copy).
-if have bench_checksum; then
-  if [ "$device" = cpu ]; then checksum_args=(--preset tiny --device cpu)
-  else checksum_args=(--preset 1.5b --device cuda); fi
-  step checksum_bench carried "$(bin bench_checksum)" "${checksum_args[@]}" --dtype bfloat16 \
-    --repeats 3
+# The parameter checksum on the device against the FNV-1a form it replaced (host copy),
+# over the benchmark model's parameters.
+if have bench_checksum && [ -d "$bench_model" ]; then
+  step checksum_bench carried "$(bin bench_checksum)" --model "$bench_model" --device "$device" \
+    --dtype bfloat16 --repeats 3
 else
-  skip_step checksum_bench "not built" "no bench_checksum in $build"
+  skip_step checksum_bench "not built" "no bench_checksum in $build, or no $bench_model"
 fi
 
 # --- 5. one short training run on the device ---------------------------------------------
