@@ -41,6 +41,7 @@
 #include "eval/table_text.hpp"
 #include "io/arith_task.hpp"
 #include "io/problem_dataset.hpp"
+#include "model/device.hpp"
 #include "runtime/mpi_world.hpp"
 
 namespace {
@@ -57,6 +58,7 @@ struct eval_args {
   std::string max_digits_text = "0";
   std::string n_text = "8", temp_text = "0.8", top_p_text = "0.9", max_new_text = "1024";
   std::string batch_text = "64", sample_seed_text = "1", limit_text = "0", threads_text = "0";
+  std::string device = "cpu", dtype = "float32";
 };
 
 // What the checked command line asks for.
@@ -68,6 +70,7 @@ struct eval_plan {
   std::optional<eval::base_results_file> base_file;  // --base-results
   std::string base;                                  // else: the base model's name
   int threads = 0;
+  model::decoder_options placement;  // --device, --dtype
 };
 
 using exit_code = std::optional<int>;  // set: stop with this code
@@ -164,6 +167,9 @@ void add_run_options(po::options_description& o, eval_args& a) {
   add("seed", po::value(&a.sample_seed_text)->default_value("1"), "sampling seed");
   add("threads", po::value(&a.threads_text)->default_value("0"),
       "CPU threads per operation, 0..1024 (0: torch's default; tiny models are fastest with 1)");
+  add("device", po::value(&a.device)->default_value("cpu"),
+      "where the models run: cpu, cuda (this rank's GPU: one rank per GPU) or cuda:N");
+  add("dtype", po::value(&a.dtype)->default_value("float32"), "float32 or bfloat16");
   add("out-md", po::value(&a.out_md), "also write the markdown tables to FILE");
   add("out-csv", po::value(&a.out_csv),
       "write the per-dataset table as CSV to FILE (leadrl plot --eval reads it)");
@@ -236,6 +242,13 @@ exit_code parse_models(const eval_args& a, eval_plan& plan) {
     plan.models.push_back(m);
   }
   if (plan.models.empty()) return bad_usage("model", "at least one NAME=DIR", "");
+  auto where = model::placement(a.device, a.dtype);
+  if (!where) {
+    std::cerr << "leadrl eval: --device " << a.device << " --dtype " << a.dtype << ": "
+              << where.error().message() << "\n";
+    return 2;
+  }
+  plan.placement = *where;
   return std::nullopt;
 }
 
@@ -259,7 +272,8 @@ exit_code add_arith(const eval_args& a, eval_plan& plan) {
   }
   auto digits = cli::parse_count(a.max_digits_text, 0, io::arith_digits_limit);
   if (!digits) {
-    return bad_usage("arith-max-digits", "an integer in 0.." + std::to_string(io::arith_digits_limit),
+    return bad_usage("arith-max-digits",
+                     "an integer in 0.." + std::to_string(io::arith_digits_limit),
                      a.max_digits_text);
   }
   task.min_difficulty = static_cast<int>(*lo);
@@ -407,8 +421,9 @@ eval::eval_samples evaluate_dataset(const runtime::mpi_world& w, eval::eval_mode
   }
   // Shares are equal in size: a rank that needs its own time again plus 10 minutes more
   // than this one is taken for hung.
-  const auto timeout = std::chrono::minutes(10) + std::chrono::milliseconds(static_cast<long long>(
-                                                      m.last_throughput().seconds * 1000.0));
+  const auto timeout =
+      std::chrono::minutes(10) +
+      std::chrono::milliseconds(static_cast<long long>(m.last_throughput().seconds * 1000.0));
   auto all = w.all_gather(eval::encode_share(*s, m.last_throughput()), timeout);
   if (!all) w.abort(1, "leadrl eval: " + all.error().message());
   auto whole = eval::join_shares(m.name(), d.name, *all);
@@ -423,7 +438,7 @@ exit_code evaluate_all(const runtime::mpi_world& w, const eval_plan& plan,
   eval::set_eval_threads(plan.threads);
   eval::progress_printer bar(std::cerr, w.rank() == 0 && isatty(STDERR_FILENO) == 1);
   for (const auto& [name, dir] : plan.models) {
-    auto m = eval::eval_model::load(name, dir);
+    auto m = eval::eval_model::load(name, dir, plan.placement);
     if (!m) {
       std::cerr << "leadrl eval: --model " << name << "=" << dir << ": " << m.error().message()
                 << "\n";

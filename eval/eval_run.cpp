@@ -38,7 +38,8 @@ const eval_throughput& eval_model::last_throughput() const {
 }
 
 result<std::unique_ptr<eval_model>> eval_model::load(const std::string& name,
-                                                     const std::string& dir) {
+                                                     const std::string& dir,
+                                                     const model::decoder_options& placement) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return fail("model '" + name + "': " + dir +
@@ -47,7 +48,7 @@ result<std::unique_ptr<eval_model>> eval_model::load(const std::string& name,
   }
   auto p = std::make_unique<impl>();
   p->name = name;
-  auto dec = model::load_decoder(dir);
+  auto dec = model::load_decoder(dir, placement);
   if (!dec) return dec.error().with_context("model '" + name + "' (" + dir + ")");
   p->dec = *dec;
   p->dec->eval();
@@ -183,9 +184,10 @@ result<eval_samples> eval_model::evaluate(const eval_dataset& data, const eval_s
                 g.total * gp->max_new_tokens});
     };
   }
-  auto gen = reqs.empty() ? result<std::vector<model::generation_output>>(
-                                std::vector<model::generation_output>{})
-                          : engine.generate(reqs, on_step);
+  auto gen =
+      reqs.empty()
+          ? result<std::vector<model::generation_output>>(std::vector<model::generation_output>{})
+          : engine.generate(reqs, on_step);
   if (!gen) return gen.error().with_context(where);
 
   eval_throughput t;

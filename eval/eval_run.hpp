@@ -28,6 +28,7 @@
 #include "eval/eval_progress.hpp"
 #include "eval/eval_report.hpp"
 #include "io/problem_dataset.hpp"
+#include "model/decoder.hpp"
 
 namespace leadrl::eval {
 
@@ -74,8 +75,9 @@ class eval_model {
  public:
   /// Loads config.json + safetensors and the tokenizer (tokenizer.json, character-level or
   /// BPE) from `dir`. `name` labels the results. Fails, naming `dir`, when it is not a
-  /// folder or the model or tokenizer cannot be loaded.
-  static result<std::unique_ptr<eval_model>> load(const std::string& name, const std::string& dir);
+  /// folder or the model or tokenizer cannot be loaded. `placement`: device and dtype.
+  static result<std::unique_ptr<eval_model>> load(const std::string& name, const std::string& dir,
+                                                  const model::decoder_options& placement = {});
   ~eval_model();
   eval_model(const eval_model&) = delete;
   eval_model& operator=(const eval_model&) = delete;
