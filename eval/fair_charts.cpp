@@ -189,20 +189,9 @@ step_points centred_moving_average(const step_points& points, double half_width)
 }
 
 step_points hard_levels_accuracy(const io::run_log& log) {
-  std::map<double, std::pair<double, double>> sums;  // step -> (sum acc * rollouts, rollouts)
-  for (int d : {4, 5}) {
-    const std::string level = "level" + std::to_string(d);
-    std::map<double, double> rollouts;
-    for (const auto& [step, r] : series_of(log, level + "/rollouts")) rollouts[step] = r;
-    for (const auto& [step, acc] : series_of(log, level + "/accuracy")) {
-      const auto r = rollouts.find(step);
-      if (r == rollouts.end() || !(r->second > 0.0)) continue;
-      sums[step].first += acc * r->second;
-      sums[step].second += r->second;
-    }
-  }
   step_points out;
-  for (const auto& [step, s] : sums) out.emplace_back(step, s.first / s.second);
+  for (const auto& [step, sum] : hard_levels_rollouts(log))
+    out.emplace_back(step, sum.first / sum.second);
   return out;
 }
 

@@ -44,9 +44,8 @@ step_points mean_over_runs(const std::vector<step_points>& runs);
 step_points centred_moving_average(const step_points& points, double half_width);
 
 /// The accuracy on levels 4 and 5 at each step, weighted by their rollouts:
-/// (acc4 r4 + acc5 r5) / (r4 + r5) over the levels that log both levelD/accuracy and
-/// levelD/rollouts > 0 at that step; steps with neither level are left out (e.g. before a
-/// curriculum adds them).
+/// (acc4 r4 + acc5 r5) / (r4 + r5), correct over rollouts of hard_levels_rollouts (steps
+/// with neither level are left out, e.g. before a curriculum adds them).
 step_points hard_levels_accuracy(const io::run_log& log);
 
 /// One chart: its note (file, written or why not) and, when written, the SVG text.

@@ -105,6 +105,11 @@ inline constexpr std::size_t fair_registered_seeds = 8;
 /// The curriculum question: this arm against fair_curriculum_baseline.
 inline constexpr const char* fair_curriculum_arm = "curriculum_lead";
 inline constexpr const char* fair_curriculum_baseline = "curriculum_static_0.5";
+/// The curriculum arms train on levels 1-2 up to this step and on levels 1-5 after it
+/// (`data.arith_curriculum_step` of scripts/fair_experiment.sh).
+inline constexpr int fair_curriculum_switch_step = 150;
+/// The recovery readout's window: the first this many steps after the switch.
+inline constexpr int fair_recovery_steps = 30;
 
 /// `spec.name`, with " (exploratory)" for an exploratory arm: the name in tables and charts.
 std::string fair_arm_label(const fair_arm_spec& spec);

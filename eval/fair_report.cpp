@@ -81,11 +81,13 @@ const fair_arm_summary* find_summary(const std::vector<fair_arm_summary>& arms,
   return nullptr;
 }
 
-// The paired tests of `reference` against `other`, one per paired readout.
+// The paired tests of `reference` against `other`, one per paired readout (the
+// curriculum-only readouts only between the curriculum arms).
 void add_paired_tests(const fair_arm_summary& reference, const fair_arm_summary& other,
                       const fair_report_options& options, std::vector<fair_paired_test>& out) {
+  const bool curriculum = reference.spec.curriculum && other.spec.curriculum;
   for (const fair_score_spec& s : fair_scores()) {
-    if (!s.paired) continue;
+    if (!s.paired || (s.curriculum_only && !curriculum)) continue;
     out.push_back(paired_test(reference, other, s.key, options.resamples, options.seed,
                               options.registered_pairs));
   }
@@ -175,8 +177,46 @@ const std::vector<fair_score_spec>& fair_scores() {
       {"length_ratio_levels_1_5", "length ratio, levels 1-5", 2, true},
       {"aes_formula", "AES (formula), levels 1-5", 3, true},
       {"aes_plus_abs", "AES (plus_abs), levels 1-5", 3, false},
+      {"recovery_accuracy_levels_4_5",
+       "training accuracy, levels 4-5, the 30 steps after the switch (exploratory)", 3, true,
+       /*curriculum_only=*/true},
   };
   return scores;
+}
+
+static_assert(fair_recovery_steps == 30, "the recovery readout's title names its window");
+
+std::map<double, std::pair<double, double>> hard_levels_rollouts(const io::run_log& log) {
+  std::map<double, std::pair<double, double>> sums;
+  for (int d : {4, 5}) {
+    const std::string level = "level" + std::to_string(d);
+    const auto accuracy = log.series.find(level + "/accuracy");
+    const auto rollouts = log.series.find(level + "/rollouts");
+    if (accuracy == log.series.end() || rollouts == log.series.end()) continue;
+    const std::map<double, double> count(rollouts->second.begin(), rollouts->second.end());
+    for (const auto& [step, acc] : accuracy->second) {
+      const auto r = count.find(step);
+      if (r == count.end() || !(r->second > 0.0)) continue;
+      sums[step].first += acc * r->second;
+      sums[step].second += r->second;
+    }
+  }
+  return sums;
+}
+
+std::optional<double> fair_recovery_accuracy(const io::run_log& log) {
+  double correct = 0.0;
+  double rollouts = 0.0;
+  for (const auto& [step, sum] : hard_levels_rollouts(log)) {
+    if (step <= fair_curriculum_switch_step ||
+        step > fair_curriculum_switch_step + fair_recovery_steps) {
+      continue;
+    }
+    correct += sum.first;
+    rollouts += sum.second;
+  }
+  if (!(rollouts > 0.0)) return std::nullopt;
+  return correct / rollouts;
 }
 
 std::map<std::string, double> score_readout(const fair_readout& run, const fair_readout* base,
@@ -218,6 +258,11 @@ fair_arm_summary summarize_arm(const fair_arm& arm, const fair_readout& base,
     }
     if (!aes_error.empty()) {
       notes.push_back(run.readout->source + ": no AES for this seed: " + aes_error);
+    }
+    if (arm.spec.curriculum && run.log) {
+      if (auto recovery = fair_recovery_accuracy(*run.log)) {
+        out.scores["recovery_accuracy_levels_4_5"][run.seed] = *recovery;
+      }
     }
   }
   summarize_levels(readouts, out);
@@ -467,7 +512,7 @@ std::string md_paired(const fair_report& r) {
            "readout yet.\n\n";
   }
   for (const fair_score_spec& s : fair_scores()) {
-    if (!s.paired || r.reference_tests.empty()) continue;
+    if (!s.paired || s.curriculum_only || r.reference_tests.empty()) continue;
     out += std::string("#### ") + s.title + "\n\n| " + fair_reference_arm +
            " minus | mean difference [95% CI] | pairs | verdict |\n|---|---|---|---|\n";
     for (const fair_paired_test& t : r.reference_tests) {
@@ -480,6 +525,19 @@ std::string md_paired(const fair_report& r) {
       std::string("### ") + fair_curriculum_arm + " against " + fair_curriculum_baseline + "\n\n";
   if (r.curriculum_tests.empty())
     return out + "No paired test: one of them has no readout yet.\n\n";
+  out +=
+      "How fast each recovers the hard levels (exploratory, defined after seeds 1-4 were "
+      "seen): training accuracy on levels 4-5 pooled over steps " +
+      std::to_string(fair_curriculum_switch_step + 1) + "-" +
+      std::to_string(fair_curriculum_switch_step + fair_recovery_steps) +
+      ", the first after the switch to levels 1-5, mean ± sd over seeds:";
+  for (const char* name : {fair_curriculum_arm, fair_curriculum_baseline}) {
+    const fair_arm_summary* a = find_summary(r.arms, name);
+    const value_summary& v = a->score_summaries.at("recovery_accuracy_levels_4_5");
+    out += std::string(name == fair_curriculum_arm ? " " : "; ") + name + " " +
+           summary_cell(v, 3, v.n) + " (n=" + std::to_string(v.n) + ")";
+  }
+  out += ".\n\n";
   out += "| readout | mean difference [95% CI] | pairs | verdict |\n|---|---|---|---|\n";
   for (const fair_paired_test& t : r.curriculum_tests) out += test_row(score_title(t.readout), t);
   return out + comparison_footer(comparisons(r.curriculum_tests));
@@ -565,7 +623,7 @@ ordered scores_json(const fair_arm_summary& a) {
   ordered scores = ordered::object();
   for (const fair_score_spec& s : fair_scores()) {
     const auto it = a.scores.find(s.key);
-    if (it == a.scores.end() && a.score_summaries.at(s.key).n == 0) continue;
+    if (a.score_summaries.at(s.key).n == 0) continue;
     ordered o = summary_json(a.score_summaries.at(s.key));
     o["per_seed"] = ordered::object();
     if (it != a.scores.end()) {

@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -88,11 +89,28 @@ struct fair_score_spec {
   const char* title;  ///< e.g. "pass@1, levels 4-5"
   int digits;
   bool paired;  ///< compared in the paired tests
+  /// Measured on the curriculum arms only (from their training logs) and compared only
+  /// between them.
+  bool curriculum_only = false;
 };
 
 /// pass@1 and skip rate over levels 4-5, pass@1 over levels 1-5, length ratio over levels
-/// 1-2 and 1-5, AES (formula): paired; AES (plus_abs): reported, not tested.
+/// 1-2 and 1-5, AES (formula): paired; AES (plus_abs): reported, not tested; and, for the
+/// curriculum arms, the recovery readout (fair_recovery_accuracy, key
+/// "recovery_accuracy_levels_4_5"; exploratory: defined after seeds 1-4 were seen).
 const std::vector<fair_score_spec>& fair_scores();
+
+/// A training log's level 4-5 rollouts per step: step -> (correct, rollouts), where correct
+/// sums accuracy x rollouts over levels 4 and 5, each level counted at a step where it logs
+/// both levelD/accuracy and levelD/rollouts > 0; steps with neither level are absent (e.g.
+/// before a curriculum adds them).
+std::map<double, std::pair<double, double>> hard_levels_rollouts(const io::run_log& log);
+
+/// How fast a curriculum run recovers the hard levels: its training accuracy on levels 4-5
+/// pooled over the fair_recovery_steps steps after fair_curriculum_switch_step (steps
+/// 151-180: correct over rollouts of hard_levels_rollouts in that range). Absent when the
+/// log has no level 4-5 rollout there.
+std::optional<double> fair_recovery_accuracy(const io::run_log& log);
 
 /// Each fair_scores() figure of one readout (key -> value); the AES entries are absent when
 /// `base` is null (the base itself) or when fair_aes fails, whose message goes to `aes_error`.
@@ -111,7 +129,8 @@ struct fair_arm_summary {
 };
 
 /// The summary of the runs of one arm (`base` for AES; seeds without a readout are left
-/// out of every figure). AES failures and readouts measured under another protocol than
+/// out of every figure; a curriculum arm's recovery readout comes from the training log of
+/// each seed with a readout). AES failures and readouts measured under another protocol than
 /// the base's are added to `notes`.
 fair_arm_summary summarize_arm(const fair_arm& arm, const fair_readout& base,
                                std::vector<std::string>& notes);

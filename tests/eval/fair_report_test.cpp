@@ -151,9 +151,89 @@ TEST(FairReport, PairsOnlySeedsPresentInBothArms) {
   EXPECT_NE(find(r.reference_tests, "lead_table (exploratory)", "aes_formula"), nullptr);
   EXPECT_EQ(r.reference_tests.size(), 12u);  // 2 arms x 6 readouts
   EXPECT_EQ(comparisons(r.reference_tests), 12u);
-  ASSERT_EQ(r.curriculum_tests.size(), 6u);
+  ASSERT_EQ(r.curriculum_tests.size(), 7u);  // 6 readouts and the recovery
   EXPECT_EQ(r.curriculum_tests[0].pairs, 3u);
   EXPECT_NEAR(*r.curriculum_tests[0].mean_difference, 0.02, 1e-12);
+  // No training log here: the recovery readout has no pair.
+  const fair_paired_test* recovery =
+      find(r.curriculum_tests, "curriculum_static_0.5", "recovery_accuracy_levels_4_5");
+  ASSERT_NE(recovery, nullptr);
+  EXPECT_EQ(recovery->pairs, 0u);
+  EXPECT_EQ(recovery->verdict, "too few pairs");
+}
+
+// A curriculum log: levels 1-2 only up to the switch, then levels 4 and 5 at `acc4`/`acc5`
+// with 24 and 8 rollouts a step, through step 200.
+io::run_log curriculum_log(double acc4, double acc5) {
+  std::string text;
+  for (int s = 1; s <= 200; ++s) {
+    text += "{\"step\":" + std::to_string(s) + ",\"level1/accuracy\":1,\"level1/rollouts\":64";
+    if (s > fair_curriculum_switch_step) {
+      text += ",\"level4/accuracy\":" + std::to_string(acc4) + ",\"level4/rollouts\":24" +
+              ",\"level5/accuracy\":" + std::to_string(acc5) + ",\"level5/rollouts\":8";
+    }
+    text += "}\n";
+  }
+  auto log = io::parse_run_log(text);
+  EXPECT_TRUE(log.ok());
+  return *log;
+}
+
+TEST(FairReport, RecoveryPoolsTheStepsRightAfterTheSwitch) {
+  // Steps 151-180 count; the hard-level rollouts before and after them do not.
+  auto log = io::parse_run_log(
+      "{\"step\":150,\"level4/accuracy\":0.0,\"level4/rollouts\":100}\n"
+      "{\"step\":151,\"level4/accuracy\":0.5,\"level4/rollouts\":30,"
+      "\"level5/accuracy\":0.25,\"level5/rollouts\":10}\n"
+      "{\"step\":170,\"level1/accuracy\":1.0,\"level1/rollouts\":50}\n"
+      "{\"step\":180,\"level5/accuracy\":1.0,\"level5/rollouts\":10}\n"
+      "{\"step\":181,\"level4/accuracy\":0.0,\"level4/rollouts\":100}\n");
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  const auto recovery = fair_recovery_accuracy(*log);
+  ASSERT_TRUE(recovery.has_value());
+  EXPECT_DOUBLE_EQ(*recovery, (0.5 * 30 + 0.25 * 10 + 1.0 * 10) / 50);
+  // No level 4-5 rollout inside the window: nothing to report.
+  auto early = io::parse_run_log(
+      "{\"step\":150,\"level4/accuracy\":0.5,\"level4/rollouts\":10}\n"
+      "{\"step\":160,\"level4/accuracy\":0.5}\n");
+  ASSERT_TRUE(early.ok());
+  EXPECT_FALSE(fair_recovery_accuracy(*early).has_value());
+}
+
+TEST(FairReport, RecoveryIsTestedBetweenTheCurriculumArmsOnly) {
+  fair_inputs in = sample_experiment();
+  for (int s : {1, 2, 3}) {
+    test::arm_of(in, "curriculum_lead").runs[static_cast<std::size_t>(s - 1)].log =
+        curriculum_log(0.5 + 0.1 * s, 0.5);
+    test::arm_of(in, "curriculum_static_0.5").runs[static_cast<std::size_t>(s - 1)].log =
+        curriculum_log(0.5, 0.5);
+  }
+  // A log on a non-curriculum arm gives it no recovery figure.
+  test::arm_of(in, "lead_max_sym").runs[0].log = curriculum_log(0.9, 0.9);
+  const fair_report r = build_fair_report(in, {1000, 1});
+  const fair_paired_test* t =
+      find(r.curriculum_tests, "curriculum_static_0.5", "recovery_accuracy_levels_4_5");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->pairs, 3u);
+  // Level 4 carries 24 of the 32 rollouts: seed s differs by 0.1 s x 24/32.
+  EXPECT_NEAR(*t->mean_difference, 0.2 * 0.75, 1e-9);
+  for (const auto& test : r.reference_tests)
+    EXPECT_NE(test.readout, "recovery_accuracy_levels_4_5") << test.other;
+  const std::string md = fair_report_markdown(r, {});
+  EXPECT_NE(md.find("| training accuracy, levels 4-5, the 30 steps after the switch "
+                    "(exploratory) | +0.150"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("steps 151-180, the first after the switch to levels 1-5, mean ± sd over "
+                    "seeds: curriculum_lead 0.650 ± 0.075 (n=3); curriculum_static_0.5 0.500 ± "
+                    "0.000 (n=3)."),
+            std::string::npos)
+      << md;
+  const auto j = nlohmann::json::parse(fair_report_json(r, {}));
+  for (const auto& arm : j["arms"]) {
+    EXPECT_EQ(arm["scores"].contains("recovery_accuracy_levels_4_5"), arm["curriculum"].get<bool>())
+        << arm["arm"];
+  }
 }
 
 TEST(FairReport, VerdictsFollowTheInterval) {
@@ -232,7 +312,7 @@ TEST(FairReport, JsonCarriesPerSeedValuesAndTests) {
   EXPECT_DOUBLE_EQ(grpo["scores"]["length_ratio_levels_1_5"]["per_seed"]["4"].get<double>(), 4.0);
   EXPECT_TRUE(arms[1]["levels"][0]["pass_at_1"]["mean"].is_null());  // arora_0.1: no run
   EXPECT_EQ(j["paired_tests"]["comparisons"], 12);
-  EXPECT_EQ(j["curriculum_tests"]["tests"].size(), 6u);
+  EXPECT_EQ(j["curriculum_tests"]["tests"].size(), 7u);
   EXPECT_EQ(j["base"]["label"], "base (SFT)");
 }
 
