@@ -540,7 +540,7 @@ std::string md_paired(const fair_report& r) {
   out += ".\n\n";
   out += "| readout | mean difference [95% CI] | pairs | verdict |\n|---|---|---|---|\n";
   for (const fair_paired_test& t : r.curriculum_tests) out += test_row(score_title(t.readout), t);
-  return out + comparison_footer(comparisons(r.curriculum_tests));
+  return out + "\n" + comparison_footer(comparisons(r.curriculum_tests));
 }
 
 std::string md_psi(const fair_report& r) {
